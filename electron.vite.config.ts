@@ -1,0 +1,34 @@
+import react from '@vitejs/plugin-react'
+import { defineConfig } from 'electron-vite'
+import { resolve } from 'node:path'
+
+export default defineConfig({
+  main: {
+    build: {
+      rolldownOptions: {
+        input: {
+          // Electron main process.
+          index: resolve('src/main/index.ts'),
+          // Worker process entry (utilityProcess in the app, child_process under Node).
+          worker: resolve('src/main/worker/index.ts'),
+          // Headless server: the engine under plain Node, with the panel over HTTP.
+          headless: resolve('src/main/headless/serve.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      rolldownOptions: {
+        input: { index: resolve('src/preload/index.ts') },
+        // A sandboxed preload must be CommonJS.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve('src/renderer'),
+    build: { rolldownOptions: { input: resolve('src/renderer/index.html') } },
+    plugins: [react()],
+  },
+})

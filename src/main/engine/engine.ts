@@ -1,0 +1,507 @@
+import { availableParallelism } from 'node:os'
+import { monotonicFactory } from 'ulid'
+import type { z } from 'zod'
+import { ApiError, describeIssues, parseOrThrow } from '../../shared/errors'
+import {
+  MAX_CONCURRENCY,
+  type Job,
+  type JobError,
+  type JobStatus,
+  type LogLine,
+  type NewJob,
+  NewJobSchema,
+  type Settings,
+  type Stats,
+} from '../../shared/job'
+import type { KindRegistry } from '../kinds/registry'
+import { JobEvents, type EventListener } from './job-events'
+import type { JobInsert, JobStore, ProgressUpdate } from './job-store'
+import type { Launcher } from './launcher'
+import type { WorkerToEngine } from './protocol'
+import { PooledWorker, WorkerPool } from './worker-pool'
+
+export interface Clock {
+  now(): number
+}
+
+export interface EngineOptions {
+  /** Jobs running at once; defaults to the saved setting, else the number of cores. */
+  concurrency: number
+  defaultMaxAttempts: number
+  backoffBaseMs: number
+  backoffCapMs: number
+  /** After an abort (cancel, timeout), how long a job has to stop before its worker is killed. */
+  killGraceMs: number
+  idleWorkerMs: number
+  stallMs: number
+  /** How often coalesced progress and log lines are written. */
+  flushMs: number
+  /** How often batched events go to listeners. */
+  eventMs: number
+  /** Largest accepted params, as JSON. */
+  maxParamsBytes: number
+  /** Environment for worker processes (kinds folder, scratch folder). */
+  workerEnv: Record<string, string>
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  concurrency: 0,
+  defaultMaxAttempts: 3,
+  backoffBaseMs: 1000,
+  backoffCapMs: 5 * 60_000,
+  killGraceMs: 5000,
+  idleWorkerMs: 30_000,
+  stallMs: 30_000,
+  flushMs: 250,
+  eventMs: 100,
+  maxParamsBytes: 256 * 1024,
+  workerEnv: {},
+}
+
+export interface EngineDeps {
+  store: JobStore
+  launcher: Launcher
+  kinds: KindRegistry
+  clock?: Clock
+  /** Source of backoff jitter in [0, 1). */
+  random?: () => number
+}
+
+type Ending = { kind: 'error'; error: JobError; retryable: boolean } | { kind: 'cancelled' } | { kind: 'shutdown' }
+
+interface ActiveRun {
+  job: Job
+  attempt: number
+  worker: PooledWorker
+  timeoutTimer?: NodeJS.Timeout
+  killTimer?: NodeJS.Timeout
+  /** Set once Offload has decided how this attempt ends; the worker's own report is then ignored. */
+  ending?: Ending
+}
+
+const NOT_RETRYABLE: ReadonlySet<JobError['code']> = new Set(['invalid_params', 'unknown_kind', 'cancelled'])
+const SETTING_CONCURRENCY = 'concurrency'
+const SETTING_PAUSED = 'paused'
+
+/**
+ * The scheduler: takes jobs from the store by priority, runs them on the
+ * worker pool, and writes every outcome back. Knows nothing of Electron or
+ * HTTP; transports call its methods and subscribe to its events.
+ */
+export class Engine {
+  private readonly options: EngineOptions
+  private readonly store: JobStore
+  private readonly kinds: KindRegistry
+  private readonly clock: Clock
+  private readonly random: () => number
+  private readonly pool: WorkerPool
+  private readonly events: JobEvents
+  private readonly nextId = monotonicFactory()
+  private readonly runs = new Map<string, ActiveRun>()
+  private readonly runsByWorker = new Map<PooledWorker, ActiveRun>()
+  private pendingProgress = new Map<string, ProgressUpdate>()
+  private pendingLogs = new Map<string, string[]>()
+  private flushTimer: NodeJS.Timeout | undefined
+  private wakeTimer: NodeJS.Timeout | undefined
+  private pumpScheduled = false
+  private concurrency: number
+  private paused: boolean
+  private closing = false
+  private drained: (() => void) | undefined
+
+  constructor(deps: EngineDeps, options: Partial<EngineOptions> = {}) {
+    this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options }
+    this.store = deps.store
+    this.kinds = deps.kinds
+    this.clock = deps.clock ?? { now: () => Date.now() }
+    this.random = deps.random ?? Math.random
+    const saved = Number(this.store.getSetting(SETTING_CONCURRENCY))
+    this.concurrency = clampConcurrency(this.options.concurrency || saved || availableParallelism())
+    this.paused = this.store.getSetting(SETTING_PAUSED) === 'true'
+    this.events = new JobEvents(this.options.eventMs, () => this.stats())
+    this.pool = new WorkerPool(
+      deps.launcher,
+      { idleMs: this.options.idleWorkerMs, stallMs: this.options.stallMs, env: this.options.workerEnv },
+      {
+        onMessage: (worker, message) => this.onWorkerMessage(worker, message),
+        onOutput: (worker, line) => {
+          const run = this.runsByWorker.get(worker)
+          if (run) this.bufferLogs(run.job.id, [line])
+        },
+        onExit: (worker, code, signal) => this.onWorkerExit(worker, code, signal),
+        onStall: (worker) => this.onWorkerStall(worker),
+      },
+      () => this.clock.now(),
+    )
+  }
+
+  /** Recovers from the last run (jobs it left running) and starts dispatching. */
+  start(): void {
+    const recovered = this.store.requeueInterrupted(this.clock.now())
+    this.events.changedJobs(recovered)
+    this.requestPump()
+  }
+
+  // ── API ────────────────────────────────────────────────────────────────
+
+  createJob(input: NewJob): Job {
+    const now = this.clock.now()
+    const row = this.prepare(parseOrThrow(NewJobSchema, input), now)
+    this.store.insert([row])
+    const job = this.store.get(row.id)!
+    this.events.changedJobs([job])
+    this.requestPump()
+    return job
+  }
+
+  /** All or nothing: one bad job rejects the batch, naming its index. */
+  createJobs(inputs: readonly NewJob[]): string[] {
+    const now = this.clock.now()
+    const rows = inputs.map((input, index) => {
+      try {
+        return this.prepare(parseOrThrow(NewJobSchema, input), now)
+      } catch (error) {
+        if (error instanceof ApiError) throw new ApiError(error.code, `jobs.${index}: ${error.message}`, error.detail)
+        throw error
+      }
+    })
+    this.store.insert(rows)
+    this.events.statsChanged()
+    this.requestPump()
+    return rows.map((r) => r.id)
+  }
+
+  getJob(id: string): Job {
+    const job = this.store.get(id)
+    if (!job) throw notFound(id)
+    return job
+  }
+
+  listJobs(query: { status?: JobStatus | undefined; kind?: string | undefined; limit: number; cursor?: string | undefined }): { jobs: Job[]; nextCursor: string | null } {
+    const jobs = this.store.list({ ...query, limit: query.limit + 1 })
+    const more = jobs.length > query.limit
+    if (more) jobs.pop()
+    return { jobs, nextCursor: more ? jobs[jobs.length - 1]!.id : null }
+  }
+
+  getJobLogs(id: string): LogLine[] {
+    this.getJob(id)
+    this.flushPending()
+    return this.store.logs(id)
+  }
+
+  cancelJob(id: string): Job {
+    const { job, was } = this.store.markCancelled(id, this.clock.now())
+    if (!job) {
+      if (was === undefined) throw notFound(id)
+      throw new ApiError('wrong_state', `Job ${id} is already ${was}; only queued or running jobs can be cancelled`)
+    }
+    const run = this.runs.get(id)
+    if (run) this.abortRun(run, { kind: 'cancelled' })
+    this.events.changedJobs([job])
+    return job
+  }
+
+  retryJob(id: string): Job {
+    const job = this.store.markRetried(id, this.clock.now())
+    if (!job) {
+      const status = this.store.statusOf(id)
+      if (status === undefined) throw notFound(id)
+      throw new ApiError('wrong_state', `Job ${id} is ${status}; only failed or cancelled jobs can be retried`)
+    }
+    this.events.changedJobs([job])
+    this.requestPump()
+    return job
+  }
+
+  pause(): void {
+    this.paused = true
+    this.store.setSetting(SETTING_PAUSED, 'true')
+    this.events.statsChanged()
+  }
+
+  resume(): void {
+    this.paused = false
+    this.store.setSetting(SETTING_PAUSED, 'false')
+    this.events.statsChanged()
+    this.requestPump()
+  }
+
+  settings(): Settings {
+    return { concurrency: this.concurrency }
+  }
+
+  /** Changes take effect at once: more jobs start, or fewer start until enough running ones finish. */
+  updateSettings(patch: Partial<Settings>): Settings {
+    if (patch.concurrency !== undefined) {
+      this.concurrency = clampConcurrency(patch.concurrency)
+      this.store.setSetting(SETTING_CONCURRENCY, String(this.concurrency))
+      this.pool.trimIdle(this.concurrency - this.runs.size)
+      this.requestPump()
+    }
+    this.events.statsChanged()
+    return this.settings()
+  }
+
+  stats(): Stats {
+    const { busy, idle } = this.pool.stats()
+    return { counts: this.store.counts(), workers: { busy, idle, max: this.concurrency }, paused: this.paused }
+  }
+
+  subscribe(listener: EventListener): () => void {
+    return this.events.subscribe(listener)
+  }
+
+  /**
+   * Stops dispatching, lets running jobs finish for up to `graceMs`, then
+   * stops the rest and puts them back in the queue without counting the
+   * attempt. Resolves when every worker is gone and every write is done.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    if (this.closing) return
+    this.closing = true
+    clearTimeout(this.wakeTimer)
+    if (this.runs.size > 0) {
+      const drained = new Promise<void>((resolve) => (this.drained = resolve))
+      const grace = setTimeout(() => {
+        for (const run of this.runs.values()) {
+          run.ending ??= { kind: 'shutdown' }
+          run.worker.kill()
+        }
+      }, graceMs)
+      await drained
+      clearTimeout(grace)
+    }
+    this.pool.close()
+    this.flushPending()
+    this.events.flush()
+    this.events.close()
+  }
+
+  // ── Dispatch ───────────────────────────────────────────────────────────
+
+  private requestPump(): void {
+    if (this.pumpScheduled) return
+    this.pumpScheduled = true
+    setImmediate(() => {
+      this.pumpScheduled = false
+      this.pump()
+    })
+  }
+
+  private pump(): void {
+    if (this.closing || this.paused) return
+    const now = this.clock.now()
+    const claimed = this.store.claim(this.concurrency - this.runs.size, now)
+    for (const { job, attempt } of claimed) this.startRun(job, attempt)
+    this.events.changedJobs(claimed.map((c) => c.job))
+    this.scheduleWake(now)
+  }
+
+  /** Jobs waiting out a backoff start when it ends, even if nothing else happens. */
+  private scheduleWake(now: number): void {
+    clearTimeout(this.wakeTimer)
+    if (this.runs.size >= this.concurrency) return
+    const due = this.store.nextDueAt()
+    if (due === null || due <= now) return
+    this.wakeTimer = setTimeout(() => this.requestPump(), due - now).unref()
+  }
+
+  private startRun(job: Job, attempt: number): void {
+    const worker = this.pool.acquire()
+    const run: ActiveRun = { job, attempt, worker }
+    this.runs.set(job.id, run)
+    this.runsByWorker.set(worker, run)
+    if (job.timeoutMs !== null) {
+      run.timeoutTimer = setTimeout(
+        () =>
+          this.abortRun(run, {
+            kind: 'error',
+            error: { code: 'timeout', message: `Timed out after ${formatMs(job.timeoutMs!)}` },
+            retryable: true,
+          }),
+        job.timeoutMs,
+      )
+    }
+    worker.send({ type: 'run', job: { id: job.id, attempt, kind: job.kind, params: job.params } })
+  }
+
+  /** Asks the job to stop; if it has not stopped after the grace period, its worker and process groups are killed. */
+  private abortRun(run: ActiveRun, ending: Ending): void {
+    if (run.ending) return
+    run.ending = ending
+    clearTimeout(run.timeoutTimer)
+    run.worker.send({ type: 'abort', id: run.job.id, reason: ending.kind === 'error' ? 'timeout' : ending.kind })
+    run.killTimer = setTimeout(() => run.worker.kill(), this.options.killGraceMs)
+  }
+
+  private onWorkerMessage(worker: PooledWorker, message: WorkerToEngine): void {
+    const run = this.runsByWorker.get(worker)
+    if (!run || !('id' in message) || message.id !== run.job.id) return
+    switch (message.type) {
+      case 'progress':
+        if (!run.ending) this.bufferProgress({ id: run.job.id, attempt: run.attempt, fraction: message.fraction, message: message.message })
+        break
+      case 'log':
+        this.bufferLogs(run.job.id, message.lines)
+        break
+      case 'process-group':
+        worker.groups.add(message.pid)
+        break
+      case 'done':
+        this.endRun(run, { ok: true, result: message.result })
+        break
+      case 'failed':
+        this.endRun(run, { ok: false, error: message.error })
+        break
+    }
+  }
+
+  private onWorkerExit(worker: PooledWorker, code: number | null, signal: string | null): void {
+    const run = this.runsByWorker.get(worker)
+    if (run) {
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
+      this.endRun(run, {
+        ok: false,
+        error: { code: 'worker_crashed', message: `The worker ${how}`, detail: { exitCode: code, signal, output: [...worker.outputTail] } },
+      })
+    }
+    this.events.statsChanged()
+    this.requestPump()
+  }
+
+  private onWorkerStall(worker: PooledWorker): void {
+    const run = this.runsByWorker.get(worker)
+    if (!run) return
+    run.ending ??= {
+      kind: 'error',
+      error: { code: 'worker_crashed', message: `The worker stopped responding for ${formatMs(this.options.stallMs)} and was killed` },
+      retryable: true,
+    }
+    worker.kill()
+  }
+
+  /** The single place an attempt ends: writes the outcome and frees the slot. */
+  private endRun(run: ActiveRun, outcome: { ok: true; result: unknown } | { ok: false; error: JobError }): void {
+    if (this.runs.get(run.job.id) !== run) return
+    this.runs.delete(run.job.id)
+    this.runsByWorker.delete(run.worker)
+    clearTimeout(run.timeoutTimer)
+    clearTimeout(run.killTimer)
+    this.pendingProgress.delete(run.job.id)
+    this.flushPending()
+
+    const now = this.clock.now()
+    const { id } = run.job
+    let job: Job | undefined
+    const ending = run.ending
+    if (ending?.kind === 'shutdown') job = this.store.requeueUnfinished(id, run.attempt, now)
+    else if (ending?.kind === 'cancelled') job = undefined
+    else if (ending?.kind === 'error') job = this.failAttempt(run, ending.error, ending.retryable, now)
+    else if (outcome.ok) job = this.store.markSucceeded(id, run.attempt, outcome.result, now)
+    else job = this.failAttempt(run, outcome.error, !NOT_RETRYABLE.has(outcome.error.code), now)
+    if (job) this.events.changedJobs([job])
+    else this.events.statsChanged()
+
+    // A killed worker is already out of the pool; one that stopped when asked is reused.
+    if (!run.worker.exited) this.pool.release(run.worker)
+
+    if (this.closing) {
+      if (this.runs.size === 0) this.drained?.()
+    } else {
+      this.pool.trimIdle(this.concurrency - this.runs.size)
+      this.requestPump()
+    }
+  }
+
+  private failAttempt(run: ActiveRun, error: JobError, retryable: boolean, now: number): Job | undefined {
+    const job = this.store.markAttemptFailed(run.job.id, run.attempt, error, { retryable, now, jitter: this.random() })
+    if (job) this.bufferLogs(job.id, [`Attempt ${run.attempt} failed (${error.code}): ${error.message}`])
+    this.flushPending()
+    return job
+  }
+
+  // ── Progress and logs: coalesced, written a few times a second ─────────
+
+  private bufferProgress(update: ProgressUpdate): void {
+    this.pendingProgress.set(update.id, update)
+    this.scheduleFlush()
+  }
+
+  private bufferLogs(id: string, lines: readonly string[]): void {
+    const buffered = this.pendingLogs.get(id)
+    if (buffered) buffered.push(...lines)
+    else this.pendingLogs.set(id, [...lines])
+    this.scheduleFlush()
+  }
+
+  private scheduleFlush(): void {
+    this.flushTimer ??= setTimeout(() => this.flushPending(), this.options.flushMs)
+  }
+
+  private flushPending(): void {
+    clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
+    if (this.pendingProgress.size === 0 && this.pendingLogs.size === 0) return
+    const progress = [...this.pendingProgress.values()]
+    const logs = this.pendingLogs
+    this.pendingProgress = new Map()
+    this.pendingLogs = new Map()
+    const now = this.clock.now()
+    const changed = this.store.transaction(() => {
+      for (const [id, lines] of logs) this.store.appendLogs(id, lines, now)
+      return this.store.saveProgress(progress, now)
+    })
+    this.events.changedJobs(changed)
+  }
+
+  // ── Validation ─────────────────────────────────────────────────────────
+
+  private prepare(input: z.output<typeof NewJobSchema>, now: number): JobInsert {
+    const loaded = this.kinds.get(input.kind)
+    if (!loaded) {
+      throw new ApiError('unknown_kind', `No job kind "${input.kind}"; known kinds: ${this.kinds.names().join(', ')}`)
+    }
+    const parsed = loaded.kind.params.safeParse(input.params)
+    if (!parsed.success) {
+      const { message, detail } = describeIssues(parsed.error.issues)
+      throw new ApiError('invalid_params', `Invalid params for "${input.kind}": ${message}`, detail)
+    }
+    const params = parsed.data ?? {}
+    const size = Buffer.byteLength(JSON.stringify(params))
+    if (size > this.options.maxParamsBytes) {
+      throw new ApiError('invalid_params', `Params are ${size} bytes; the limit is ${this.options.maxParamsBytes}`)
+    }
+    return {
+      id: this.nextId(now),
+      kind: input.kind,
+      name: input.name ?? defaultName(input.kind, params),
+      params,
+      priority: input.priority,
+      maxAttempts: input.maxAttempts ?? this.options.defaultMaxAttempts,
+      timeoutMs: input.timeoutMs ?? null,
+      backoffBaseMs: this.options.backoffBaseMs,
+      backoffCapMs: this.options.backoffCapMs,
+      createdAt: now,
+    }
+  }
+}
+
+function clampConcurrency(n: number): number {
+  return Math.min(MAX_CONCURRENCY, Math.max(1, Math.floor(n)))
+}
+
+function notFound(id: string): ApiError {
+  return new ApiError('not_found', `No job with id ${id}`)
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${+(ms / 1000).toFixed(1)} s`
+}
+
+/** A readable default name: the kind and its most telling param. */
+function defaultName(kind: string, params: unknown): string {
+  const p = params as Record<string, unknown>
+  const hint = [p.command, p.folder, p.path, p.url].find((v) => typeof v === 'string') as string | undefined
+  return (hint ? `${kind}: ${hint}` : kind).slice(0, 200)
+}

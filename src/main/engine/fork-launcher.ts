@@ -1,0 +1,87 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import { setPriority } from 'node:os'
+import { createInterface } from 'node:readline'
+import type { Launcher, LaunchOptions, WorkerProcess } from './launcher'
+import type { EngineToWorker, WorkerToEngine } from './protocol'
+
+export interface ForkLauncherOptions {
+  /** The worker entry script. */
+  entry: string
+  /** Node flags for the worker, e.g. a TypeScript loader when running from source. */
+  execArgv?: string[]
+  /** OS niceness for workers (0 = as the host, 19 = lowest); keeps the host responsive when every core is busy. */
+  niceness?: number
+}
+
+export const WORKER_NICENESS = 10
+
+const ignore = (): void => {}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch {
+    child.kill('SIGKILL')
+  }
+}
+
+class ForkedWorker implements WorkerProcess {
+  private exited = false
+  private readonly child: ChildProcess
+
+  constructor(options: ForkLauncherOptions, launch: LaunchOptions) {
+    this.child = fork(options.entry, [launch.name], {
+      execArgv: options.execArgv ?? [],
+      env: { ...process.env, ...launch.env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // Group leader, so one kill takes the worker and everything it started.
+      detached: true,
+      serialization: 'advanced',
+    })
+    if (this.child.pid !== undefined) {
+      try {
+        setPriority(this.child.pid, options.niceness ?? WORKER_NICENESS)
+      } catch {
+        // Not permitted on this system: the worker runs at normal priority.
+      }
+    }
+    this.child.once('exit', () => {
+      this.exited = true
+    })
+    // A failed spawn emits 'error' and then 'exit'; the exit listener reports it.
+    this.child.on('error', ignore)
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid
+  }
+
+  send(message: EngineToWorker): void {
+    if (this.exited || !this.child.connected) return
+    // A channel closing under us is reported by the exit listener, not here.
+    this.child.send(message, ignore)
+  }
+
+  onMessage(listener: (message: WorkerToEngine) => void): void {
+    this.child.on('message', (message) => listener(message as WorkerToEngine))
+  }
+
+  onOutput(listener: (line: string, stream: 'stdout' | 'stderr') => void): void {
+    if (this.child.stdout) createInterface({ input: this.child.stdout }).on('line', (l) => listener(l, 'stdout'))
+    if (this.child.stderr) createInterface({ input: this.child.stderr }).on('line', (l) => listener(l, 'stderr'))
+  }
+
+  onExit(listener: (code: number | null, signal: string | null) => void): void {
+    this.child.once('exit', (code, signal) => listener(code, signal))
+  }
+
+  kill(): void {
+    // Even after the worker exits, its group may hold grandchildren.
+    killGroup(this.child)
+  }
+}
+
+export function createForkLauncher(options: ForkLauncherOptions): Launcher {
+  return { launch: (launch) => new ForkedWorker(options, launch) }
+}

@@ -1,0 +1,64 @@
+import type { OffloadEvent } from '../../shared/api'
+import type { Job, Stats } from '../../shared/job'
+
+export type EventListener = (event: OffloadEvent) => void
+
+/**
+ * Collects job changes and sends them to listeners in batches, latest state
+ * per job, at most once per `intervalMs`, followed by fresh stats. However
+ * many jobs report progress, a listener sees a few events a second.
+ */
+export class JobEvents {
+  private readonly listeners = new Set<EventListener>()
+  private changed = new Map<string, Job>()
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly stats: () => Stats,
+  ) {}
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  changedJobs(jobs: Iterable<Job>): void {
+    if (this.listeners.size === 0) return
+    for (const job of jobs) this.changed.set(job.id, job)
+    this.schedule()
+  }
+
+  /** Stats changed without any job changing (pause, settings, a worker exiting). */
+  statsChanged(): void {
+    if (this.listeners.size > 0) this.schedule()
+  }
+
+  flush(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    const jobs = [...this.changed.values()]
+    this.changed = new Map()
+    if (jobs.length > 0) this.emit({ type: 'jobs', jobs })
+    this.emit({ type: 'stats', stats: this.stats() })
+  }
+
+  close(): void {
+    clearTimeout(this.timer)
+    this.listeners.clear()
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => this.flush(), this.intervalMs)
+  }
+
+  private emit(event: OffloadEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event)
+      } catch {
+        // A broken listener must not stop the others or the engine.
+      }
+    }
+  }
+}

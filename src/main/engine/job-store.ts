@@ -1,0 +1,367 @@
+import type Database from 'better-sqlite3'
+import type { Job, JobError, JobStatus, LogLine, Priority } from '../../shared/job'
+import { JOB_STATUSES } from '../../shared/job'
+
+const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2, urgent: 3 }
+const PRIORITY_BY_RANK: Priority[] = ['low', 'normal', 'high', 'urgent']
+
+export interface JobInsert {
+  id: string
+  kind: string
+  name: string
+  params: unknown
+  priority: Priority
+  maxAttempts: number
+  timeoutMs: number | null
+  backoffBaseMs: number
+  backoffCapMs: number
+  createdAt: number
+}
+
+/** A claimed job as the scheduler needs it: the public shape plus its attempt number. */
+export interface ClaimedJob {
+  job: Job
+  attempt: number
+}
+
+export interface ProgressUpdate {
+  id: string
+  attempt: number
+  fraction: number
+  message: string | null
+}
+
+export interface StoreLimits {
+  /** Lines kept per job; older lines are dropped as new ones arrive. */
+  logLinesPerJob: number
+  /** Characters kept per log line. */
+  logLineLength: number
+}
+
+export const DEFAULT_STORE_LIMITS: StoreLimits = { logLinesPerJob: 2000, logLineLength: 4000 }
+
+interface JobRow {
+  id: string
+  kind: string
+  name: string
+  params: string
+  priority: number
+  status: JobStatus
+  progress: number
+  progress_message: string | null
+  attempts: number
+  max_attempts: number
+  timeout_ms: number | null
+  run_after: number
+  created_at: number
+  started_at: number | null
+  finished_at: number | null
+  result: string | null
+  error_code: JobError['code'] | null
+  error_message: string | null
+  error_detail: string | null
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+
+function toJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    params: JSON.parse(row.params),
+    priority: PRIORITY_BY_RANK[row.priority]!,
+    status: row.status,
+    progress: { fraction: row.progress, message: row.progress_message },
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    timeoutMs: row.timeout_ms,
+    createdAt: iso(row.created_at)!,
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    runAfter: iso(row.run_after)!,
+    result: row.result === null ? null : JSON.parse(row.result),
+    error:
+      row.error_code === null
+        ? null
+        : {
+            code: row.error_code,
+            message: row.error_message ?? '',
+            ...(row.error_detail === null ? {} : { detail: JSON.parse(row.error_detail) }),
+          },
+  }
+}
+
+interface FailAttemptArgs {
+  id: string
+  attempt: number
+  code: string
+  message: string
+  detail: string | null
+  retryable: 0 | 1
+  now: number
+  jitter: number
+}
+
+const detailJson = (error: JobError): string | null => (error.detail === undefined ? null : JSON.stringify(error.detail))
+
+/**
+ * Every read and write of the jobs database. Each state change is one
+ * statement (or one transaction) that names the status it leaves, so a late
+ * message from a worker can never move a job that has already moved on:
+ * the guard fails and the caller gets `undefined`.
+ */
+export class JobStore {
+  private readonly limits: StoreLimits
+  private readonly stmt
+
+  constructor(
+    private readonly db: Database.Database,
+    limits: Partial<StoreLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_STORE_LIMITS, ...limits }
+    this.stmt = {
+      insert: db.prepare(`
+        INSERT INTO jobs (id, kind, name, params, priority, status, max_attempts, timeout_ms,
+                          backoff_base_ms, backoff_cap_ms, run_after, created_at, updated_at)
+        VALUES (@id, @kind, @name, @params, @priority, 'queued', @maxAttempts, @timeoutMs,
+                @backoffBaseMs, @backoffCapMs, @createdAt, @createdAt, @createdAt)`),
+      get: db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE id = ?`),
+      claim: db.prepare<[{ now: number; limit: number }], JobRow>(`
+        UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now, updated_at = @now,
+                        progress = 0, progress_message = NULL, finished_at = NULL
+        WHERE id IN (
+          SELECT id FROM jobs WHERE status = 'queued' AND run_after <= @now
+          ORDER BY priority DESC, run_after, id LIMIT @limit
+        ) AND status = 'queued'
+        RETURNING *`),
+      nextDueAt: db.prepare<[], { at: number | null }>(`SELECT min(run_after) AS at FROM jobs WHERE status = 'queued'`),
+      succeed: db.prepare<[{ id: string; attempt: number; result: string | null; now: number }], JobRow>(`
+        UPDATE jobs SET status = 'succeeded', result = @result, progress = 1, finished_at = @now, updated_at = @now,
+                        error_code = NULL, error_message = NULL, error_detail = NULL
+        WHERE id = @id AND attempts = @attempt AND status = 'running'
+        RETURNING *`),
+      // Full-jitter backoff: a random point in [0, min(cap, base * 2^(attempt-1))).
+      failAttempt: db.prepare<[FailAttemptArgs], JobRow>(`
+        UPDATE jobs SET
+          status      = CASE WHEN @retryable AND attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+          run_after   = CASE WHEN @retryable AND attempts < max_attempts
+                             THEN @now + CAST(@jitter * min(backoff_cap_ms, backoff_base_ms << min(attempts - 1, 30)) AS INTEGER)
+                             ELSE run_after END,
+          finished_at = CASE WHEN @retryable AND attempts < max_attempts THEN NULL ELSE @now END,
+          error_code = @code, error_message = @message, error_detail = @detail, updated_at = @now
+        WHERE id = @id AND attempts = @attempt AND status = 'running'
+        RETURNING *`),
+      statusOf: db.prepare<[string], { status: JobStatus }>(`SELECT status FROM jobs WHERE id = ?`),
+      cancel: db.prepare<[{ id: string; now: number }], JobRow>(`
+        UPDATE jobs SET status = 'cancelled', finished_at = @now, updated_at = @now,
+                        error_code = 'cancelled', error_message = 'Cancelled by the user', error_detail = NULL
+        WHERE id = @id AND status IN ('queued', 'running')
+        RETURNING *`),
+      retry: db.prepare<[{ id: string; now: number }], JobRow>(`
+        UPDATE jobs SET status = 'queued', attempts = 0, run_after = @now, updated_at = @now, progress = 0,
+                        progress_message = NULL, started_at = NULL, finished_at = NULL, result = NULL,
+                        error_code = NULL, error_message = NULL, error_detail = NULL
+        WHERE id = @id AND status IN ('failed', 'cancelled')
+        RETURNING *`),
+      progress: db.prepare<[{ fraction: number; message: string | null; now: number; id: string; attempt: number }], JobRow>(`
+        UPDATE jobs SET progress = @fraction, progress_message = @message, updated_at = @now
+        WHERE id = @id AND attempts = @attempt AND status = 'running'
+        RETURNING *`),
+      running: db.prepare<[], { id: string; attempts: number }>(`SELECT id, attempts FROM jobs WHERE status = 'running'`),
+      requeueInterrupted: db.prepare<[{ id: string; now: number }], JobRow>(`
+        UPDATE jobs SET
+          status      = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+          finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE @now END,
+          run_after = @now, updated_at = @now,
+          error_code = 'interrupted', error_message = 'Offload stopped while this job was running', error_detail = NULL
+        WHERE id = @id AND status = 'running'
+        RETURNING *`),
+      requeueUnfinished: db.prepare<[{ id: string; attempt: number; now: number }], JobRow>(`
+        UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_after = @now, updated_at = @now,
+                        progress = 0, progress_message = NULL, started_at = NULL
+        WHERE id = @id AND attempts = @attempt AND status = 'running'
+        RETURNING *`),
+      bumpLogSeq: db.prepare<[number, string], { log_seq: number }>(`
+        UPDATE jobs SET log_seq = log_seq + ? WHERE id = ? RETURNING log_seq`),
+      insertLog: db.prepare<[string, number, number, string]>(`INSERT INTO job_logs (job_id, seq, at, line) VALUES (?, ?, ?, ?)`),
+      trimLogs: db.prepare<[string, number]>(`DELETE FROM job_logs WHERE job_id = ? AND seq <= ?`),
+      logs: db.prepare<[string, number, number], { seq: number; at: number; line: string }>(`
+        SELECT seq, at, line FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
+      counts: db.prepare<[], { status: JobStatus; n: number }>(`SELECT status, n FROM job_counts`),
+      getSetting: db.prepare<[string], { value: string }>(`SELECT value FROM settings WHERE key = ?`),
+      setSetting: db.prepare<[string, string]>(`
+        INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+    }
+  }
+
+  insert(jobs: readonly JobInsert[]): void {
+    this.db.transaction(() => {
+      for (const job of jobs) {
+        this.stmt.insert.run({
+          id: job.id,
+          kind: job.kind,
+          name: job.name,
+          params: JSON.stringify(job.params),
+          priority: PRIORITY_RANK[job.priority],
+          maxAttempts: job.maxAttempts,
+          timeoutMs: job.timeoutMs,
+          backoffBaseMs: job.backoffBaseMs,
+          backoffCapMs: job.backoffCapMs,
+          createdAt: job.createdAt,
+        })
+      }
+    })()
+  }
+
+  get(id: string): Job | undefined {
+    const row = this.stmt.get.get(id)
+    return row && toJob(row)
+  }
+
+  list(query: { status?: JobStatus | undefined; kind?: string | undefined; limit: number; cursor?: string | undefined }): Job[] {
+    const filters = [
+      query.status && { sql: 'status = ?', arg: query.status },
+      query.kind && { sql: 'kind = ?', arg: query.kind },
+      query.cursor && { sql: 'id < ?', arg: query.cursor },
+    ].filter((f) => !!f)
+    const where = filters.map((f) => f.sql)
+    const args = filters.map((f) => f.arg)
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
+    return this.db
+      .prepare<(string | number)[], JobRow>(sql)
+      .all(...args, query.limit)
+      .map(toJob)
+  }
+
+  /** queued → running for up to `limit` due jobs, most urgent first, in one statement. */
+  claim(limit: number, now: number): ClaimedJob[] {
+    if (limit <= 0) return []
+    const rows = this.stmt.claim.all({ now, limit })
+    rows.sort((a, b) => b.priority - a.priority || a.run_after - b.run_after || (a.id < b.id ? -1 : 1))
+    return rows.map((row) => ({ job: toJob(row), attempt: row.attempts }))
+  }
+
+  /** When the earliest queued job becomes due, or null when nothing is queued. */
+  nextDueAt(): number | null {
+    return this.stmt.nextDueAt.get()?.at ?? null
+  }
+
+  /** running → succeeded, for this attempt only. */
+  markSucceeded(id: string, attempt: number, result: unknown, now: number): Job | undefined {
+    const row = this.stmt.succeed.get({ id, attempt, result: result === undefined ? null : JSON.stringify(result), now })
+    return row && toJob(row)
+  }
+
+  /**
+   * running → queued (retry after a full-jitter backoff) when `retryable` and
+   * attempts remain, else running → failed. `jitter` is a number in [0, 1).
+   */
+  markAttemptFailed(id: string, attempt: number, error: JobError, opts: { retryable: boolean; now: number; jitter: number }): Job | undefined {
+    const row = this.stmt.failAttempt.get({
+      id,
+      attempt,
+      code: error.code,
+      message: error.message,
+      detail: detailJson(error),
+      retryable: opts.retryable ? 1 : 0,
+      now: opts.now,
+      jitter: opts.jitter,
+    })
+    return row && toJob(row)
+  }
+
+  /** queued|running → cancelled. Says which status it left, so the caller knows whether to stop a worker. */
+  markCancelled(id: string, now: number): { job: Job; was: JobStatus } | { job: undefined; was: JobStatus | undefined } {
+    return this.db.transaction(() => {
+      const was = this.stmt.statusOf.get(id)?.status
+      const row = this.stmt.cancel.get({ id, now })
+      return row ? { job: toJob(row), was: was! } : { job: undefined, was }
+    })()
+  }
+
+  /** failed|cancelled → queued, with the attempt count reset. */
+  markRetried(id: string, now: number): Job | undefined {
+    const row = this.stmt.retry.get({ id, now })
+    return row && toJob(row)
+  }
+
+  statusOf(id: string): JobStatus | undefined {
+    return this.stmt.statusOf.get(id)?.status
+  }
+
+  /** Latest progress of many running jobs in one transaction; returns the rows that were still running that attempt. */
+  saveProgress(updates: readonly ProgressUpdate[], now: number): Job[] {
+    return this.db.transaction(() => {
+      const jobs: Job[] = []
+      for (const u of updates) {
+        const row = this.stmt.progress.get({ fraction: u.fraction, message: u.message, now, id: u.id, attempt: u.attempt })
+        if (row) jobs.push(toJob(row))
+      }
+      return jobs
+    })()
+  }
+
+  /** Appends lines to a job's log, keeping only the newest `logLinesPerJob`. */
+  appendLogs(id: string, lines: readonly string[], now: number): void {
+    if (lines.length === 0) return
+    this.db.transaction(() => {
+      const bumped = this.stmt.bumpLogSeq.get(lines.length, id)
+      if (!bumped) return
+      const first = bumped.log_seq - lines.length + 1
+      const keepFrom = Math.max(first, bumped.log_seq - this.limits.logLinesPerJob + 1)
+      for (let i = keepFrom - first; i < lines.length; i++) {
+        this.stmt.insertLog.run(id, first + i, now, lines[i]!.slice(0, this.limits.logLineLength))
+      }
+      const dropThrough = bumped.log_seq - this.limits.logLinesPerJob
+      if (dropThrough > 0) this.stmt.trimLogs.run(id, dropThrough)
+    })()
+  }
+
+  logs(id: string, afterSeq = 0, limit = this.limits.logLinesPerJob): LogLine[] {
+    return this.stmt.logs.all(id, afterSeq, limit).map((l) => ({ seq: l.seq, at: iso(l.at)!, line: l.line }))
+  }
+
+  /**
+   * At start: every job found running was cut off by a crash. Its attempt
+   * stays counted; it goes back to the queue (or fails when none remain)
+   * with a log line saying why.
+   */
+  requeueInterrupted(now: number): Job[] {
+    return this.db.transaction(() => {
+      const jobs: Job[] = []
+      for (const { id } of this.stmt.running.all()) {
+        const row = this.stmt.requeueInterrupted.get({ id, now })
+        if (!row) continue
+        this.appendLogs(id, [`Interrupted: Offload stopped during attempt ${row.attempts}; ${row.status === 'queued' ? 'requeued' : 'no attempts left'}`], now)
+        jobs.push(toJob(row))
+      }
+      return jobs
+    })()
+  }
+
+  /** running → queued without counting the attempt: used when Offload itself stops the job (shutdown). */
+  requeueUnfinished(id: string, attempt: number, now: number): Job | undefined {
+    const row = this.stmt.requeueUnfinished.get({ id, attempt, now })
+    return row && toJob(row)
+  }
+
+  counts(): Record<JobStatus, number> {
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>
+    for (const { status, n } of this.stmt.counts.all()) counts[status] = n
+    return counts
+  }
+
+  getSetting(key: string): string | undefined {
+    return this.stmt.getSetting.get(key)?.value
+  }
+
+  setSetting(key: string, value: string): void {
+    this.stmt.setSetting.run(key, value)
+  }
+
+  /** Runs several store operations as one transaction. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Numbered schema migrations; index + 1 is the `user_version` a migration
+ * leaves. Append only: a shipped migration is never edited.
+ *
+ * Times are integer milliseconds since the epoch. Priority is stored as a
+ * number (low 0 … urgent 3) so "most urgent first" is a plain index order.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE jobs (
+    id               TEXT PRIMARY KEY,
+    kind             TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    params           TEXT NOT NULL,
+    priority         INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),
+    status           TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+    progress         REAL NOT NULL DEFAULT 0,
+    progress_message TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    max_attempts     INTEGER NOT NULL,
+    timeout_ms       INTEGER,
+    backoff_base_ms  INTEGER NOT NULL,
+    backoff_cap_ms   INTEGER NOT NULL,
+    run_after        INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    started_at       INTEGER,
+    finished_at      INTEGER,
+    updated_at       INTEGER NOT NULL,
+    result           TEXT,
+    error_code       TEXT,
+    error_message    TEXT,
+    error_detail     TEXT,
+    log_seq          INTEGER NOT NULL DEFAULT 0
+  );
+  -- "what runs next": most urgent, then longest due; only queued rows are indexed.
+  CREATE INDEX jobs_ready ON jobs (priority DESC, run_after, id) WHERE status = 'queued';
+  -- "list by status, newest first" and "by kind, newest first" (ids sort by creation time).
+  CREATE INDEX jobs_by_status ON jobs (status, id);
+  CREATE INDEX jobs_by_kind ON jobs (kind, status, id);
+
+  CREATE TABLE job_logs (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    seq    INTEGER NOT NULL,
+    at     INTEGER NOT NULL,
+    line   TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+  ) WITHOUT ROWID;
+
+  -- Counts by status kept by triggers, so stats stay O(1) at a million rows.
+  CREATE TABLE job_counts (
+    status TEXT PRIMARY KEY,
+    n      INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO job_counts (status, n) VALUES ('queued', 0), ('running', 0), ('succeeded', 0), ('failed', 0), ('cancelled', 0);
+  CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN
+    UPDATE job_counts SET n = n + 1 WHERE status = new.status;
+  END;
+  CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN
+    UPDATE job_counts SET n = n - 1 WHERE status = old.status;
+  END;
+  CREATE TRIGGER jobs_count_update AFTER UPDATE OF status ON jobs WHEN old.status <> new.status BEGIN
+    UPDATE job_counts SET n = n - 1 WHERE status = old.status;
+    UPDATE job_counts SET n = n + 1 WHERE status = new.status;
+  END;
+
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
+]

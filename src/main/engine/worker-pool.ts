@@ -1,0 +1,173 @@
+import type { Launcher, WorkerProcess } from './launcher'
+import type { EngineToWorker, WorkerToEngine } from './protocol'
+
+const OUTPUT_TAIL_LINES = 20
+
+export interface WorkerPoolOptions {
+  /** An idle worker exits after this long without work. */
+  idleMs: number
+  /** A busy worker silent for this long is considered hung. */
+  stallMs: number
+  env: Record<string, string>
+}
+
+export interface WorkerPoolEvents {
+  onMessage(worker: PooledWorker, message: WorkerToEngine): void
+  onOutput(worker: PooledWorker, line: string): void
+  onExit(worker: PooledWorker, code: number | null, signal: string | null): void
+  onStall(worker: PooledWorker): void
+}
+
+/** One live worker process and what the pool knows of it. */
+export class PooledWorker {
+  busy = false
+  exited = false
+  lastSeen: number
+  /** Process groups its current job started (see JobContext.ownProcessGroup). */
+  readonly groups = new Set<number>()
+  /** The last lines it printed, for a crash report. */
+  readonly outputTail: string[] = []
+  idleTimer: NodeJS.Timeout | undefined
+  private ready = false
+  private pending: EngineToWorker[] = []
+
+  constructor(
+    readonly name: string,
+    readonly process: WorkerProcess,
+    now: number,
+  ) {
+    this.lastSeen = now
+  }
+
+  /** Messages sent before the worker has loaded its kinds wait for it. */
+  send(message: EngineToWorker): void {
+    if (this.ready) this.process.send(message)
+    else this.pending.push(message)
+  }
+
+  markReady(): void {
+    this.ready = true
+    for (const message of this.pending) this.process.send(message)
+    this.pending = []
+  }
+
+  remember(line: string): void {
+    this.outputTail.push(line)
+    if (this.outputTail.length > OUTPUT_TAIL_LINES) this.outputTail.shift()
+  }
+
+  kill(): void {
+    for (const pid of this.groups) {
+      try {
+        process.kill(-pid, 'SIGKILL')
+      } catch {
+        // Already gone.
+      }
+    }
+    this.process.kill()
+  }
+}
+
+/**
+ * Worker processes, started when first needed, reused across jobs, retired
+ * after an idle period, replaced when they die. It knows nothing of jobs:
+ * the scheduler decides what a worker runs and how many may be busy.
+ */
+export class WorkerPool {
+  private readonly workers = new Set<PooledWorker>()
+  private readonly idle: PooledWorker[] = []
+  private readonly stallTimer: NodeJS.Timeout
+  private serial = 0
+
+  constructor(
+    private readonly launcher: Launcher,
+    private readonly options: WorkerPoolOptions,
+    private readonly events: WorkerPoolEvents,
+    private readonly now: () => number,
+  ) {
+    this.stallTimer = setInterval(() => this.checkStalls(), Math.min(1000, options.stallMs)).unref()
+  }
+
+  /** An idle worker, or a new one. The caller must `release` or `kill` it. */
+  acquire(): PooledWorker {
+    const worker = this.idle.pop() ?? this.spawn()
+    clearTimeout(worker.idleTimer)
+    worker.busy = true
+    worker.lastSeen = this.now()
+    return worker
+  }
+
+  release(worker: PooledWorker): void {
+    if (!this.workers.has(worker)) return
+    worker.busy = false
+    worker.groups.clear()
+    this.idle.push(worker)
+    worker.idleTimer = setTimeout(() => this.retire(worker), this.options.idleMs).unref()
+  }
+
+  /** Retires idle workers beyond `keep`, e.g. after concurrency was lowered. */
+  trimIdle(keep: number): void {
+    while (this.idle.length > Math.max(0, keep)) this.retire(this.idle[0]!)
+  }
+
+  stats(): { busy: number; idle: number } {
+    return { busy: this.workers.size - this.idle.length, idle: this.idle.length }
+  }
+
+  /** Asks idle workers to exit and kills busy ones. */
+  close(): void {
+    clearInterval(this.stallTimer)
+    for (const worker of [...this.workers]) {
+      if (worker.busy) worker.kill()
+      else this.retire(worker)
+    }
+  }
+
+  private retire(worker: PooledWorker): void {
+    clearTimeout(worker.idleTimer)
+    const at = this.idle.indexOf(worker)
+    if (at >= 0) this.idle.splice(at, 1)
+    worker.send({ type: 'exit' })
+    // If it ignores the polite request it is killed; exit() ends the process either way.
+    setTimeout(() => {
+      if (!worker.exited) worker.kill()
+    }, 2000).unref()
+  }
+
+  private spawn(): PooledWorker {
+    const name = `offload-worker-${++this.serial}`
+    const proc = this.launcher.launch({ name, env: this.options.env })
+    const worker = new PooledWorker(name, proc, this.now())
+    this.workers.add(worker)
+    proc.onMessage((message) => {
+      worker.lastSeen = this.now()
+      if (message.type === 'ready') worker.markReady()
+      this.events.onMessage(worker, message)
+    })
+    proc.onOutput((line) => {
+      worker.remember(line)
+      this.events.onOutput(worker, line)
+    })
+    proc.onExit((code, signal) => {
+      worker.exited = true
+      clearTimeout(worker.idleTimer)
+      this.workers.delete(worker)
+      const at = this.idle.indexOf(worker)
+      if (at >= 0) this.idle.splice(at, 1)
+      // Grandchildren that outlived it go too.
+      worker.kill()
+      this.events.onExit(worker, code, signal)
+    })
+    return worker
+  }
+
+  private checkStalls(): void {
+    const now = this.now()
+    for (const worker of this.workers) {
+      if (worker.busy && now - worker.lastSeen > this.options.stallMs) {
+        worker.lastSeen = now
+        this.events.onStall(worker)
+      }
+    }
+  }
+}

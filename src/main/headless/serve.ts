@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { MAX_CONCURRENCY } from '../../shared/job'
+import { DatabaseOpenError } from '../engine/database'
+import { AlreadyRunningError, startHeadless } from './start-server'
+import { resolveWorkerEntry } from './worker-entry'
+
+const DEFAULT_PORT = 7340
+const DEFAULT_GRACE_MS = 10_000
+const USAGE = `Usage: npm run serve -- [--data <dir>] [--port <n>] [--concurrency <n>] [--grace <seconds>]
+
+  --data         data folder (default: ${join(homedir(), '.offload')})
+  --port         port on 127.0.0.1 (default: ${DEFAULT_PORT}; 0 picks a free one)
+  --concurrency  jobs at once (default: the saved setting, else the number of cores)
+  --grace        seconds running jobs get to finish on Ctrl+C before they are requeued (default: ${DEFAULT_GRACE_MS / 1000})`
+
+function fail(message: string): never {
+  console.error(`offload: ${message}`)
+  process.exit(1)
+}
+
+function integerArg(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} must be a whole number from ${min} to ${max}, got "${value}"\n\n${USAGE}`)
+  return n
+}
+
+let args
+try {
+  args = parseArgs({
+    options: {
+      data: { type: 'string' },
+      port: { type: 'string' },
+      concurrency: { type: 'string' },
+      grace: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values
+} catch (error) {
+  fail(`${(error as Error).message}\n\n${USAGE}`)
+}
+if (args.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
+
+const here = import.meta.dirname
+const dataDir = resolve(args.data ?? join(homedir(), '.offload'))
+const port = integerArg('port', args.port, 0, 65535) ?? DEFAULT_PORT
+const concurrency = integerArg('concurrency', args.concurrency, 1, MAX_CONCURRENCY)
+const graceMs = (integerArg('grace', args.grace, 0, 3600) ?? DEFAULT_GRACE_MS / 1000) * 1000
+const rendererDir = [join(here, '..', 'renderer'), join(here, '..', '..', '..', 'out', 'renderer')].find((d) =>
+  existsSync(join(d, 'index.html')),
+)
+
+let server
+try {
+  server = await startHeadless({
+    dataDir,
+    port,
+    worker: resolveWorkerEntry(here),
+    ...(rendererDir ? { rendererDir } : {}),
+    ...(concurrency ? { engine: { concurrency } } : {}),
+  })
+} catch (error) {
+  if (error instanceof AlreadyRunningError || error instanceof DatabaseOpenError) fail(error.message)
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${port} is in use; pick another with --port (0 picks a free one)`)
+  throw error
+}
+
+for (const error of server.host.kinds.errors) console.error(`offload: could not load kind ${error.file}: ${error.message}`)
+console.log(`Offload is serving ${dataDir}`)
+console.log(`  Panel: ${server.info.url}/?token=${server.info.token}`)
+console.log(`  API:   ${server.info.url}/api (Authorization: Bearer <token from ${join(dataDir, 'server.json')}>)`)
+if (!rendererDir) console.log('  (the panel is not built; "npm run serve" builds it)')
+
+let stopping = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) {
+      console.error('offload: stopping now; running jobs will be requeued at next start')
+      process.exit(130)
+    }
+    stopping = true
+    const running = server.host.engine.stats().counts.running
+    console.log(running > 0 ? `Stopping: ${running} running job(s) get ${graceMs / 1000} s to finish…` : 'Stopping…')
+    void server.stop(graceMs).then(() => process.exit(0))
+  })
+}

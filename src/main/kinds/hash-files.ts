@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { opendir, stat } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { z } from 'zod'
+import { defineKind } from './kind'
+import { existingFolder } from './path-params'
+
+/** A result is stored as one row; a folder of a million duplicates must not make it huge. */
+const MAX_GROUPS = 1000
+
+interface FileEntry {
+  path: string
+  size: number
+}
+
+async function listFiles(folder: string, signal: AbortSignal, onError: (path: string, error: Error) => void): Promise<FileEntry[]> {
+  const files: FileEntry[] = []
+  const pending = [folder]
+  while (pending.length > 0) {
+    signal.throwIfAborted()
+    const dir = pending.pop()!
+    let handle
+    try {
+      handle = await opendir(dir)
+    } catch (error) {
+      onError(dir, error as Error)
+      continue
+    }
+    for await (const entry of handle) {
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) pending.push(path)
+      else if (entry.isFile()) {
+        try {
+          files.push({ path, size: (await stat(path)).size })
+        } catch (error) {
+          onError(path, error as Error)
+        }
+      }
+    }
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : 1))
+}
+
+export const hashFilesKind = defineKind({
+  name: 'hash-files',
+  description: 'Computes the SHA-256 of every file under a folder (symlinks are not followed) and groups identical files.',
+  params: z.strictObject({ folder: existingFolder }),
+  async run({ folder }, ctx) {
+    let unreadable = 0
+    const onError = (path: string, error: Error): void => {
+      unreadable++
+      ctx.log(`Skipped ${path}: ${error.message}`)
+    }
+    ctx.progress(0, 'Listing files')
+    const files = await listFiles(folder, ctx.signal, onError)
+    const totalBytes = files.reduce((sum, f) => sum + f.size, 0)
+    const byHash = new Map<string, { size: number; paths: string[] }>()
+    let doneBytes = 0
+    let hashed = 0
+    for (const file of files) {
+      const hash = createHash('sha256')
+      const base = doneBytes
+      try {
+        for await (const chunk of createReadStream(file.path, { signal: ctx.signal })) {
+          hash.update(chunk as Buffer)
+          doneBytes += (chunk as Buffer).length
+          if (totalBytes > 0) ctx.progress(doneBytes / totalBytes, `${hashed + 1} of ${files.length} files`)
+        }
+      } catch (error) {
+        ctx.signal.throwIfAborted()
+        doneBytes = base + file.size
+        onError(file.path, error as Error)
+        continue
+      }
+      hashed++
+      const digest = hash.digest('hex')
+      const group = byHash.get(digest) ?? { size: file.size, paths: [] }
+      group.paths.push(relative(folder, file.path))
+      byHash.set(digest, group)
+    }
+    const groups = [...byHash.entries()]
+      .filter(([, g]) => g.paths.length > 1)
+      .map(([hash, g]) => ({ hash, size: g.size, paths: g.paths }))
+      .sort((a, b) => b.size * b.paths.length - a.size * a.paths.length)
+    return {
+      files: hashed,
+      bytes: totalBytes,
+      unreadable,
+      duplicateGroups: groups.slice(0, MAX_GROUPS),
+      duplicateGroupsTotal: groups.length,
+    }
+  },
+})

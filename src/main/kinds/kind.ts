@@ -1,0 +1,48 @@
+import type { z } from 'zod'
+import type { JobErrorCode } from '../../shared/job'
+
+/** What a running job may do. Given to `run` inside a worker process. */
+export interface JobContext {
+  /** Reports progress; `fraction` in [0, 1]. Call as often as you like: it is coalesced. */
+  progress(fraction: number, message?: string): void
+  /** Appends a line to the job's log. */
+  log(line: string): void
+  /** Aborted when the job is cancelled, times out or Offload shuts down. */
+  signal: AbortSignal
+  /** An empty folder for this attempt, removed when the attempt ends. */
+  scratchDir: string
+  /**
+   * Hands a child process group to Offload (pass the pid of a child spawned
+   * with `detached: true`): cancel, timeout and a worker crash then kill the
+   * whole group, so no grandchild outlives the job.
+   */
+  ownProcessGroup(pid: number): void
+}
+
+export interface JobKind<P extends z.ZodType = z.ZodType> {
+  name: string
+  description: string
+  params: P
+  run(params: z.output<P>, ctx: JobContext): unknown
+}
+
+export function defineKind<P extends z.ZodType>(kind: JobKind<P>): JobKind<P> {
+  return kind
+}
+
+/**
+ * Thrown by a kind to end an attempt with a specific code. Custom kinds that
+ * can't import this class may throw any error with a `jobErrorCode` field.
+ */
+export class JobFailure extends Error {
+  readonly jobErrorCode: JobErrorCode
+  constructor(
+    code: JobErrorCode,
+    message: string,
+    readonly detail?: unknown,
+  ) {
+    super(message)
+    this.name = 'JobFailure'
+    this.jobErrorCode = code
+  }
+}

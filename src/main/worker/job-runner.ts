@@ -1,0 +1,134 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describeIssues } from '../../shared/errors'
+import { ERROR_CODES, type JobError, type JobErrorCode } from '../../shared/job'
+import type { JobContext } from '../kinds/kind'
+import type { KindRegistry } from '../kinds/registry'
+import type { EngineToWorker, WorkerToEngine } from '../engine/protocol'
+
+/** How often a job's progress and log lines may cross to the engine. */
+const FLUSH_INTERVAL_MS = 100
+const MAX_BUFFERED_LINES = 500
+const GROUP_KILL_GRACE_MS = 2000
+
+type RunMessage = Extract<EngineToWorker, { type: 'run' }>
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    // Already gone.
+  }
+}
+
+function toJobError(error: unknown, signal: AbortSignal): JobError {
+  if (signal.aborted) return { code: 'cancelled', message: 'Stopped' }
+  const e = error as { jobErrorCode?: unknown; message?: unknown; detail?: unknown; stack?: unknown }
+  const code = ERROR_CODES.includes(e?.jobErrorCode as JobErrorCode) ? (e.jobErrorCode as JobErrorCode) : 'job_error'
+  const message = typeof e?.message === 'string' ? e.message : String(error)
+  const detail = code === 'job_error' && typeof e?.stack === 'string' ? { stack: e.stack } : e?.detail
+  return detail === undefined ? { code, message } : { code, message, detail }
+}
+
+/** One attempt of one job inside the worker. */
+export class JobRun {
+  readonly id: string
+  private readonly controller = new AbortController()
+  private readonly groups = new Set<number>()
+  private lines: string[] = []
+  private pendingProgress: { fraction: number; message: string | null } | undefined
+  private flushTimer: NodeJS.Timeout | undefined
+  private finished = false
+
+  constructor(
+    private readonly message: RunMessage,
+    private readonly kinds: KindRegistry,
+    private readonly send: (message: WorkerToEngine) => void,
+    private readonly scratchRoot: string,
+  ) {
+    this.id = message.job.id
+  }
+
+  async run(): Promise<void> {
+    const { job } = this.message
+    const loaded = this.kinds.get(job.kind)
+    if (!loaded) {
+      return this.finish({ type: 'failed', id: this.id, error: { code: 'unknown_kind', message: `No job kind "${job.kind}" in this worker` } })
+    }
+    const parsed = loaded.kind.params.safeParse(job.params)
+    if (!parsed.success) {
+      const { message, detail } = describeIssues(parsed.error.issues)
+      return this.finish({ type: 'failed', id: this.id, error: { code: 'invalid_params', message, detail } })
+    }
+    const scratchDir = join(this.scratchRoot, `${this.id}-${job.attempt}`)
+    try {
+      await mkdir(scratchDir, { recursive: true })
+      const result = await loaded.kind.run(parsed.data, this.context(scratchDir))
+      this.finish({ type: 'done', id: this.id, result: result ?? null })
+    } catch (error) {
+      this.finish({ type: 'failed', id: this.id, error: toJobError(error, this.controller.signal) })
+    } finally {
+      await rm(scratchDir, { recursive: true, force: true }).catch(() => {})
+    }
+  }
+
+  abort(): void {
+    if (this.controller.signal.aborted) return
+    this.controller.abort()
+    // The kind should stop its children itself; if it doesn't, they go anyway.
+    setTimeout(() => this.killGroups('SIGKILL'), GROUP_KILL_GRACE_MS).unref()
+  }
+
+  killGroups(signal: NodeJS.Signals): void {
+    for (const pid of this.groups) killGroup(pid, signal)
+  }
+
+  private pushLine(line: string): void {
+    if (this.finished) return
+    this.lines.push(line)
+    if (this.lines.length >= MAX_BUFFERED_LINES) this.flush()
+    else this.scheduleFlush()
+  }
+
+  private context(scratchDir: string): JobContext {
+    return {
+      signal: this.controller.signal,
+      scratchDir,
+      progress: (fraction, message) => {
+        if (this.finished || !Number.isFinite(fraction)) return
+        this.pendingProgress = { fraction: Math.min(1, Math.max(0, fraction)), message: message ?? null }
+        this.scheduleFlush()
+      },
+      log: (line) => this.pushLine(String(line)),
+      ownProcessGroup: (pid) => {
+        if (!Number.isInteger(pid) || pid <= 0) return
+        this.groups.add(pid)
+        this.send({ type: 'process-group', id: this.id, pid })
+      },
+    }
+  }
+
+  private scheduleFlush(): void {
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS)
+  }
+
+  private flush(): void {
+    clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
+    if (this.lines.length > 0) {
+      this.send({ type: 'log', id: this.id, lines: this.lines })
+      this.lines = []
+    }
+    if (this.pendingProgress) {
+      this.send({ type: 'progress', id: this.id, ...this.pendingProgress })
+      this.pendingProgress = undefined
+    }
+  }
+
+  private finish(message: Extract<WorkerToEngine, { type: 'done' | 'failed' }>): void {
+    this.flush()
+    this.finished = true
+    this.killGroups('SIGKILL')
+    this.send(message)
+  }
+}

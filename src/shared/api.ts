@@ -1,0 +1,76 @@
+import { z } from 'zod'
+import {
+  JobIdSchema,
+  JobPageSchema,
+  JobSchema,
+  KindInfoSchema,
+  KindLoadErrorSchema,
+  ListJobsQuerySchema,
+  LogLineSchema,
+  NewJobBatchSchema,
+  NewJobSchema,
+  SettingsSchema,
+  StatsSchema,
+} from './job'
+import { METHOD_NAMES, type MethodName } from './methods'
+
+/**
+ * The whole API, once. Every transport (HTTP routes, the Electron bridge, the
+ * renderer's clients) is derived from this table, so a method exists
+ * everywhere or nowhere.
+ */
+interface MethodSpec {
+  http: { method: 'GET' | 'POST' | 'PUT'; path: string; status?: number }
+  input: z.ZodType
+  output: z.ZodType
+}
+
+const ById = z.strictObject({ id: JobIdSchema })
+const Empty = z.strictObject({})
+const Ok = z.object({ ok: z.literal(true) })
+
+export const api = {
+  createJob: { http: { method: 'POST', path: '/api/jobs', status: 201 }, input: NewJobSchema, output: JobSchema },
+  createJobs: {
+    http: { method: 'POST', path: '/api/jobs/batch', status: 201 },
+    input: NewJobBatchSchema,
+    output: z.object({ ids: z.array(z.string()) }),
+  },
+  listJobs: { http: { method: 'GET', path: '/api/jobs' }, input: ListJobsQuerySchema, output: JobPageSchema },
+  getJob: { http: { method: 'GET', path: '/api/jobs/:id' }, input: ById, output: JobSchema },
+  getJobLogs: {
+    http: { method: 'GET', path: '/api/jobs/:id/logs' },
+    input: ById,
+    output: z.object({ lines: z.array(LogLineSchema) }),
+  },
+  cancelJob: { http: { method: 'POST', path: '/api/jobs/:id/cancel' }, input: ById, output: JobSchema },
+  retryJob: { http: { method: 'POST', path: '/api/jobs/:id/retry' }, input: ById, output: JobSchema },
+  getStats: { http: { method: 'GET', path: '/api/stats' }, input: Empty, output: StatsSchema },
+  pauseQueue: { http: { method: 'POST', path: '/api/queue/pause' }, input: Empty, output: Ok },
+  resumeQueue: { http: { method: 'POST', path: '/api/queue/resume' }, input: Empty, output: Ok },
+  updateSettings: { http: { method: 'PUT', path: '/api/settings' }, input: SettingsSchema.partial().strict(), output: SettingsSchema },
+  listKinds: {
+    http: { method: 'GET', path: '/api/kinds' },
+    input: Empty,
+    output: z.object({ kinds: z.array(KindInfoSchema), errors: z.array(KindLoadErrorSchema) }),
+  },
+} as const satisfies Record<MethodName, MethodSpec>
+
+export type Api = typeof api
+export { METHOD_NAMES, type MethodName }
+export type MethodInput<M extends MethodName> = z.input<Api[M]['input']>
+export type ParsedInput<M extends MethodName> = z.output<Api[M]['input']>
+export type MethodOutput<M extends MethodName> = z.output<Api[M]['output']>
+
+/** What a server implements: parsed input in, output out. */
+export type ApiHandlers = { [M in MethodName]: (input: ParsedInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>> }
+
+/** What a client calls: the caller's input shape, a promise of the output. */
+export type ApiClient = { [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>> }
+
+export const EventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('jobs'), jobs: z.array(JobSchema) }),
+  z.object({ type: z.literal('stats'), stats: StatsSchema }),
+])
+export type OffloadEvent = z.infer<typeof EventSchema>
+export const EVENTS_PATH = '/api/events'

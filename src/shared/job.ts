@@ -1,0 +1,112 @@
+import { z } from 'zod'
+
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
+export const PrioritySchema = z.enum(PRIORITIES)
+export type Priority = z.infer<typeof PrioritySchema>
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
+export const JobStatusSchema = z.enum(JOB_STATUSES)
+export type JobStatus = z.infer<typeof JobStatusSchema>
+
+/** Why an attempt (or a request) ended badly; programs branch on these. */
+export const ERROR_CODES = [
+  'exit_code',
+  'timeout',
+  'worker_crashed',
+  'cancelled',
+  'invalid_params',
+  'interrupted',
+  'job_error',
+  'unknown_kind',
+] as const
+export const JobErrorCodeSchema = z.enum(ERROR_CODES)
+export type JobErrorCode = z.infer<typeof JobErrorCodeSchema>
+
+export const JobErrorSchema = z.object({
+  code: JobErrorCodeSchema,
+  message: z.string(),
+  detail: z.unknown().optional(),
+})
+export type JobError = z.infer<typeof JobErrorSchema>
+
+export const JobIdSchema = z
+  .string()
+  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Job ids are 26-character ULIDs')
+
+export const JobSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  name: z.string(),
+  params: z.unknown(),
+  priority: PrioritySchema,
+  status: JobStatusSchema,
+  progress: z.object({ fraction: z.number(), message: z.string().nullable() }),
+  attempts: z.number().int(),
+  maxAttempts: z.number().int(),
+  timeoutMs: z.number().int().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  runAfter: z.string(),
+  result: z.unknown(),
+  error: JobErrorSchema.nullable(),
+})
+export type Job = z.infer<typeof JobSchema>
+
+/** Ten days: longer than any sane single attempt, short enough to catch unit mistakes (seconds for ms). */
+export const MAX_TIMEOUT_MS = 10 * 24 * 3600 * 1000
+export const MAX_ATTEMPTS = 100
+
+export const NewJobSchema = z.strictObject({
+  kind: z.string().min(1).max(100),
+  params: z.record(z.string(), z.unknown()).default({}),
+  name: z.string().min(1).max(200).optional(),
+  priority: PrioritySchema.default('normal'),
+  maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS).optional(),
+  timeoutMs: z.number().int().min(1).max(MAX_TIMEOUT_MS).optional(),
+})
+export type NewJob = z.input<typeof NewJobSchema>
+
+export const MAX_BATCH = 10_000
+export const NewJobBatchSchema = z.strictObject({
+  jobs: z.array(NewJobSchema).min(1).max(MAX_BATCH),
+})
+
+export const ListJobsQuerySchema = z.strictObject({
+  status: JobStatusSchema.optional(),
+  kind: z.string().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: JobIdSchema.optional(),
+})
+export type ListJobsQuery = z.input<typeof ListJobsQuerySchema>
+
+export const JobPageSchema = z.object({
+  jobs: z.array(JobSchema),
+  nextCursor: z.string().nullable(),
+})
+export type JobPage = z.infer<typeof JobPageSchema>
+
+export const LogLineSchema = z.object({ seq: z.number().int(), at: z.string(), line: z.string() })
+export type LogLine = z.infer<typeof LogLineSchema>
+
+export const StatsSchema = z.object({
+  counts: z.record(JobStatusSchema, z.number().int()),
+  workers: z.object({ busy: z.number().int(), idle: z.number().int(), max: z.number().int() }),
+  paused: z.boolean(),
+})
+export type Stats = z.infer<typeof StatsSchema>
+
+export const MAX_CONCURRENCY = 64
+export const SettingsSchema = z.object({ concurrency: z.number().int().min(1).max(MAX_CONCURRENCY) })
+export type Settings = z.infer<typeof SettingsSchema>
+
+export const KindInfoSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  source: z.enum(['builtin', 'custom']),
+  paramsSchema: z.unknown(),
+})
+export type KindInfo = z.infer<typeof KindInfoSchema>
+
+export const KindLoadErrorSchema = z.object({ file: z.string(), message: z.string() })
+export type KindLoadError = z.infer<typeof KindLoadErrorSchema>

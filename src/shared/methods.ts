@@ -1,0 +1,23 @@
+/**
+ * The contract's method names alone, free of zod, so the sandboxed preload
+ * can build the bridge without bundling the schemas. `api.ts` is checked
+ * against this list.
+ */
+export const METHOD_NAMES = [
+  'createJob',
+  'createJobs',
+  'listJobs',
+  'getJob',
+  'getJobLogs',
+  'cancelJob',
+  'retryJob',
+  'getStats',
+  'pauseQueue',
+  'resumeQueue',
+  'updateSettings',
+  'listKinds',
+] as const
+export type MethodName = (typeof METHOD_NAMES)[number]
+
+export const IPC_PREFIX = 'offload:'
+export const IPC_EVENT_CHANNEL = 'offload:event'
