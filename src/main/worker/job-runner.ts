@@ -38,6 +38,7 @@ export class JobRun {
   private lines: string[] = []
   private pendingProgress: { fraction: number; message: string | null } | undefined
   private flushTimer: NodeJS.Timeout | undefined
+  private lastFlush = 0
   private finished = false
 
   constructor(
@@ -108,13 +109,18 @@ export class JobRun {
     }
   }
 
+  /** Leading edge: a quiet job's line goes at once, so a crash right after it loses nothing; a busy one is batched. */
   private scheduleFlush(): void {
-    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS)
+    if (this.flushTimer) return
+    const wait = this.lastFlush + FLUSH_INTERVAL_MS - Date.now()
+    if (wait <= 0) this.flush()
+    else this.flushTimer = setTimeout(() => this.flush(), wait)
   }
 
   private flush(): void {
     clearTimeout(this.flushTimer)
     this.flushTimer = undefined
+    this.lastFlush = Date.now()
     if (this.lines.length > 0) {
       this.send({ type: 'log', id: this.id, lines: this.lines })
       this.lines = []

@@ -1,0 +1,82 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach } from 'vitest'
+import type { Job, JobStatus } from '../src/shared/job'
+import type { EngineOptions } from '../src/main/engine/engine'
+import { createForkLauncher } from '../src/main/engine/fork-launcher'
+import { openHost, type Host } from '../src/main/engine/host'
+import { resolveWorkerEntry } from '../src/main/headless/worker-entry'
+
+export const ROOT = join(import.meta.dirname, '..')
+export const FIXTURE_KINDS = join(import.meta.dirname, 'fixtures', 'kinds')
+export const WORKER = resolveWorkerEntry(join(ROOT, 'src', 'main', 'headless'))
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+/** A fresh folder removed after the test. */
+export function tempDir(prefix = 'offload-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** A data folder holding the given fixture kinds (all of them by default). */
+export function dataDirWithKinds(kinds?: string[]): string {
+  const dir = tempDir()
+  cpSync(FIXTURE_KINDS, join(dir, 'kinds'), {
+    recursive: true,
+    filter: (src) => !kinds || src === FIXTURE_KINDS || kinds.some((k) => src.endsWith(`/${k}`)),
+  })
+  return dir
+}
+
+export const FAST: Partial<EngineOptions> = {
+  backoffBaseMs: 20,
+  backoffCapMs: 100,
+  killGraceMs: 500,
+  flushMs: 50,
+  eventMs: 20,
+}
+
+/** A whole engine on a temp data folder with real worker processes; closed after the test. */
+export async function startHost(options: { dataDir?: string; kinds?: string[]; engine?: Partial<EngineOptions> } = {}): Promise<Host & { dataDir: string }> {
+  const dataDir = options.dataDir ?? dataDirWithKinds(options.kinds)
+  const host = await openHost({ dataDir, launcher: createForkLauncher(WORKER), engine: { ...FAST, ...options.engine } })
+  cleanups.push(() => host.close(0))
+  return Object.assign(host, { dataDir })
+}
+
+export async function waitFor<T>(check: () => T | undefined | false, what: string | (() => string), timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${typeof what === 'string' ? what : what()}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+export function waitForStatus(host: Host, id: string, status: JobStatus | JobStatus[], timeoutMs?: number): Promise<Job> {
+  const wanted = Array.isArray(status) ? status : [status]
+  return waitFor(
+    () => {
+      const job = host.engine.getJob(id)
+      return wanted.includes(job.status) && job
+    },
+    () => `job ${id} to be ${wanted.join(' or ')} (it is ${host.engine.getJob(id).status})`,
+    timeoutMs,
+  )
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

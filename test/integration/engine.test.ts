@@ -1,0 +1,260 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { OffloadEvent } from '../../src/shared/api'
+import { ApiError } from '../../src/shared/errors'
+import type { Job } from '../../src/shared/job'
+import { isAlive, startHost, tempDir, waitFor, waitForStatus } from '../helpers'
+
+describe('engine with real worker processes', () => {
+  it('runs jobs by priority, then age, with concurrency 1', async () => {
+    const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 1 } })
+    host.engine.pause()
+    const order = ['low', 'normal', 'urgent', 'high', 'normal'] as const
+    const ids = order.map((priority, i) => host.engine.createJob({ kind: 'sleep', params: { ms: 10 }, priority, name: `${priority}-${i}` }).id)
+    host.engine.resume()
+    await Promise.all(ids.map((id) => waitForStatus(host, id, 'succeeded')))
+    const started = ids.map((id) => host.engine.getJob(id)).sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!) || (a.startedAt! < b.startedAt! ? -1 : 1))
+    expect(started.map((j) => j.name)).toEqual(['urgent-2', 'high-3', 'normal-1', 'normal-4', 'low-0'])
+  })
+
+  it('never runs more jobs at once than the concurrency, and applies a new value live', async () => {
+    const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 1 } })
+    let peak = 0
+    host.engine.subscribe(() => (peak = Math.max(peak, host.engine.stats().counts.running)))
+    const ids = Array.from({ length: 4 }, () => host.engine.createJob({ kind: 'sleep', params: { ms: 300 } }).id)
+    await waitForStatus(host, ids[0]!, 'running')
+    expect(host.engine.stats().counts.running).toBe(1)
+    host.engine.updateSettings({ concurrency: 2 })
+    await waitFor(() => host.engine.stats().counts.running === 2, 'two running')
+    await Promise.all(ids.map((id) => waitForStatus(host, id, 'succeeded')))
+    expect(peak).toBe(2)
+    expect(host.engine.settings()).toEqual({ concurrency: 2 })
+  })
+
+  it('retries a failing job with backoff until it succeeds', async () => {
+    const host = await startHost({ kinds: ['flaky.mjs'] })
+    const counter = join(tempDir(), 'count')
+    const job = host.engine.createJob({ kind: 'flaky', params: { counter, failures: 2 } })
+    const done = await waitForStatus(host, job.id, 'succeeded')
+    expect(done.attempts).toBe(3)
+    expect(done.result).toEqual({ attemptsSeen: 3 })
+    const lines = host.engine.getJobLogs(job.id).map((l) => l.line)
+    expect(lines).toEqual([
+      'Attempt 1 failed (job_error): planned failure 1 of 2',
+      'Attempt 2 failed (job_error): planned failure 2 of 2',
+    ])
+  })
+
+  it('fails a job for good when its attempts are used up, keeping the last error', async () => {
+    const host = await startHost({ kinds: ['flaky.mjs'] })
+    const job = host.engine.createJob({ kind: 'flaky', params: { counter: join(tempDir(), 'c'), failures: 5 }, maxAttempts: 2 })
+    const failed = await waitForStatus(host, job.id, 'failed')
+    expect(failed.attempts).toBe(2)
+    expect(failed.error).toMatchObject({ code: 'job_error', message: 'planned failure 2 of 5' })
+    expect((failed.error?.detail as { stack: string }).stack).toContain('planned failure')
+  })
+
+  it('does not retry params that turned invalid by the time the job ran', async () => {
+    const host = await startHost({ kinds: [] })
+    const folder = join(tempDir(), 'gone-soon')
+    mkdirSync(folder)
+    host.engine.pause()
+    const job = host.engine.createJob({ kind: 'hash-files', params: { folder } })
+    rmSync(folder, { recursive: true })
+    host.engine.resume()
+    const failed = await waitForStatus(host, job.id, 'failed')
+    expect(failed.attempts).toBe(1)
+    expect(failed.error).toMatchObject({ code: 'invalid_params', message: 'folder: No such folder' })
+  })
+
+  it('kills a job that ignores its timeout and records why', async () => {
+    const host = await startHost({ kinds: ['stubborn.mjs'], engine: { killGraceMs: 300 } })
+    const job = host.engine.createJob({ kind: 'stubborn', params: { ms: 60_000 }, timeoutMs: 300, maxAttempts: 1 })
+    const failed = await waitForStatus(host, job.id, 'failed')
+    expect(failed.error).toMatchObject({ code: 'timeout', message: 'Timed out after 300 ms' })
+    expect(Date.parse(failed.finishedAt!) - Date.parse(failed.startedAt!)).toBeLessThan(10_000)
+  })
+
+  it('a timed-out job that stops when asked keeps its worker and is retried', async () => {
+    const host = await startHost({ kinds: ['sleep.mjs'] })
+    const job = host.engine.createJob({ kind: 'sleep', params: { ms: 60_000 }, timeoutMs: 200, maxAttempts: 2 })
+    const failed = await waitForStatus(host, job.id, 'failed')
+    expect(failed.attempts).toBe(2)
+    expect(failed.error?.code).toBe('timeout')
+    expect(host.engine.stats().workers).toMatchObject({ busy: 0, idle: 1 })
+  })
+
+  it('cancel of a running shell job kills its whole process tree', async () => {
+    const host = await startHost({ kinds: [] })
+    const dir = tempDir()
+    const pidFile = join(dir, 'pids')
+    const job = host.engine.createJob({
+      kind: 'shell',
+      params: { command: `sleep 120 & echo $! > ${pidFile}; echo $$ >> ${pidFile}; wait` },
+    })
+    const pids = await waitFor(() => {
+      try {
+        const text = readFileSync(pidFile, 'utf8').trim().split('\n')
+        return text.length === 2 && text.map(Number)
+      } catch {
+        return false
+      }
+    }, 'the shell to write its pids')
+    expect(pids.every(isAlive)).toBe(true)
+    const cancelled = host.engine.cancelJob(job.id)
+    expect(cancelled.status).toBe('cancelled')
+    await waitFor(() => pids.every((pid) => !isAlive(pid)), 'the shell and its background child to die', 5000)
+    await waitFor(() => host.engine.stats().workers.busy === 0, 'the worker to be free')
+    expect(host.engine.getJob(job.id).status).toBe('cancelled')
+  })
+
+  it('cancel of a job that ignores it kills the worker after the grace period', async () => {
+    const host = await startHost({ kinds: ['stubborn.mjs'], engine: { killGraceMs: 200 } })
+    const job = host.engine.createJob({ kind: 'stubborn', params: { ms: 60_000 } })
+    await waitForStatus(host, job.id, 'running')
+    await waitFor(() => host.engine.stats().workers.busy === 1, 'the job to be on a worker')
+    host.engine.cancelJob(job.id)
+    await waitFor(() => host.engine.stats().workers.busy === 0, 'the stubborn worker to be killed', 5000)
+    const after = host.engine.getJob(job.id)
+    expect(after.status).toBe('cancelled')
+    expect(after.error?.code).toBe('cancelled')
+  })
+
+  it('cancels a queued job at once and refuses to cancel a finished one', async () => {
+    const host = await startHost({ kinds: ['noop.mjs'] })
+    host.engine.pause()
+    const job = host.engine.createJob({ kind: 'noop' })
+    expect(host.engine.cancelJob(job.id).status).toBe('cancelled')
+    expect(() => host.engine.cancelJob(job.id)).toThrowError(expect.objectContaining({ code: 'wrong_state' }))
+    expect(() => host.engine.cancelJob('01J00000000000000000000000')).toThrowError(expect.objectContaining({ code: 'not_found' }))
+  })
+
+  it('a worker that dies mid-job ends the attempt as worker_crashed and is replaced', async () => {
+    const host = await startHost({ kinds: ['crash.mjs', 'noop.mjs'] })
+    const job = host.engine.createJob({ kind: 'crash', params: { exitCode: 7 }, maxAttempts: 2 })
+    const failed = await waitForStatus(host, job.id, 'failed')
+    expect(failed.attempts).toBe(2)
+    expect(failed.error).toMatchObject({ code: 'worker_crashed', message: 'The worker exited with code 7' })
+    expect(failed.error?.detail).toMatchObject({ exitCode: 7, output: expect.arrayContaining(['crash kind: going down']) })
+    const logs = host.engine.getJobLogs(job.id).map((l) => l.line)
+    expect(logs).toContain('about to crash')
+    const next = host.engine.createJob({ kind: 'noop' })
+    expect((await waitForStatus(host, next.id, 'succeeded')).attempts).toBe(1)
+  })
+
+  it('a worker killed by a signal is reported with the signal', async () => {
+    const host = await startHost({ kinds: ['crash.mjs'] })
+    const job = host.engine.createJob({ kind: 'crash', params: { signal: 'SIGKILL' }, maxAttempts: 1 })
+    const failed = await waitForStatus(host, job.id, 'failed')
+    expect(failed.error).toMatchObject({ code: 'worker_crashed', message: 'The worker was killed by SIGKILL' })
+  })
+
+  it('a worker that stops answering is killed and its job retried', async () => {
+    const host = await startHost({ kinds: ['hang.mjs'], engine: { stallMs: 1500 } })
+    const job = host.engine.createJob({ kind: 'hang', maxAttempts: 1 })
+    const failed = await waitForStatus(host, job.id, 'failed', 15_000)
+    expect(failed.error).toMatchObject({ code: 'worker_crashed', message: expect.stringContaining('stopped responding') })
+    await waitFor(() => host.engine.stats().workers.busy === 0, 'the hung worker to be gone')
+  })
+
+  it('coalesces a flood of progress into a few updates and caps the log', async () => {
+    const host = await startHost({ kinds: ['chatty.mjs'], engine: { flushMs: 250, eventMs: 100 } })
+    const seen: Job[] = []
+    host.engine.subscribe((event: OffloadEvent) => {
+      if (event.type === 'jobs') seen.push(...event.jobs)
+    })
+    const job = host.engine.createJob({ kind: 'chatty', params: { ticks: 50_000, lines: 3000, ms: 1000 } })
+    const done = await waitForStatus(host, job.id, 'succeeded')
+    expect((done.result as { ticks: number }).ticks).toBeGreaterThan(40_000)
+    const progressUpdates = seen.filter((j) => j.id === job.id && j.status === 'running')
+    // ~1 s of work at one write per 250 ms: a handful, not 50,000.
+    expect(progressUpdates.length).toBeGreaterThan(1)
+    expect(progressUpdates.length).toBeLessThan(15)
+    const fractions = progressUpdates.map((j) => j.progress.fraction)
+    expect([...fractions].sort((a, b) => a - b)).toEqual(fractions)
+    const logs = host.engine.getJobLogs(job.id)
+    expect(logs).toHaveLength(2000)
+    expect(logs.at(-1)!.line).toBe('line 3000')
+  })
+
+  it('requeues, with the attempt counted, a job found running at start', async () => {
+    const dataDir = tempDir()
+    mkdirSync(join(dataDir, 'kinds'))
+    writeFileSync(join(dataDir, 'kinds', 'noop.mjs'), "export default { name: 'noop', run: () => 'ok' }")
+    const first = await startHost({ dataDir, engine: { concurrency: 1 } })
+    first.engine.pause()
+    const job = first.engine.createJob({ kind: 'noop' })
+    // What a crash leaves behind: the row says running, nothing runs it.
+    first.db.prepare(`UPDATE jobs SET status = 'running', attempts = 1 WHERE id = ?`).run(job.id)
+    first.engine.resume()
+    await first.close(0)
+    const second = await startHost({ dataDir })
+    const done = await waitForStatus(second, job.id, 'succeeded')
+    expect(done.attempts).toBe(2)
+    expect(second.engine.getJobLogs(job.id)[0]!.line).toMatch(/^Interrupted/)
+  })
+
+  it('shutdown gives running jobs their grace, then requeues them without counting the attempt', async () => {
+    const dataDir = tempDir()
+    const host = await startHost({ dataDir: join(dataDir), kinds: undefined })
+    const quick = host.engine.createJob({ kind: 'shell', params: { command: 'sleep 0.3' } })
+    const slow = host.engine.createJob({ kind: 'shell', params: { command: 'sleep 60' } })
+    await waitForStatus(host, quick.id, 'running')
+    await waitForStatus(host, slow.id, 'running')
+    await waitFor(() => host.engine.stats().workers.busy === 2, 'both jobs on workers')
+    const started = Date.now()
+    await host.close(1500)
+    expect(Date.now() - started).toBeLessThan(8000)
+    const again = await startHost({ dataDir, engine: { concurrency: 1 } })
+    again.engine.pause()
+    expect(again.engine.getJob(quick.id).status).toBe('succeeded')
+    expect(again.engine.getJob(slow.id)).toMatchObject({ status: 'queued', attempts: 0 })
+  })
+
+  it('pause stops dispatching; resume continues', async () => {
+    const host = await startHost({ kinds: ['noop.mjs'] })
+    host.engine.pause()
+    const job = host.engine.createJob({ kind: 'noop' })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(host.engine.getJob(job.id).status).toBe('queued')
+    expect(host.engine.stats().paused).toBe(true)
+    host.engine.resume()
+    await waitForStatus(host, job.id, 'succeeded')
+  })
+
+  it('validates jobs before accepting them, and a bad batch adds nothing', async () => {
+    const host = await startHost({ kinds: ['add.js'] })
+    const reject = (fn: () => unknown) => {
+      try {
+        fn()
+      } catch (error) {
+        expect(error).toBeInstanceOf(ApiError)
+        return (error as ApiError).code
+      }
+      throw new Error('expected a rejection')
+    }
+    expect(reject(() => host.engine.createJob({ kind: 'resize' }))).toBe('unknown_kind')
+    expect(reject(() => host.engine.createJob({ kind: 'add', params: { a: 1 } }))).toBe('invalid_params')
+    expect(reject(() => host.engine.createJob({ kind: 'shell', params: { command: 'x', cwd: '/no/such/dir' } }))).toBe('invalid_params')
+    expect(reject(() => host.engine.createJob({ kind: 'shell', params: { command: 'x'.repeat(300_000) } }))).toBe('invalid_params')
+    expect(reject(() => host.engine.createJob({ kind: 'add', params: { a: 1, b: 2 }, priority: 'asap' as never }))).toBe('invalid_input')
+    expect(reject(() => host.engine.createJobs([{ kind: 'add', params: { a: 1, b: 2 } }, { kind: 'add', params: { a: 'x' } }]))).toBe('invalid_params')
+    expect(host.engine.stats().counts.queued).toBe(0)
+    const [id] = host.engine.createJobs([{ kind: 'add', params: { a: 2, b: 3 } }])
+    expect((await waitForStatus(host, id!, 'succeeded')).result).toEqual({ sum: 5 })
+  })
+
+  it('retry puts a failed job back with its attempts reset', async () => {
+    const host = await startHost({ kinds: ['flaky.mjs'] })
+    const counter = join(tempDir(), 'c')
+    const job = host.engine.createJob({ kind: 'flaky', params: { counter, failures: 1 }, maxAttempts: 1 })
+    await waitForStatus(host, job.id, 'failed')
+    expect(() => host.engine.retryJob('01J00000000000000000000000')).toThrowError(expect.objectContaining({ code: 'not_found' }))
+    const retried = host.engine.retryJob(job.id)
+    expect([retried.status, retried.attempts]).toEqual(['queued', 0])
+    const done = await waitForStatus(host, job.id, 'succeeded')
+    expect(done.attempts).toBe(1)
+    expect(() => host.engine.retryJob(job.id)).toThrowError(expect.objectContaining({ code: 'wrong_state' }))
+  })
+})

@@ -1,0 +1,243 @@
+import { writeFileSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { DatabaseOpenError, openDatabase } from '../../src/main/engine/database'
+import { JobStore, READY_JOBS_SQL, type JobInsert } from '../../src/main/engine/job-store'
+import { MIGRATIONS } from '../../src/main/engine/migrations'
+import type { Priority } from '../../src/shared/job'
+import { tempDir } from '../helpers'
+
+let serial = 0
+function row(overrides: Partial<JobInsert> = {}): JobInsert {
+  serial++
+  return {
+    id: `01J${String(serial).padStart(23, '0')}`,
+    kind: 'shell',
+    name: `job ${serial}`,
+    params: { n: serial },
+    priority: 'normal',
+    maxAttempts: 3,
+    timeoutMs: null,
+    backoffBaseMs: 1000,
+    backoffCapMs: 60_000,
+    createdAt: 1000 + serial,
+    ...overrides,
+  }
+}
+
+function openStore(limits = {}) {
+  const db = openDatabase(join(tempDir(), 'jobs.db'))
+  return { db, store: new JobStore(db, limits) }
+}
+
+describe('database', () => {
+  it('applies every migration once and records the schema version', () => {
+    const file = join(tempDir(), 'jobs.db')
+    const db = openDatabase(file)
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
+    db.close()
+    const again = openDatabase(file)
+    expect(again.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
+    again.close()
+  })
+
+  it('refuses a corrupt file with a typed error and leaves it untouched', () => {
+    const file = join(tempDir(), 'jobs.db')
+    const garbage = 'this is not a database '.repeat(200)
+    writeFileSync(file, garbage)
+    expect(() => openDatabase(file)).toThrowError(expect.objectContaining({ code: 'corrupt_database' }))
+    expect(() => openDatabase(file)).toThrowError(/damaged or is not an Offload database/)
+    expect(readFileSync(file, 'utf8')).toBe(garbage)
+  })
+
+  it('refuses a database written by a newer version', () => {
+    const file = join(tempDir(), 'jobs.db')
+    openDatabase(file).pragma(`user_version = ${MIGRATIONS.length + 5}`)
+    const error = (() => {
+      try {
+        openDatabase(file)
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(error).toBeInstanceOf(DatabaseOpenError)
+    expect((error as DatabaseOpenError).code).toBe('database_too_new')
+  })
+})
+
+describe('job store', () => {
+  it('claims due jobs by priority, then age', () => {
+    const { store } = openStore()
+    const order: Priority[] = ['low', 'normal', 'urgent', 'high', 'normal', 'urgent']
+    const rows = order.map((priority) => row({ priority }))
+    store.insert(rows)
+    const claimed = store.claim(10, 10_000).map((c) => c.job.id)
+    const expected = [rows[2], rows[5], rows[3], rows[1], rows[4], rows[0]].map((r) => r!.id)
+    expect(claimed).toEqual(expected)
+    expect(store.claim(10, 10_000)).toEqual([])
+  })
+
+  it('does not claim a job before its run-after time', () => {
+    const { store } = openStore()
+    const job = row({ createdAt: 5000 })
+    store.insert([job])
+    expect(store.claim(1, 4999)).toEqual([])
+    expect(store.nextDueAt()).toBe(5000)
+    expect(store.claim(1, 5000)[0]!.attempt).toBe(1)
+  })
+
+  it('uses indexes for "next job" and "list by status" rather than scanning', () => {
+    const { db } = openStore()
+    const plan = (sql: string) =>
+      db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...(sql.includes('@') ? [{ now: 1, limit: 5 }] : []))
+        .map((r) => (r as { detail: string }).detail)
+        .join(' | ')
+    const ready = plan(READY_JOBS_SQL)
+    expect(ready).toContain('INDEX jobs_ready')
+    expect(ready).not.toContain('TEMP B-TREE')
+    expect(plan(`SELECT * FROM jobs WHERE status = 'failed' AND id < 'Z' ORDER BY id DESC LIMIT 5`)).toContain('jobs_by_status')
+    expect(plan(`SELECT * FROM jobs WHERE kind = 'shell' ORDER BY id DESC LIMIT 5`)).toContain('jobs_by_kind')
+  })
+
+  it('a late result from an old attempt cannot finish or resurrect a job', () => {
+    const { store } = openStore()
+    const job = row()
+    store.insert([job])
+    const [{ attempt }] = store.claim(1, 10_000) as [{ attempt: number }]
+    expect(store.markSucceeded(job.id, attempt + 1, 'wrong attempt', 10_001)).toBeUndefined()
+    expect(store.markCancelled(job.id, 10_002).was).toBe('running')
+    expect(store.markSucceeded(job.id, attempt, 'too late', 10_003)).toBeUndefined()
+    expect(store.markAttemptFailed(job.id, attempt, { code: 'job_error', message: 'late' }, { retryable: true, now: 1, jitter: 0 })).toBeUndefined()
+    expect(store.saveProgress([{ id: job.id, attempt, fraction: 0.5, message: null }], 10_004)).toEqual([])
+    const final = store.get(job.id)!
+    expect(final.status).toBe('cancelled')
+    expect(final.error?.code).toBe('cancelled')
+  })
+
+  it('retries a failed attempt after a full-jitter exponential backoff, then fails for good', () => {
+    const { store } = openStore()
+    const job = row({ backoffBaseMs: 1000, backoffCapMs: 3000, maxAttempts: 3 })
+    store.insert([job])
+    const waits: number[] = []
+    let now = 10_000
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const [claimed] = store.claim(1, now)
+      expect(claimed?.attempt).toBe(attempt)
+      const after = store.markAttemptFailed(job.id, attempt, { code: 'job_error', message: `boom ${attempt}` }, { retryable: true, now, jitter: 0.999 })!
+      if (attempt < 3) {
+        expect(after.status).toBe('queued')
+        const wait = Date.parse(after.runAfter) - now
+        waits.push(wait)
+        now += wait
+      } else {
+        expect(after.status).toBe('failed')
+        expect(after.error).toEqual({ code: 'job_error', message: 'boom 3' })
+        expect(after.finishedAt).not.toBeNull()
+      }
+    }
+    // Just under base * 2^(attempt-1), capped: 1000, 2000.
+    expect(waits).toEqual([999, 1998])
+    const capped = row({ backoffBaseMs: 1000, backoffCapMs: 1500, maxAttempts: 5 })
+    store.insert([capped])
+    store.claim(1, now)
+    store.markAttemptFailed(capped.id, 1, { code: 'timeout', message: 't' }, { retryable: true, now, jitter: 0.5 })
+    now += 500
+    store.claim(1, now)
+    const second = store.markAttemptFailed(capped.id, 2, { code: 'timeout', message: 't' }, { retryable: true, now, jitter: 0.999 })!
+    expect(Date.parse(second.runAfter) - now).toBe(1498)
+  })
+
+  it('fails at once when the error is not retryable', () => {
+    const { store } = openStore()
+    const job = row()
+    store.insert([job])
+    store.claim(1, 10_000)
+    const after = store.markAttemptFailed(job.id, 1, { code: 'invalid_params', message: 'bad', detail: [{ path: 'x' }] }, { retryable: false, now: 10_001, jitter: 0 })!
+    expect(after.status).toBe('failed')
+    expect(after.attempts).toBe(1)
+    expect(after.error).toEqual({ code: 'invalid_params', message: 'bad', detail: [{ path: 'x' }] })
+  })
+
+  it('requeues jobs a crash left running, attempt counted, with a log line', () => {
+    const { store } = openStore()
+    const a = row({ maxAttempts: 3 })
+    const b = row({ maxAttempts: 1 })
+    store.insert([a, b])
+    store.claim(2, 10_000)
+    const recovered = store.requeueInterrupted(20_000)
+    expect(recovered.map((j) => [j.id, j.status, j.attempts])).toEqual(
+      expect.arrayContaining([
+        [a.id, 'queued', 1],
+        [b.id, 'failed', 1],
+      ]),
+    )
+    expect(store.get(a.id)!.error?.code).toBe('interrupted')
+    expect(store.logs(a.id).map((l) => l.line)).toEqual([expect.stringMatching(/^Interrupted: .*attempt 1; requeued/)])
+    expect(store.logs(b.id)[0]!.line).toMatch(/no attempts left/)
+  })
+
+  it('requeues an unfinished job at shutdown without counting the attempt', () => {
+    const { store } = openStore()
+    const job = row()
+    store.insert([job])
+    store.claim(1, 10_000)
+    const after = store.requeueUnfinished(job.id, 1, 10_001)!
+    expect([after.status, after.attempts, after.startedAt]).toEqual(['queued', 0, null])
+  })
+
+  it('retry moves only failed or cancelled jobs back to the queue, with attempts reset', () => {
+    const { store } = openStore()
+    const job = row()
+    store.insert([job])
+    expect(store.markRetried(job.id, 1)).toBeUndefined()
+    store.markCancelled(job.id, 2)
+    const retried = store.markRetried(job.id, 3)!
+    expect([retried.status, retried.attempts, retried.error, retried.finishedAt]).toEqual(['queued', 0, null, null])
+  })
+
+  it('keeps only the newest log lines of a chatty job, each cut to length', () => {
+    const { store } = openStore({ logLinesPerJob: 5, logLineLength: 10 })
+    const job = row()
+    store.insert([job])
+    store.appendLogs(job.id, ['a', 'b', 'c'], 1)
+    store.appendLogs(job.id, ['d', 'e', 'f', 'g'], 2)
+    store.appendLogs(job.id, ['x'.repeat(50)], 3)
+    const lines = store.logs(job.id)
+    expect(lines.map((l) => l.line)).toEqual(['d', 'e', 'f', 'g', 'x'.repeat(10)])
+    expect(lines.map((l) => l.seq)).toEqual([4, 5, 6, 7, 8])
+    store.appendLogs(job.id, Array.from({ length: 12 }, (_, i) => `n${i}`), 4)
+    expect(store.logs(job.id).map((l) => l.line)).toEqual(['n7', 'n8', 'n9', 'n10', 'n11'])
+  })
+
+  it('keeps counts by status in step with every transition', () => {
+    const { store } = openStore()
+    const rows = [row(), row(), row(), row()]
+    store.insert(rows)
+    store.claim(2, 10_000)
+    store.markSucceeded(rows[0]!.id, 1, null, 10_001)
+    store.markCancelled(rows[2]!.id, 10_002)
+    expect(store.counts()).toEqual({ queued: 1, running: 1, succeeded: 1, failed: 0, cancelled: 1 })
+  })
+
+  it('lists newest first, filtered, a page at a time', () => {
+    const { store } = openStore()
+    const rows = [row({ kind: 'a' }), row({ kind: 'b' }), row({ kind: 'a' }), row({ kind: 'a' })]
+    store.insert(rows)
+    store.markCancelled(rows[3]!.id, 1)
+    expect(store.list({ limit: 10 }).map((j) => j.id)).toEqual(rows.map((r) => r.id).reverse())
+    expect(store.list({ kind: 'a', status: 'queued', limit: 10 }).map((j) => j.id)).toEqual([rows[2]!.id, rows[0]!.id])
+    expect(store.list({ limit: 2, cursor: rows[2]!.id }).map((j) => j.id)).toEqual([rows[1]!.id, rows[0]!.id])
+  })
+
+  it('persists settings', () => {
+    const { store } = openStore()
+    expect(store.getSetting('concurrency')).toBeUndefined()
+    store.setSetting('concurrency', '3')
+    store.setSetting('concurrency', '4')
+    expect(store.getSetting('concurrency')).toBe('4')
+  })
+})
