@@ -388,7 +388,7 @@ export class Engine {
     this.runsByWorker.delete(run.worker)
     clearTimeout(run.timeoutTimer)
     clearTimeout(run.killTimer)
-    this.pendingProgress.delete(run.job.id)
+    // The last progress message ("42 files hashed") stays on the finished job.
     this.flushPending()
 
     const now = this.clock.now()

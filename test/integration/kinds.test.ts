@@ -1,0 +1,128 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadKinds } from '../../src/main/kinds/registry'
+import { dataDirWithKinds, startHost, tempDir, waitForStatus } from '../helpers'
+
+describe('custom kinds', () => {
+  it('loads every good module and reports each broken one with its error', async () => {
+    const registry = await loadKinds(join(dataDirWithKinds(), 'kinds'))
+    expect(registry.names()).toEqual(expect.arrayContaining(['add', 'sleep', 'noop', 'shell', 'hash-files']))
+    const errors = Object.fromEntries(registry.errors.map((e) => [e.file.split('/').pop(), e.message]))
+    expect(Object.keys(errors).sort()).toEqual(['broken-shape.mjs', 'broken-syntax.mjs', 'broken-throws.mjs'])
+    expect(errors['broken-throws.mjs']).toBe('this kind refuses to load')
+    expect(errors['broken-shape.mjs']).toMatch(/"name" must be a lowercase name/)
+    expect(errors['broken-syntax.mjs']).toMatch(/Unexpected token/)
+  })
+
+  it('describes each kind with its params as JSON Schema', async () => {
+    const registry = await loadKinds(join(dataDirWithKinds(['add.js']), 'kinds'))
+    const add = registry.describe().find((k) => k.name === 'add')!
+    expect(add).toMatchObject({ source: 'custom', description: 'Test kind: adds two numbers' })
+    expect(add.paramsSchema).toMatchObject({ type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] })
+    const shell = registry.describe().find((k) => k.name === 'shell')!
+    expect(shell.source).toBe('builtin')
+    expect(shell.paramsSchema).toMatchObject({ required: ['command'] })
+  })
+
+  it('refuses a custom kind that reuses a built-in name', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'shell.mjs'), "export default { name: 'shell', run() {} }")
+    const registry = await loadKinds(dir)
+    expect(registry.errors).toEqual([{ file: join(dir, 'shell.mjs'), message: 'kind "shell" is already defined by Offload' }])
+    expect(registry.get('shell')!.source).toBe('builtin')
+  })
+
+  it('a missing kinds folder is not an error', async () => {
+    const registry = await loadKinds(join(tempDir(), 'nothing-here'))
+    expect(registry.errors).toEqual([])
+    expect(registry.names()).toEqual(['hash-files', 'shell'])
+  })
+
+  it('runs a custom kind in a worker like a built-in', async () => {
+    const host = await startHost({ kinds: ['add.js'] })
+    const job = host.engine.createJob({ kind: 'add', params: { a: 40, b: 2 } })
+    const done = await waitForStatus(host, job.id, 'succeeded')
+    expect(done.result).toEqual({ sum: 42 })
+    expect(done.progress).toEqual({ fraction: 1, message: 'added' })
+  })
+})
+
+describe('shell kind', () => {
+  it('logs output, reads ::progress lines and returns the tail', async () => {
+    const host = await startHost({ kinds: [] })
+    const job = host.engine.createJob({
+      kind: 'shell',
+      params: { command: 'echo one; echo "::progress 40 reading"; echo two >&2; echo "$GREETING"', env: { GREETING: 'hello' } },
+    })
+    const done = await waitForStatus(host, job.id, 'succeeded')
+    expect(done.result).toEqual({ exitCode: 0, tail: expect.arrayContaining(['one', 'two', 'hello']) })
+    expect(done.progress.message).toBe('reading')
+    expect(host.engine.getJobLogs(job.id).map((l) => l.line).sort()).toEqual(['hello', 'one', 'two'])
+  })
+
+  it('runs a command with args directly, in the given folder', async () => {
+    const host = await startHost({ kinds: [] })
+    const cwd = tempDir()
+    const job = host.engine.createJob({ kind: 'shell', params: { command: 'pwd', args: [], cwd } })
+    expect((await waitForStatus(host, job.id, 'succeeded')).result).toEqual({ exitCode: 0, tail: [cwd] })
+    const spaced = host.engine.createJob({ kind: 'shell', params: { command: 'printf', args: ['%s|', 'a b', '$HOME'] } })
+    expect((await waitForStatus(host, spaced.id, 'succeeded')).result).toEqual({ exitCode: 0, tail: ['a b|$HOME|'] })
+  })
+
+  it('fails the attempt with the exit code', async () => {
+    const host = await startHost({ kinds: [] })
+    const job = host.engine.createJob({ kind: 'shell', params: { command: 'echo bad thing; exit 4' }, maxAttempts: 1 })
+    const failed = await waitForStatus(host, job.id, 'failed')
+    expect(failed.error).toEqual({
+      code: 'exit_code',
+      message: 'echo bad thing; exit 4 exited with code 4',
+      detail: { exitCode: 4, signal: null, tail: ['bad thing'] },
+    })
+  })
+
+  it('reports a command that does not exist', async () => {
+    const host = await startHost({ kinds: [] })
+    const job = host.engine.createJob({ kind: 'shell', params: { command: 'no-such-program-here', args: ['x'] }, maxAttempts: 1 })
+    const failed = await waitForStatus(host, job.id, 'failed')
+    expect(failed.error).toMatchObject({ code: 'exit_code', message: expect.stringContaining('Could not start no-such-program-here') })
+  })
+})
+
+describe('hash-files kind', () => {
+  it('hashes every file and groups duplicates, with progress by bytes', async () => {
+    const host = await startHost({ kinds: [] })
+    const folder = tempDir()
+    mkdirSync(join(folder, 'sub', 'deeper'), { recursive: true })
+    const big = 'x'.repeat(200_000)
+    writeFileSync(join(folder, 'a.txt'), big)
+    writeFileSync(join(folder, 'sub', 'b.txt'), big)
+    writeFileSync(join(folder, 'sub', 'deeper', 'c.txt'), big)
+    writeFileSync(join(folder, 'unique.txt'), 'only me')
+    writeFileSync(join(folder, 'empty1'), '')
+    writeFileSync(join(folder, 'sub', 'empty2'), '')
+    symlinkSync(join(folder, 'a.txt'), join(folder, 'link-to-a'))
+    const job = host.engine.createJob({ kind: 'hash-files', params: { folder } })
+    const done = await waitForStatus(host, job.id, 'succeeded')
+    expect(done.progress.fraction).toBe(1)
+    expect(done.result).toEqual({
+      files: 6,
+      bytes: 600_007,
+      unreadable: 0,
+      duplicateGroupsTotal: 2,
+      duplicateGroups: [
+        { hash: expect.stringMatching(/^[0-9a-f]{64}$/), size: 200_000, paths: ['a.txt', 'sub/b.txt', 'sub/deeper/c.txt'] },
+        { hash: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 0, paths: ['empty1', 'sub/empty2'] },
+      ],
+    })
+  })
+
+  it('rejects a relative path or a file in place of a folder', async () => {
+    const host = await startHost({ kinds: [] })
+    const file = join(tempDir(), 'f')
+    writeFileSync(file, 'x')
+    expect(() => host.engine.createJob({ kind: 'hash-files', params: { folder: 'photos' } })).toThrowError(/Must be an absolute path/)
+    expect(() => host.engine.createJob({ kind: 'hash-files', params: { folder: file } })).toThrowError(/No such folder/)
+    expect(() => host.engine.createJob({ kind: 'hash-files', params: { folder: '/tmp', extra: 1 } })).toThrowError(/Unrecognized key/)
+  })
+})
