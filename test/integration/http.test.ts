@@ -5,6 +5,8 @@ import { api, METHOD_NAMES } from '../../src/shared/api'
 import { createHttpServer } from '../../src/main/headless/http-server'
 import { startHost, tempDir, waitFor } from '../helpers'
 
+type ErrorBody = { error: { code: string; message: string } }
+
 const TOKEN = 'test-token-0123456789abcdefghijklmnopqrstuvwxyz'
 
 async function startApi(options: { rendererDir?: string } = {}) {
@@ -142,7 +144,7 @@ describe('HTTP API', () => {
       body: JSON.stringify({ kind: 'noop', params: { blob: 'x'.repeat(17 * 1024 * 1024) } }),
     })
     expect(tooBig.status).toBe(413)
-    expect((await tooBig.json()).error.code).toBe('payload_too_large')
+    expect(((await tooBig.json()) as ErrorBody).error.code).toBe('payload_too_large')
     const params = await call('POST', '/api/jobs', { kind: 'noop', params: { blob: 'x'.repeat(300_000) } })
     expect(params).toMatchObject({ status: 400, body: { error: { code: 'invalid_params' } } })
     expect(JSON.stringify(host.engine.stats())).toBe(before)
@@ -154,10 +156,10 @@ describe('HTTP API', () => {
     for (const method of METHOD_NAMES) {
       const { method: verb, path } = api[method].http
       const url = base + path.replace(':id', '01J00000000000000000000000')
-      for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }]) {
+      for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }] as Record<string, string>[]) {
         const res = await fetch(url, { method: verb, headers })
         expect([method, res.status]).toEqual([method, 401])
-        expect((await res.json()).error.code).toBe('unauthorized')
+        expect(((await res.json()) as ErrorBody).error.code).toBe('unauthorized')
       }
     }
     expect((await fetch(`${base}/api/jobs?token=${TOKEN}`)).status).toBe(401)

@@ -107,7 +107,7 @@ describe('job store', () => {
     const { store } = openStore()
     const job = row()
     store.insert([job])
-    const [{ attempt }] = store.claim(1, 10_000) as [{ attempt: number }]
+    const { attempt } = store.claim(1, 10_000)[0]!
     expect(store.markSucceeded(job.id, attempt + 1, 'wrong attempt', 10_001)).toBeUndefined()
     expect(store.markCancelled(job.id, 10_002).was).toBe('running')
     expect(store.markSucceeded(job.id, attempt, 'too late', 10_003)).toBeUndefined()
