@@ -14,7 +14,7 @@ function row(overrides: Partial<JobInsert> = {}): JobInsert {
     id: `01J${String(serial).padStart(23, '0')}`,
     kind: 'shell',
     name: `job ${serial}`,
-    params: { n: serial },
+    paramsJson: JSON.stringify({ n: serial }),
     priority: 'normal',
     maxAttempts: 3,
     timeoutMs: null,

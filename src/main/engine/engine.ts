@@ -67,6 +67,8 @@ export interface EngineDeps {
   random?: () => number
 }
 
+type Outcome = { ok: true; result: unknown } | { ok: false; error: JobError }
+
 type Ending = { kind: 'error'; error: JobError; retryable: boolean } | { kind: 'cancelled' } | { kind: 'shutdown' }
 
 interface ActiveRun {
@@ -103,10 +105,12 @@ export class Engine {
   private pendingLogs = new Map<string, string[]>()
   private flushTimer: NodeJS.Timeout | undefined
   private wakeTimer: NodeJS.Timeout | undefined
-  private pumpScheduled = false
+  private commitScheduled = false
+  private outcomes: { run: ActiveRun; outcome: Outcome }[] = []
   private concurrency: number
   private paused: boolean
   private closing = false
+  private closed = false
   private drained: (() => void) | undefined
 
   constructor(deps: EngineDeps, options: Partial<EngineOptions> = {}) {
@@ -139,7 +143,7 @@ export class Engine {
   start(): void {
     const recovered = this.store.requeueInterrupted(this.clock.now())
     this.events.changedJobs(recovered)
-    this.requestPump()
+    this.scheduleCommit()
   }
 
   // ── API ────────────────────────────────────────────────────────────────
@@ -150,7 +154,7 @@ export class Engine {
     this.store.insert([row])
     const job = this.store.get(row.id)!
     this.events.changedJobs([job])
-    this.requestPump()
+    this.scheduleCommit()
     return job
   }
 
@@ -167,7 +171,7 @@ export class Engine {
     })
     this.store.insert(rows)
     this.events.statsChanged()
-    this.requestPump()
+    this.scheduleCommit()
     return rows.map((r) => r.id)
   }
 
@@ -186,7 +190,7 @@ export class Engine {
 
   getJobLogs(id: string): LogLine[] {
     this.getJob(id)
-    this.flushPending()
+    this.commit(true)
     return this.store.logs(id)
   }
 
@@ -210,7 +214,7 @@ export class Engine {
       throw new ApiError('wrong_state', `Job ${id} is ${status}; only failed or cancelled jobs can be retried`)
     }
     this.events.changedJobs([job])
-    this.requestPump()
+    this.scheduleCommit()
     return job
   }
 
@@ -224,7 +228,7 @@ export class Engine {
     this.paused = false
     this.store.setSetting(SETTING_PAUSED, 'false')
     this.events.statsChanged()
-    this.requestPump()
+    this.scheduleCommit()
   }
 
   settings(): Settings {
@@ -237,7 +241,7 @@ export class Engine {
       this.concurrency = clampConcurrency(patch.concurrency)
       this.store.setSetting(SETTING_CONCURRENCY, String(this.concurrency))
       this.pool.trimIdle(this.concurrency - this.runs.size)
-      this.requestPump()
+      this.scheduleCommit()
     }
     this.events.statsChanged()
     return this.settings()
@@ -273,29 +277,52 @@ export class Engine {
       clearTimeout(grace)
     }
     this.pool.close()
-    this.flushPending()
+    this.commit(true)
+    this.closed = true
     this.events.flush()
     this.events.close()
   }
 
-  // ── Dispatch ───────────────────────────────────────────────────────────
+  // ── Dispatch: one transaction per turn of the event loop ─────────────
 
-  private requestPump(): void {
-    if (this.pumpScheduled) return
-    this.pumpScheduled = true
-    setImmediate(() => {
-      this.pumpScheduled = false
-      this.pump()
-    })
+  /**
+   * Everything that happened since the last commit (attempts that ended, and
+   * progress and log lines when due) is written in one transaction, which
+   * also claims jobs for the free slots. Outcomes become visible, as events,
+   * only once they are durable.
+   */
+  private scheduleCommit(): void {
+    if (this.commitScheduled) return
+    this.commitScheduled = true
+    setImmediate(() => this.commit(false))
   }
 
-  private pump(): void {
-    if (this.closing || this.paused) return
+  private commit(flushAll: boolean): void {
+    this.commitScheduled = false
+    // The owner closes the database right after shutdown; nothing may write after that.
+    if (this.closed) return
+    if (flushAll) {
+      clearTimeout(this.flushTimer)
+      this.flushTimer = undefined
+    }
     const now = this.clock.now()
-    const claimed = this.store.claim(this.concurrency - this.runs.size, now)
+    const outcomes = this.outcomes
+    this.outcomes = []
+    const dispatch = !this.closing && !this.paused
+    const { changed, claimed } = this.store.transaction(() => {
+      const changed = this.writeBuffered(flushAll ? undefined : outcomes.map((o) => o.run.job.id), now)
+      for (const { run, outcome } of outcomes) {
+        const job = this.writeOutcome(run, outcome, now)
+        if (job) changed.push(job)
+      }
+      const claimed = dispatch ? this.store.claim(this.concurrency - this.runs.size, now) : []
+      return { changed, claimed }
+    })
     for (const { job, attempt } of claimed) this.startRun(job, attempt)
-    this.events.changedJobs(claimed.map((c) => c.job))
-    this.scheduleWake(now)
+    this.events.changedJobs([...changed, ...claimed.map((c) => c.job)])
+    if (outcomes.length > 0) this.events.statsChanged()
+    if (dispatch) this.scheduleWake(now)
+    if (this.closing && this.runs.size === 0) this.drained?.()
   }
 
   /** Jobs waiting out a backoff start when it ends, even if nothing else happens. */
@@ -304,7 +331,7 @@ export class Engine {
     if (this.runs.size >= this.concurrency) return
     const due = this.store.nextDueAt()
     if (due === null || due <= now) return
-    this.wakeTimer = setTimeout(() => this.requestPump(), due - now).unref()
+    this.wakeTimer = setTimeout(() => this.scheduleCommit(), due - now).unref()
   }
 
   private startRun(job: Job, attempt: number): void {
@@ -367,7 +394,7 @@ export class Engine {
       })
     }
     this.events.statsChanged()
-    this.requestPump()
+    this.scheduleCommit()
   }
 
   private onWorkerStall(worker: PooledWorker): void {
@@ -381,43 +408,31 @@ export class Engine {
     worker.kill()
   }
 
-  /** The single place an attempt ends: writes the outcome and frees the slot. */
-  private endRun(run: ActiveRun, outcome: { ok: true; result: unknown } | { ok: false; error: JobError }): void {
+  /** The single place an attempt ends: frees the slot now; the next commit writes the outcome. */
+  private endRun(run: ActiveRun, outcome: Outcome): void {
     if (this.runs.get(run.job.id) !== run) return
     this.runs.delete(run.job.id)
     this.runsByWorker.delete(run.worker)
     clearTimeout(run.timeoutTimer)
     clearTimeout(run.killTimer)
-    // The last progress message ("42 files hashed") stays on the finished job.
-    this.flushPending()
-
-    const now = this.clock.now()
-    const { id } = run.job
-    let job: Job | undefined
-    const ending = run.ending
-    if (ending?.kind === 'shutdown') job = this.store.requeueUnfinished(id, run.attempt, now)
-    else if (ending?.kind === 'cancelled') job = undefined
-    else if (ending?.kind === 'error') job = this.failAttempt(run, ending.error, ending.retryable, now)
-    else if (outcome.ok) job = this.store.markSucceeded(id, run.attempt, outcome.result, now)
-    else job = this.failAttempt(run, outcome.error, !NOT_RETRYABLE.has(outcome.error.code), now)
-    if (job) this.events.changedJobs([job])
-    else this.events.statsChanged()
-
     // A killed worker is already out of the pool; one that stopped when asked is reused.
     if (!run.worker.exited) this.pool.release(run.worker)
-
-    if (this.closing) {
-      if (this.runs.size === 0) this.drained?.()
-    } else {
-      this.pool.trimIdle(this.concurrency - this.runs.size)
-      this.requestPump()
-    }
+    if (!this.closing) this.pool.trimIdle(this.concurrency - this.runs.size)
+    this.outcomes.push({ run, outcome })
+    this.scheduleCommit()
   }
 
-  private failAttempt(run: ActiveRun, error: JobError, retryable: boolean, now: number): Job | undefined {
-    const job = this.store.markAttemptFailed(run.job.id, run.attempt, error, { retryable, now, jitter: this.random() })
-    if (job) this.bufferLogs(job.id, [`Attempt ${run.attempt} failed (${error.code}): ${error.message}`])
-    this.flushPending()
+  /** Runs inside the commit transaction. */
+  private writeOutcome(run: ActiveRun, outcome: Outcome, now: number): Job | undefined {
+    const { id } = run.job
+    const ending = run.ending
+    if (ending?.kind === 'shutdown') return this.store.requeueUnfinished(id, run.attempt, now)
+    if (ending?.kind === 'cancelled') return undefined
+    const [error, retryable] =
+      ending?.kind === 'error' ? [ending.error, ending.retryable] : outcome.ok ? [undefined, false] : [outcome.error, !NOT_RETRYABLE.has(outcome.error.code)]
+    if (!error) return this.store.markSucceeded(id, run.attempt, outcome.ok ? outcome.result : null, now)
+    const job = this.store.markAttemptFailed(id, run.attempt, error, { retryable, now, jitter: this.random() })
+    if (job) this.store.appendLogs(id, [`Attempt ${run.attempt} failed (${error.code}): ${error.message}`], now)
     return job
   }
 
@@ -436,23 +451,26 @@ export class Engine {
   }
 
   private scheduleFlush(): void {
-    this.flushTimer ??= setTimeout(() => this.flushPending(), this.options.flushMs)
+    this.flushTimer ??= setTimeout(() => this.commit(true), this.options.flushMs)
   }
 
-  private flushPending(): void {
-    clearTimeout(this.flushTimer)
-    this.flushTimer = undefined
-    if (this.pendingProgress.size === 0 && this.pendingLogs.size === 0) return
-    const progress = [...this.pendingProgress.values()]
-    const logs = this.pendingLogs
-    this.pendingProgress = new Map()
-    this.pendingLogs = new Map()
-    const now = this.clock.now()
-    const changed = this.store.transaction(() => {
-      for (const [id, lines] of logs) this.store.appendLogs(id, lines, now)
-      return this.store.saveProgress(progress, now)
-    })
-    this.events.changedJobs(changed)
+  /**
+   * Writes buffered progress and log lines: all of them, or only those of
+   * the given jobs (whose attempts are ending, so their last words land
+   * before their final state). Runs inside the commit transaction.
+   */
+  private writeBuffered(only: string[] | undefined, now: number): Job[] {
+    const ids = only ?? [...new Set([...this.pendingLogs.keys(), ...this.pendingProgress.keys()])]
+    const progress: ProgressUpdate[] = []
+    for (const id of ids) {
+      const lines = this.pendingLogs.get(id)
+      if (lines) this.store.appendLogs(id, lines, now)
+      const update = this.pendingProgress.get(id)
+      if (update) progress.push(update)
+      this.pendingLogs.delete(id)
+      this.pendingProgress.delete(id)
+    }
+    return this.store.saveProgress(progress, now)
   }
 
   // ── Validation ─────────────────────────────────────────────────────────
@@ -468,7 +486,8 @@ export class Engine {
       throw new ApiError('invalid_params', `Invalid params for "${input.kind}": ${message}`, detail)
     }
     const params = parsed.data ?? {}
-    const size = Buffer.byteLength(JSON.stringify(params))
+    const paramsJson = JSON.stringify(params)
+    const size = Buffer.byteLength(paramsJson)
     if (size > this.options.maxParamsBytes) {
       throw new ApiError('invalid_params', `Params are ${size} bytes; the limit is ${this.options.maxParamsBytes}`)
     }
@@ -476,7 +495,7 @@ export class Engine {
       id: this.nextId(now),
       kind: input.kind,
       name: input.name ?? defaultName(input.kind, params),
-      params,
+      paramsJson,
       priority: input.priority,
       maxAttempts: input.maxAttempts ?? this.options.defaultMaxAttempts,
       timeoutMs: input.timeoutMs ?? null,

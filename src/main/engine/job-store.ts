@@ -9,7 +9,8 @@ export interface JobInsert {
   id: string
   kind: string
   name: string
-  params: unknown
+  /** Params already serialized (the engine measures their size on the way). */
+  paramsJson: string
   priority: Priority
   maxAttempts: number
   timeoutMs: number | null
@@ -134,11 +135,13 @@ export class JobStore {
                           backoff_base_ms, backoff_cap_ms, run_after, created_at, updated_at)
         VALUES (@id, @kind, @name, @params, @priority, 'queued', @maxAttempts, @timeoutMs,
                 @backoffBaseMs, @backoffCapMs, @createdAt, @createdAt, @createdAt)`),
+      countInserted: db.prepare<[number]>(`UPDATE job_counts SET n = n + ? WHERE status = 'queued'`),
       get: db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE id = ?`),
-      claim: db.prepare<[{ now: number; limit: number }], JobRow>(`
+      ready: db.prepare<[{ now: number; limit: number }], string>(READY_JOBS_SQL).pluck(),
+      start: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now, updated_at = @now,
                         progress = 0, progress_message = NULL, finished_at = NULL
-        WHERE id IN (${READY_JOBS_SQL}) AND status = 'queued'
+        WHERE id = @id AND status = 'queued'
         RETURNING *`),
       nextDueAt: db.prepare<[], { at: number | null }>(`SELECT min(run_after) AS at FROM jobs WHERE status = 'queued'`),
       succeed: db.prepare<[{ id: string; attempt: number; result: string | null; now: number }], JobRow>(`
@@ -200,14 +203,16 @@ export class JobStore {
     }
   }
 
+  /** New jobs, all queued, in one transaction. */
   insert(jobs: readonly JobInsert[]): void {
     this.db.transaction(() => {
+      this.stmt.countInserted.run(jobs.length)
       for (const job of jobs) {
         this.stmt.insert.run({
           id: job.id,
           kind: job.kind,
           name: job.name,
-          params: JSON.stringify(job.params),
+          params: job.paramsJson,
           priority: PRIORITY_RANK[job.priority],
           maxAttempts: job.maxAttempts,
           timeoutMs: job.timeoutMs,
@@ -239,12 +244,21 @@ export class JobStore {
       .map(toJob)
   }
 
-  /** queued → running for up to `limit` due jobs, most urgent first, in one statement. */
+  /**
+   * queued → running for up to `limit` due jobs, most urgent first, in one
+   * transaction. (A select then updates by id: several times faster than one
+   * UPDATE … WHERE id IN (subquery), which SQLite plans poorly.)
+   */
   claim(limit: number, now: number): ClaimedJob[] {
     if (limit <= 0) return []
-    const rows = this.stmt.claim.all({ now, limit })
-    rows.sort((a, b) => b.priority - a.priority || a.run_after - b.run_after || (a.id < b.id ? -1 : 1))
-    return rows.map((row) => ({ job: toJob(row), attempt: row.attempts }))
+    return this.db.transaction(() => {
+      const claimed: ClaimedJob[] = []
+      for (const id of this.stmt.ready.all({ now, limit })) {
+        const row = this.stmt.start.get({ id, now })
+        if (row) claimed.push({ job: toJob(row), attempt: row.attempts })
+      }
+      return claimed
+    })()
   }
 
   /** When the earliest queued job becomes due, or null when nothing is queued. */

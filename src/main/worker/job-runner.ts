@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdirSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describeIssues } from '../../shared/errors'
 import { ERROR_CODES, type JobError, type JobErrorCode } from '../../shared/job'
@@ -61,15 +62,14 @@ export class JobRun {
       const { message, detail } = describeIssues(parsed.error.issues)
       return this.finish({ type: 'failed', id: this.id, error: { code: 'invalid_params', message, detail } })
     }
-    const scratchDir = join(this.scratchRoot, `${this.id}-${job.attempt}`)
+    const scratch = { path: join(this.scratchRoot, `${this.id}-${job.attempt}`), made: false }
     try {
-      await mkdir(scratchDir, { recursive: true })
-      const result = await loaded.kind.run(parsed.data, this.context(scratchDir))
+      const result = await loaded.kind.run(parsed.data, this.context(scratch))
       this.finish({ type: 'done', id: this.id, result: result ?? null })
     } catch (error) {
       this.finish({ type: 'failed', id: this.id, error: toJobError(error, this.controller.signal) })
     } finally {
-      await rm(scratchDir, { recursive: true, force: true }).catch(() => {})
+      if (scratch.made) await rm(scratch.path, { recursive: true, force: true }).catch(() => {})
     }
   }
 
@@ -91,10 +91,15 @@ export class JobRun {
     else this.scheduleFlush()
   }
 
-  private context(scratchDir: string): JobContext {
+  private context(scratch: { path: string; made: boolean }): JobContext {
     return {
       signal: this.controller.signal,
-      scratchDir,
+      // Made on first use: most jobs never need one, and two file-system calls per job add up.
+      get scratchDir() {
+        if (!scratch.made) mkdirSync(scratch.path, { recursive: true })
+        scratch.made = true
+        return scratch.path
+      },
       progress: (fraction, message) => {
         if (this.finished || !Number.isFinite(fraction)) return
         this.pendingProgress = { fraction: Math.min(1, Math.max(0, fraction)), message: message ?? null }

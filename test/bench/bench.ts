@@ -1,0 +1,148 @@
+/**
+ * `npm run bench`: throughput and latency of the engine with real SQLite and
+ * real worker processes. Prints a line per measurement, then one JSON object
+ * as the last line. Not a test: numbers vary with the machine and its load.
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { createForkLauncher } from '../../src/main/engine/fork-launcher'
+import { openHost, type Host } from '../../src/main/engine/host'
+import { resolveWorkerEntry } from '../../src/main/headless/worker-entry'
+import type { NewJob } from '../../src/shared/job'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const WORKER = resolveWorkerEntry(join(ROOT, 'src', 'main', 'headless'))
+const cores = availableParallelism()
+const dirs: string[] = []
+
+async function freshHost(concurrency = cores): Promise<Host> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'offload-bench-'))
+  dirs.push(dataDir)
+  for (const kind of ['noop.mjs', 'spin.mjs']) {
+    cpSync(join(ROOT, 'test', 'fixtures', 'kinds', kind), join(dataDir, 'kinds', kind))
+  }
+  return openHost({ dataDir, launcher: createForkLauncher(WORKER), engine: { concurrency } })
+}
+
+function until(host: Host, done: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (done()) return resolve()
+      setTimeout(check, 5)
+    }
+    check()
+  })
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
+const round = (n: number, digits = 0): number => Number(n.toFixed(digits))
+const log = (line: string): void => console.log(line)
+
+async function enqueueBatch(): Promise<number> {
+  const host = await freshHost()
+  host.engine.pause()
+  const batch: NewJob[] = Array.from({ length: 10_000 }, (_, i) => ({ kind: 'noop', name: `n${i}`, params: { i } }))
+  host.engine.createJobs(batch)
+  const rounds = 20
+  const start = performance.now()
+  for (let r = 0; r < rounds; r++) host.engine.createJobs(batch)
+  const rate = (rounds * batch.length) / ((performance.now() - start) / 1000)
+  await host.close(0)
+  return rate
+}
+
+async function enqueueSingle(): Promise<number> {
+  const host = await freshHost()
+  host.engine.pause()
+  const n = 20_000
+  const start = performance.now()
+  for (let i = 0; i < n; i++) host.engine.createJob({ kind: 'noop', params: { i } })
+  const rate = n / ((performance.now() - start) / 1000)
+  await host.close(0)
+  return rate
+}
+
+async function noopThroughput(): Promise<number> {
+  const host = await freshHost()
+  // Warm the pool so process start-up is not what is measured.
+  host.engine.createJobs(Array.from({ length: cores * 2 }, () => ({ kind: 'noop' })))
+  await until(host, () => host.engine.stats().counts.succeeded === cores * 2)
+  host.engine.pause()
+  const n = 20_000
+  for (let i = 0; i < n; i += 10_000) host.engine.createJobs(Array.from({ length: 10_000 }, () => ({ kind: 'noop' })))
+  const start = performance.now()
+  host.engine.resume()
+  await until(host, () => host.engine.stats().counts.succeeded === n + cores * 2)
+  const rate = n / ((performance.now() - start) / 1000)
+  await host.close(0)
+  return rate
+}
+
+async function latency(): Promise<{ p50: number; p99: number }> {
+  const host = await freshHost()
+  host.engine.createJobs(Array.from({ length: cores }, () => ({ kind: 'noop' })))
+  await until(host, () => host.engine.stats().counts.succeeded === cores)
+  const samples: number[] = []
+  const started = new Map<string, number>()
+  host.engine.subscribe((event) => {
+    if (event.type !== 'jobs') return
+    for (const job of event.jobs) if (job.status !== 'queued' && job.startedAt && !started.has(job.id)) started.set(job.id, Date.parse(job.startedAt))
+  })
+  for (let i = 0; i < 300; i++) {
+    const job = host.engine.createJob({ kind: 'noop' })
+    const t0 = performance.now()
+    await until(host, () => host.engine.getJob(job.id).status !== 'queued')
+    samples.push(performance.now() - t0)
+  }
+  samples.sort((a, b) => a - b)
+  await host.close(0)
+  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) }
+}
+
+async function cpuRun(concurrency: number, jobs: number, rounds: number): Promise<{ seconds: number; lagP99: number }> {
+  const host = await freshHost(concurrency)
+  host.engine.createJobs(Array.from({ length: concurrency }, () => ({ kind: 'noop' })))
+  await until(host, () => host.engine.stats().counts.succeeded === concurrency)
+  const lag = monitorEventLoopDelay({ resolution: 1 })
+  host.engine.pause()
+  host.engine.createJobs(Array.from({ length: jobs }, () => ({ kind: 'spin', params: { rounds } })))
+  lag.enable()
+  const start = performance.now()
+  host.engine.resume()
+  await until(host, () => host.engine.stats().counts.succeeded === concurrency + jobs)
+  const seconds = (performance.now() - start) / 1000
+  lag.disable()
+  await host.close(0)
+  return { seconds, lagP99: lag.percentile(99) / 1e6 }
+}
+
+const enqueueBatchPerSec = await enqueueBatch()
+log(`enqueue, batches of 10,000: ${round(enqueueBatchPerSec)} jobs/s`)
+const enqueueSinglePerSec = await enqueueSingle()
+log(`enqueue, one at a time: ${round(enqueueSinglePerSec)} jobs/s`)
+const noopPerSec = await noopThroughput()
+log(`no-op jobs through ${cores} workers: ${round(noopPerSec)} jobs/s`)
+const { p50, p99 } = await latency()
+log(`enqueue → start latency: p50 ${round(p50, 2)} ms, p99 ${round(p99, 2)} ms`)
+const rounds = 400_000
+const one = await cpuRun(1, cores * 3, rounds)
+const all = await cpuRun(cores, cores * 3, rounds)
+const cpuSpeedup = one.seconds / all.seconds
+log(`CPU-bound: ${round(one.seconds, 2)} s on 1 worker, ${round(all.seconds, 2)} s on ${cores} → speed-up ${round(cpuSpeedup, 2)}`)
+log(`host event-loop lag p99 with the pool saturated: ${round(all.lagP99, 2)} ms`)
+
+for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+console.log(
+  JSON.stringify({
+    cores,
+    enqueueBatchPerSec: round(enqueueBatchPerSec),
+    enqueueSinglePerSec: round(enqueueSinglePerSec),
+    noopPerSec: round(noopPerSec),
+    latencyP50Ms: round(p50, 2),
+    latencyP99Ms: round(p99, 2),
+    cpuSpeedup: round(cpuSpeedup, 2),
+    loopLagP99Ms: round(all.lagP99, 2),
+  }),
+)
