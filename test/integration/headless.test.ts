@@ -64,7 +64,7 @@ describe('headless server', () => {
     const { child, info, call } = await startServer(dataDir)
     expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(statSync(join(dataDir, 'server.json')).mode & 0o777).toBe(0o600)
-    expect(child.output()).toContain(`${info.url}/?token=${info.token}`)
+    await waitFor(() => child.output().includes(`Panel: ${info.url}/?token=${info.token}`), 'the panel URL to be printed')
     expect((await call('GET', '/api/stats')).paused).toBe(false)
     child.kill('SIGTERM')
     expect(await exited(child)).toBe(0)

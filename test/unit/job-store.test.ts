@@ -213,14 +213,46 @@ describe('job store', () => {
     expect(store.logs(job.id).map((l) => l.line)).toEqual(['n7', 'n8', 'n9', 'n10', 'n11'])
   })
 
-  it('keeps counts by status in step with every transition', () => {
-    const { store } = openStore()
-    const rows = [row(), row(), row(), row()]
+  it('keeps counts by status in step with every transition, and with the table', () => {
+    const { db, store } = openStore()
+    const rows = [row(), row(), row(), row(), row({ maxAttempts: 1 })]
     store.insert(rows)
     store.claim(2, 10_000)
     store.markSucceeded(rows[0]!.id, 1, null, 10_001)
     store.markCancelled(rows[2]!.id, 10_002)
-    expect(store.counts()).toEqual({ queued: 1, running: 1, succeeded: 1, failed: 0, cancelled: 1 })
+    expect(store.counts()).toEqual({ queued: 2, running: 1, succeeded: 1, failed: 0, cancelled: 1 })
+    store.markRetried(rows[2]!.id, 10_003)
+    store.markAttemptFailed(rows[1]!.id, 1, { code: 'timeout', message: 't' }, { retryable: true, now: 10_004, jitter: 0 })
+    store.claim(5, 20_000)
+    store.requeueUnfinished(rows[3]!.id, 1, 20_001)
+    store.requeueInterrupted(20_002)
+    expect(store.counts()).toEqual(new JobStore(db).counts())
+    expect(Object.values(store.counts()).reduce((a, b) => a + b)).toBe(rows.length)
+  })
+
+  it('a transaction that rolls back leaves the counts as they were', () => {
+    const { db, store } = openStore()
+    store.insert([row()])
+    expect(() =>
+      store.transaction(() => {
+        store.claim(1, 10_000)
+        throw new Error('disk full')
+      }),
+    ).toThrow('disk full')
+    expect(store.counts()).toMatchObject({ queued: 1, running: 0 })
+    store.transaction(() => {
+      store.insert([row()])
+      try {
+        store.transaction(() => {
+          store.insert([row()])
+          throw new Error('inner fails')
+        })
+      } catch {
+        // The outer transaction goes on without the inner part.
+      }
+    })
+    expect(store.counts()).toMatchObject({ queued: 2 })
+    expect(new JobStore(db).counts()).toEqual(store.counts())
   })
 
   it('lists newest first, filtered, a page at a time', () => {

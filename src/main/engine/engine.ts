@@ -15,10 +15,12 @@ import {
 } from '../../shared/job'
 import type { KindRegistry } from '../kinds/registry'
 import { JobEvents, type EventListener } from './job-events'
-import type { JobInsert, JobStore, ProgressUpdate } from './job-store'
+import type { Ending } from './ending'
+import type { ClaimedJob, JobInsert, JobStore, ProgressUpdate } from './job-store'
+import { Lane, type ActiveRun } from './lane'
 import type { Launcher } from './launcher'
 import type { WorkerToEngine } from './protocol'
-import { PooledWorker, WorkerPool } from './worker-pool'
+import { WorkerPool, type PooledWorker } from './worker-pool'
 
 export interface Clock {
   now(): number
@@ -38,6 +40,9 @@ export interface EngineOptions {
   flushMs: number
   /** How often batched events go to listeners. */
   eventMs: number
+  /** A worker is sent short jobs ahead, up to about this much work waiting in its inbox. */
+  pipelineWindowMs: number
+  pipelineMaxDepth: number
   /** Largest accepted params, as JSON. */
   maxParamsBytes: number
   /** Environment for worker processes (kinds folder, scratch folder). */
@@ -54,6 +59,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   stallMs: 30_000,
   flushMs: 250,
   eventMs: 100,
+  pipelineWindowMs: 20,
+  pipelineMaxDepth: 64,
   maxParamsBytes: 256 * 1024,
   workerEnv: {},
 }
@@ -69,17 +76,6 @@ export interface EngineDeps {
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: JobError }
 
-type Ending = { kind: 'error'; error: JobError; retryable: boolean } | { kind: 'cancelled' } | { kind: 'shutdown' }
-
-interface ActiveRun {
-  job: Job
-  attempt: number
-  worker: PooledWorker
-  timeoutTimer?: NodeJS.Timeout
-  killTimer?: NodeJS.Timeout
-  /** Set once Offload has decided how this attempt ends; the worker's own report is then ignored. */
-  ending?: Ending
-}
 
 const NOT_RETRYABLE: ReadonlySet<JobError['code']> = new Set(['invalid_params', 'unknown_kind', 'cancelled'])
 const SETTING_CONCURRENCY = 'concurrency'
@@ -100,7 +96,7 @@ export class Engine {
   private readonly events: JobEvents
   private readonly nextId = monotonicFactory()
   private readonly runs = new Map<string, ActiveRun>()
-  private readonly runsByWorker = new Map<PooledWorker, ActiveRun>()
+  private readonly lanes = new Map<PooledWorker, Lane>()
   private pendingProgress = new Map<string, ProgressUpdate>()
   private pendingLogs = new Map<string, string[]>()
   private flushTimer: NodeJS.Timeout | undefined
@@ -129,7 +125,7 @@ export class Engine {
       {
         onMessage: (worker, message) => this.onWorkerMessage(worker, message),
         onOutput: (worker, line) => {
-          const run = this.runsByWorker.get(worker)
+          const run = this.lanes.get(worker)?.head
           if (run) this.bufferLogs(run.job.id, [line])
         },
         onExit: (worker, code, signal) => this.onWorkerExit(worker, code, signal),
@@ -240,7 +236,7 @@ export class Engine {
     if (patch.concurrency !== undefined) {
       this.concurrency = clampConcurrency(patch.concurrency)
       this.store.setSetting(SETTING_CONCURRENCY, String(this.concurrency))
-      this.pool.trimIdle(this.concurrency - this.runs.size)
+      this.pool.trimIdle(this.concurrency - this.busyWorkers())
       this.scheduleCommit()
     }
     this.events.statsChanged()
@@ -269,7 +265,7 @@ export class Engine {
       const drained = new Promise<void>((resolve) => (this.drained = resolve))
       const grace = setTimeout(() => {
         for (const run of this.runs.values()) {
-          run.ending ??= { kind: 'shutdown' }
+          run.ending ??= { kind: 'requeue' }
           run.worker.kill()
         }
       }, graceMs)
@@ -309,17 +305,20 @@ export class Engine {
     const outcomes = this.outcomes
     this.outcomes = []
     const dispatch = !this.closing && !this.paused
-    const { changed, claimed } = this.store.transaction(() => {
+    const { changed, started } = this.store.transaction(() => {
       const changed = this.writeBuffered(flushAll ? undefined : outcomes.map((o) => o.run.job.id), now)
       for (const { run, outcome } of outcomes) {
         const job = this.writeOutcome(run, outcome, now)
         if (job) changed.push(job)
       }
-      const claimed = dispatch ? this.store.claim(this.concurrency - this.runs.size, now) : []
-      return { changed, claimed }
+      const started = dispatch ? this.dispatch(now) : []
+      return { changed, started }
     })
-    for (const { job, attempt } of claimed) this.startRun(job, attempt)
-    this.events.changedJobs([...changed, ...claimed.map((c) => c.job)])
+    // Only once the claims are committed do the workers hear of them.
+    for (const run of started) {
+      run.worker.send({ type: 'run', job: { id: run.job.id, attempt: run.attempt, kind: run.job.kind, params: run.job.params }, queued: run.startedAt === undefined })
+    }
+    this.events.changedJobs([...changed, ...started.map((r) => r.job)])
     if (outcomes.length > 0) this.events.statsChanged()
     if (dispatch) this.scheduleWake(now)
     if (this.closing && this.runs.size === 0) this.drained?.()
@@ -328,29 +327,71 @@ export class Engine {
   /** Jobs waiting out a backoff start when it ends, even if nothing else happens. */
   private scheduleWake(now: number): void {
     clearTimeout(this.wakeTimer)
-    if (this.runs.size >= this.concurrency) return
+    if (this.capacity() === 0) return
     const due = this.store.nextDueAt()
     if (due === null || due <= now) return
     this.wakeTimer = setTimeout(() => this.scheduleCommit(), due - now).unref()
   }
 
-  private startRun(job: Job, attempt: number): void {
-    const worker = this.pool.acquire()
-    const run: ActiveRun = { job, attempt, worker }
-    this.runs.set(job.id, run)
-    this.runsByWorker.set(worker, run)
-    if (job.timeoutMs !== null) {
-      run.timeoutTimer = setTimeout(
-        () =>
-          this.abortRun(run, {
-            kind: 'error',
-            error: { code: 'timeout', message: `Timed out after ${formatMs(job.timeoutMs!)}` },
-            retryable: true,
-          }),
-        job.timeoutMs,
-      )
+  private busyWorkers(): number {
+    let busy = 0
+    for (const lane of this.lanes.values()) if (lane.runs.length > 0) busy++
+    return busy
+  }
+
+  /** How many more jobs can be handed out now: one per free worker slot, plus room in the pipelines of busy workers. */
+  private capacity(): number {
+    const busy = this.busyWorkers()
+    let room = Math.max(0, this.concurrency - busy)
+    // After concurrency was lowered, busy workers drain instead of being topped up.
+    if (busy <= this.concurrency) {
+      for (const lane of this.lanes.values()) {
+        if (lane.runs.length > 0) room += Math.max(0, lane.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - lane.runs.length)
+      }
     }
-    worker.send({ type: 'run', job: { id: job.id, attempt, kind: job.kind, params: job.params } })
+    return room
+  }
+
+  /**
+   * Claims jobs and puts them on workers: the most urgent on free workers,
+   * where they start at once, then more into the pipelines of busy workers
+   * whose jobs are short. Runs inside the commit transaction.
+   */
+  private dispatch(now: number): ActiveRun[] {
+    const started: ActiveRun[] = []
+    for (const claimed of this.store.claim(this.concurrency - this.busyWorkers(), now)) {
+      const worker = this.pool.acquire()
+      const lane = this.lanes.get(worker) ?? new Lane(worker)
+      this.lanes.set(worker, lane)
+      started.push(this.attach(claimed, lane, now))
+    }
+    // After concurrency was lowered, busy workers drain instead of being topped up.
+    if (this.busyWorkers() > this.concurrency) return started
+    for (const lane of this.lanes.values()) {
+      if (lane.runs.length === 0) continue
+      const room = lane.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - lane.runs.length
+      for (const claimed of this.store.claim(room, now)) started.push(this.attach(claimed, lane, now))
+    }
+    return started
+  }
+
+  private attach({ job, attempt }: ClaimedJob, lane: Lane, now: number): ActiveRun {
+    const run: ActiveRun = { job, attempt, worker: lane.worker }
+    if (lane.runs.length === 0) this.markStarted(run, now)
+    lane.runs.push(run)
+    this.runs.set(job.id, run)
+    return run
+  }
+
+  /** The worker began executing the job: its timeout starts now. */
+  private markStarted(run: ActiveRun, now: number): void {
+    run.startedAt = now
+    const { timeoutMs } = run.job
+    if (timeoutMs === null || run.ending) return
+    run.timeoutTimer = setTimeout(
+      () => this.abortRun(run, { kind: 'error', error: { code: 'timeout', message: `Timed out after ${formatMs(timeoutMs)}` }, retryable: true }),
+      timeoutMs,
+    )
   }
 
   /** Asks the job to stop; if it has not stopped after the grace period, its worker and process groups are killed. */
@@ -358,14 +399,18 @@ export class Engine {
     if (run.ending) return
     run.ending = ending
     clearTimeout(run.timeoutTimer)
-    run.worker.send({ type: 'abort', id: run.job.id, reason: ending.kind === 'error' ? 'timeout' : ending.kind })
+    run.worker.send({ type: 'abort', id: run.job.id })
     run.killTimer = setTimeout(() => run.worker.kill(), this.options.killGraceMs)
   }
 
   private onWorkerMessage(worker: PooledWorker, message: WorkerToEngine): void {
-    const run = this.runsByWorker.get(worker)
-    if (!run || !('id' in message) || message.id !== run.job.id) return
+    if (!('id' in message)) return
+    const run = this.lanes.get(worker)?.find(message.id)
+    if (!run) return
     switch (message.type) {
+      case 'started':
+        this.markStarted(run, this.clock.now())
+        break
       case 'progress':
         if (!run.ending) this.bufferProgress({ id: run.job.id, attempt: run.attempt, fraction: message.fraction, message: message.message })
         break
@@ -385,20 +430,27 @@ export class Engine {
   }
 
   private onWorkerExit(worker: PooledWorker, code: number | null, signal: string | null): void {
-    const run = this.runsByWorker.get(worker)
-    if (run) {
+    const lane = this.lanes.get(worker)
+    this.lanes.delete(worker)
+    const [head, ...waiting] = lane?.runs ?? []
+    if (head) {
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
-      this.endRun(run, {
+      this.endRun(head, {
         ok: false,
         error: { code: 'worker_crashed', message: `The worker ${how}`, detail: { exitCode: code, signal, output: [...worker.outputTail] } },
       })
+    }
+    // Jobs that were only waiting in its inbox never started: back to the queue, attempt not counted.
+    for (const run of waiting) {
+      run.ending ??= { kind: 'requeue' }
+      this.endRun(run, { ok: false, error: { code: 'interrupted', message: 'Its worker exited before it started' } })
     }
     this.events.statsChanged()
     this.scheduleCommit()
   }
 
   private onWorkerStall(worker: PooledWorker): void {
-    const run = this.runsByWorker.get(worker)
+    const run = this.lanes.get(worker)?.head
     if (!run) return
     run.ending ??= {
       kind: 'error',
@@ -412,12 +464,13 @@ export class Engine {
   private endRun(run: ActiveRun, outcome: Outcome): void {
     if (this.runs.get(run.job.id) !== run) return
     this.runs.delete(run.job.id)
-    this.runsByWorker.delete(run.worker)
     clearTimeout(run.timeoutTimer)
     clearTimeout(run.killTimer)
+    const lane = this.lanes.get(run.worker)
+    lane?.remove(run, this.clock.now())
     // A killed worker is already out of the pool; one that stopped when asked is reused.
-    if (!run.worker.exited) this.pool.release(run.worker)
-    if (!this.closing) this.pool.trimIdle(this.concurrency - this.runs.size)
+    if (lane && lane.runs.length === 0 && !run.worker.exited) this.pool.release(run.worker)
+    if (!this.closing) this.pool.trimIdle(this.concurrency - this.busyWorkers())
     this.outcomes.push({ run, outcome })
     this.scheduleCommit()
   }
@@ -426,7 +479,7 @@ export class Engine {
   private writeOutcome(run: ActiveRun, outcome: Outcome, now: number): Job | undefined {
     const { id } = run.job
     const ending = run.ending
-    if (ending?.kind === 'shutdown') return this.store.requeueUnfinished(id, run.attempt, now)
+    if (ending?.kind === 'requeue') return this.store.requeueUnfinished(id, run.attempt, now)
     if (ending?.kind === 'cancelled') return undefined
     const [error, retryable] =
       ending?.kind === 'error' ? [ending.error, ending.retryable] : outcome.ok ? [undefined, false] : [outcome.error, !NOT_RETRYABLE.has(outcome.error.code)]

@@ -123,6 +123,8 @@ const detailJson = (error: JobError): string | null => (error.detail === undefin
 export class JobStore {
   private readonly limits: StoreLimits
   private readonly stmt
+  private readonly committedCounts: Record<JobStatus, number>
+  private readonly countFrames: Map<JobStatus, number>[] = []
 
   constructor(
     private readonly db: Database.Database,
@@ -135,7 +137,6 @@ export class JobStore {
                           backoff_base_ms, backoff_cap_ms, run_after, created_at, updated_at)
         VALUES (@id, @kind, @name, @params, @priority, 'queued', @maxAttempts, @timeoutMs,
                 @backoffBaseMs, @backoffCapMs, @createdAt, @createdAt, @createdAt)`),
-      countInserted: db.prepare<[number]>(`UPDATE job_counts SET n = n + ? WHERE status = 'queued'`),
       get: db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE id = ?`),
       ready: db.prepare<[{ now: number; limit: number }], string>(READY_JOBS_SQL).pluck(),
       start: db.prepare<[{ id: string; now: number }], JobRow>(`
@@ -196,17 +197,20 @@ export class JobStore {
       trimLogs: db.prepare<[string, number]>(`DELETE FROM job_logs WHERE job_id = ? AND seq <= ?`),
       logs: db.prepare<[string, number, number], { seq: number; at: number; line: string }>(`
         SELECT seq, at, line FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
-      counts: db.prepare<[], { status: JobStatus; n: number }>(`SELECT status, n FROM job_counts`),
+      counts: db.prepare<[], { status: JobStatus; n: number }>(`SELECT status, count(*) AS n FROM jobs GROUP BY status`),
       getSetting: db.prepare<[string], { value: string }>(`SELECT value FROM settings WHERE key = ?`),
       setSetting: db.prepare<[string, string]>(`
         INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
     }
+    // Counted once at open (a scan of the jobs_by_status index), then kept in step by every write.
+    this.committedCounts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>
+    for (const { status, n } of this.stmt.counts.all()) this.committedCounts[status] = n
   }
 
   /** New jobs, all queued, in one transaction. */
   insert(jobs: readonly JobInsert[]): void {
-    this.db.transaction(() => {
-      this.stmt.countInserted.run(jobs.length)
+    this.write(() => {
+      this.moved(undefined, 'queued', jobs.length)
       for (const job of jobs) {
         this.stmt.insert.run({
           id: job.id,
@@ -221,7 +225,7 @@ export class JobStore {
           createdAt: job.createdAt,
         })
       }
-    })()
+    })
   }
 
   get(id: string): Job | undefined {
@@ -251,14 +255,15 @@ export class JobStore {
    */
   claim(limit: number, now: number): ClaimedJob[] {
     if (limit <= 0) return []
-    return this.db.transaction(() => {
+    return this.write(() => {
       const claimed: ClaimedJob[] = []
       for (const id of this.stmt.ready.all({ now, limit })) {
         const row = this.stmt.start.get({ id, now })
         if (row) claimed.push({ job: toJob(row), attempt: row.attempts })
       }
+      this.moved('queued', 'running', claimed.length)
       return claimed
-    })()
+    })
   }
 
   /** When the earliest queued job becomes due, or null when nothing is queued. */
@@ -268,8 +273,11 @@ export class JobStore {
 
   /** running → succeeded, for this attempt only. */
   markSucceeded(id: string, attempt: number, result: unknown, now: number): Job | undefined {
-    const row = this.stmt.succeed.get({ id, attempt, result: result === undefined ? null : JSON.stringify(result), now })
-    return row && toJob(row)
+    return this.write(() => {
+      const row = this.stmt.succeed.get({ id, attempt, result: result === undefined ? null : JSON.stringify(result), now })
+      if (row) this.moved('running', 'succeeded')
+      return row && toJob(row)
+    })
   }
 
   /**
@@ -277,32 +285,41 @@ export class JobStore {
    * attempts remain, else running → failed. `jitter` is a number in [0, 1).
    */
   markAttemptFailed(id: string, attempt: number, error: JobError, opts: { retryable: boolean; now: number; jitter: number }): Job | undefined {
-    const row = this.stmt.failAttempt.get({
-      id,
-      attempt,
-      code: error.code,
-      message: error.message,
-      detail: detailJson(error),
-      retryable: opts.retryable ? 1 : 0,
-      now: opts.now,
-      jitter: opts.jitter,
+    return this.write(() => {
+      const row = this.stmt.failAttempt.get({
+        id,
+        attempt,
+        code: error.code,
+        message: error.message,
+        detail: detailJson(error),
+        retryable: opts.retryable ? 1 : 0,
+        now: opts.now,
+        jitter: opts.jitter,
+      })
+      if (row) this.moved('running', row.status)
+      return row && toJob(row)
     })
-    return row && toJob(row)
   }
 
   /** queued|running → cancelled. Says which status it left, so the caller knows whether to stop a worker. */
   markCancelled(id: string, now: number): { job: Job; was: JobStatus } | { job: undefined; was: JobStatus | undefined } {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const was = this.stmt.statusOf.get(id)?.status
       const row = this.stmt.cancel.get({ id, now })
-      return row ? { job: toJob(row), was: was! } : { job: undefined, was }
-    })()
+      if (!row) return { job: undefined, was }
+      this.moved(was, 'cancelled')
+      return { job: toJob(row), was: was! }
+    })
   }
 
   /** failed|cancelled → queued, with the attempt count reset. */
   markRetried(id: string, now: number): Job | undefined {
-    const row = this.stmt.retry.get({ id, now })
-    return row && toJob(row)
+    return this.write(() => {
+      const was = this.stmt.statusOf.get(id)?.status
+      const row = this.stmt.retry.get({ id, now })
+      if (row) this.moved(was, 'queued')
+      return row && toJob(row)
+    })
   }
 
   statusOf(id: string): JobStatus | undefined {
@@ -311,20 +328,20 @@ export class JobStore {
 
   /** Latest progress of many running jobs in one transaction; returns the rows that were still running that attempt. */
   saveProgress(updates: readonly ProgressUpdate[], now: number): Job[] {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const jobs: Job[] = []
       for (const u of updates) {
         const row = this.stmt.progress.get({ fraction: u.fraction, message: u.message, now, id: u.id, attempt: u.attempt })
         if (row) jobs.push(toJob(row))
       }
       return jobs
-    })()
+    })
   }
 
   /** Appends lines to a job's log, keeping only the newest `logLinesPerJob`. */
   appendLogs(id: string, lines: readonly string[], now: number): void {
     if (lines.length === 0) return
-    this.db.transaction(() => {
+    this.write(() => {
       const bumped = this.stmt.bumpLogSeq.get(lines.length, id)
       if (!bumped) return
       const first = bumped.log_seq - lines.length + 1
@@ -334,7 +351,7 @@ export class JobStore {
       }
       const dropThrough = bumped.log_seq - this.limits.logLinesPerJob
       if (dropThrough > 0) this.stmt.trimLogs.run(id, dropThrough)
-    })()
+    })
   }
 
   logs(id: string, afterSeq = 0, limit = this.limits.logLinesPerJob): LogLine[] {
@@ -347,28 +364,30 @@ export class JobStore {
    * with a log line saying why.
    */
   requeueInterrupted(now: number): Job[] {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const jobs: Job[] = []
       for (const { id } of this.stmt.running.all()) {
         const row = this.stmt.requeueInterrupted.get({ id, now })
         if (!row) continue
+        this.moved('running', row.status)
         this.appendLogs(id, [`Interrupted: Offload stopped during attempt ${row.attempts}; ${row.status === 'queued' ? 'requeued' : 'no attempts left'}`], now)
         jobs.push(toJob(row))
       }
       return jobs
-    })()
+    })
   }
 
   /** running → queued without counting the attempt: used when Offload itself stops the job (shutdown). */
   requeueUnfinished(id: string, attempt: number, now: number): Job | undefined {
-    const row = this.stmt.requeueUnfinished.get({ id, attempt, now })
-    return row && toJob(row)
+    return this.write(() => {
+      const row = this.stmt.requeueUnfinished.get({ id, attempt, now })
+      if (row) this.moved('running', 'queued')
+      return row && toJob(row)
+    })
   }
 
   counts(): Record<JobStatus, number> {
-    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>
-    for (const { status, n } of this.stmt.counts.all()) counts[status] = n
-    return counts
+    return { ...this.committedCounts }
   }
 
   getSetting(key: string): string | undefined {
@@ -381,6 +400,36 @@ export class JobStore {
 
   /** Runs several store operations as one transaction. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)()
+    return this.write(fn)
+  }
+
+  /**
+   * Every write goes through here. Besides the transaction (a savepoint when
+   * nested), it tracks how many jobs moved between statuses, applying the
+   * moves to the counts only once the outermost transaction has committed;
+   * a part that rolls back takes its moves with it. (Counting in SQL, by
+   * trigger, cost every status change about half its speed.)
+   */
+  private write<T>(fn: () => T): T {
+    const frame = new Map<JobStatus, number>()
+    this.countFrames.push(frame)
+    let result: T
+    try {
+      result = this.db.transaction(fn)()
+    } finally {
+      this.countFrames.pop()
+    }
+    const parent = this.countFrames.at(-1)
+    for (const [status, delta] of frame) {
+      if (parent) parent.set(status, (parent.get(status) ?? 0) + delta)
+      else this.committedCounts[status] += delta
+    }
+    return result
+  }
+
+  private moved(from: JobStatus | undefined, to: JobStatus, n = 1): void {
+    const frame = this.countFrames.at(-1)!
+    if (from) frame.set(from, (frame.get(from) ?? 0) - n)
+    frame.set(to, (frame.get(to) ?? 0) + n)
   }
 }

@@ -47,22 +47,6 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, seq)
   ) WITHOUT ROWID;
 
-  -- Counts by status, so stats stay O(1) at a million rows. Kept by triggers,
-  -- except inserts: a per-row trigger would cost batch inserts two thirds of
-  -- their speed, so JobStore.insert adds a whole batch in its transaction.
-  CREATE TABLE job_counts (
-    status TEXT PRIMARY KEY,
-    n      INTEGER NOT NULL
-  ) WITHOUT ROWID;
-  INSERT INTO job_counts (status, n) VALUES ('queued', 0), ('running', 0), ('succeeded', 0), ('failed', 0), ('cancelled', 0);
-  CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN
-    UPDATE job_counts SET n = n - 1 WHERE status = old.status;
-  END;
-  CREATE TRIGGER jobs_count_update AFTER UPDATE OF status ON jobs WHEN old.status <> new.status BEGIN
-    UPDATE job_counts SET n = n - 1 WHERE status = old.status;
-    UPDATE job_counts SET n = n + 1 WHERE status = new.status;
-  END;
-
   CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL

@@ -5,13 +5,16 @@ import type { JobError, KindLoadError } from '../../shared/job'
  * The same shapes travel over child_process IPC and utilityProcess ports.
  */
 export type EngineToWorker =
-  | { type: 'run'; job: { id: string; attempt: number; kind: string; params: unknown } }
-  | { type: 'abort'; id: string; reason: 'cancelled' | 'timeout' | 'shutdown' }
+  /** `queued`: the worker is busy and will start this job after the ones before it. */
+  | { type: 'run'; job: { id: string; attempt: number; kind: string; params: unknown }; queued: boolean }
+  | { type: 'abort'; id: string }
   | { type: 'exit' }
 
 export type WorkerToEngine =
   | { type: 'ready'; kinds: string[]; errors: KindLoadError[] }
   | { type: 'heartbeat' }
+  /** A job that waited in the worker's inbox has begun. */
+  | { type: 'started'; id: string }
   | { type: 'progress'; id: string; fraction: number; message: string | null }
   | { type: 'log'; id: string; lines: string[] }
   | { type: 'process-group'; id: string; pid: number }
