@@ -272,6 +272,7 @@ export class Engine {
       await drained
       clearTimeout(grace)
     }
+    for (const lane of this.lanes.values()) clearTimeout(lane.recallTimer)
     this.pool.close()
     this.commit(true)
     this.closed = true
@@ -371,8 +372,28 @@ export class Engine {
       if (lane.runs.length === 0) continue
       const room = lane.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - lane.runs.length
       for (const claimed of this.store.claim(room, now)) started.push(this.attach(claimed, lane, now))
+      this.armRecall(lane)
     }
     return started
+  }
+
+  /**
+   * Pipelining bets that the head job is as short as the ones before it. If
+   * it is still running after the pipeline window, the bet is off: the jobs
+   * waiting behind it are recalled, so a job is never shown running for long
+   * while it merely waits.
+   */
+  private armRecall(lane: Lane): void {
+    clearTimeout(lane.recallTimer)
+    const head = lane.head
+    if (!head || lane.runs.length < 2) return
+    lane.recallTimer = setTimeout(() => {
+      if (lane.head !== head) return
+      lane.slowedBy(this.clock.now() - (head.startedAt ?? this.clock.now()))
+      // No kill timer: a worker busy with a long synchronous head answers when it can, and must
+      // answer before a recalled job may run elsewhere, or it could run twice.
+      for (const run of lane.runs.slice(1)) this.abortRun(run, { kind: 'requeue' }, { kill: false })
+    }, this.options.pipelineWindowMs)
   }
 
   private attach({ job, attempt }: ClaimedJob, lane: Lane, now: number): ActiveRun {
@@ -395,12 +416,12 @@ export class Engine {
   }
 
   /** Asks the job to stop; if it has not stopped after the grace period, its worker and process groups are killed. */
-  private abortRun(run: ActiveRun, ending: Ending): void {
+  private abortRun(run: ActiveRun, ending: Ending, { kill } = { kill: true }): void {
     if (run.ending) return
     run.ending = ending
     clearTimeout(run.timeoutTimer)
     run.worker.send({ type: 'abort', id: run.job.id })
-    run.killTimer = setTimeout(() => run.worker.kill(), this.options.killGraceMs)
+    if (kill) run.killTimer = setTimeout(() => run.worker.kill(), this.options.killGraceMs)
   }
 
   private onWorkerMessage(worker: PooledWorker, message: WorkerToEngine): void {
@@ -432,6 +453,7 @@ export class Engine {
   private onWorkerExit(worker: PooledWorker, code: number | null, signal: string | null): void {
     const lane = this.lanes.get(worker)
     this.lanes.delete(worker)
+    clearTimeout(lane?.recallTimer)
     const [head, ...waiting] = lane?.runs ?? []
     if (head) {
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
@@ -467,7 +489,11 @@ export class Engine {
     clearTimeout(run.timeoutTimer)
     clearTimeout(run.killTimer)
     const lane = this.lanes.get(run.worker)
-    lane?.remove(run, this.clock.now())
+    if (lane) {
+      const wasHead = lane.head === run
+      lane.remove(run, this.clock.now())
+      if (wasHead) this.armRecall(lane)
+    }
     // A killed worker is already out of the pool; one that stopped when asked is reused.
     if (lane && lane.runs.length === 0 && !run.worker.exited) this.pool.release(run.worker)
     if (!this.closing) this.pool.trimIdle(this.concurrency - this.busyWorkers())

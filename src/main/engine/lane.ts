@@ -24,6 +24,8 @@ export interface ActiveRun {
  */
 export class Lane {
   readonly runs: ActiveRun[] = []
+  /** Fires if the head runs long while others wait behind it (see Engine.recall). */
+  recallTimer: NodeJS.Timeout | undefined
   private averageMs: number | undefined
 
   constructor(readonly worker: PooledWorker) {}
@@ -40,6 +42,11 @@ export class Lane {
   depth(windowMs: number, maxDepth: number): number {
     if (this.averageMs === undefined) return 1
     return Math.max(1, Math.min(maxDepth, Math.floor(windowMs / Math.max(this.averageMs, 0.01))))
+  }
+
+  /** The head has run this long already: no more pipelining until jobs are short again. */
+  slowedBy(ms: number): void {
+    this.averageMs = Math.max(this.averageMs ?? 0, ms)
   }
 
   remove(run: ActiveRun, now: number): void {

@@ -28,7 +28,8 @@ function runNext(): void {
   if (message.queued) send({ type: 'started', id: run.id })
   void run.run().finally(() => {
     current = undefined
-    runNext()
+    // Not at once: messages that arrived meanwhile (an abort recalling the next job) are handled first.
+    setImmediate(runNext)
   })
 }
 

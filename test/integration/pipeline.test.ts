@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { Host } from '../../src/main/engine/host'
+import { startHost, tempDir, waitFor, waitForStatus } from '../helpers'
+
+/** Runs enough quick jobs on one worker that it starts taking jobs ahead. */
+async function warmUp(host: Host): Promise<void> {
+  const ids = host.engine.createJobs(Array.from({ length: 40 }, () => ({ kind: 'sleep', params: { ms: 0 } })))
+  await Promise.all(ids.map((id) => waitForStatus(host, id, 'succeeded')))
+}
+
+describe('pipelining short jobs', () => {
+  it('recalls jobs waiting behind a head that turns out slow, so they are not shown running', async () => {
+    const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 1, pipelineWindowMs: 50 } })
+    await warmUp(host)
+    let peak = 0
+    host.engine.subscribe(() => (peak = Math.max(peak, host.engine.stats().counts.running)))
+    host.engine.pause()
+    const slow = host.engine.createJob({ kind: 'sleep', params: { ms: 1500 }, priority: 'urgent' })
+    const quick = host.engine.createJobs(Array.from({ length: 5 }, () => ({ kind: 'sleep', params: { ms: 0 } })))
+    host.engine.resume()
+    await waitFor(() => peak > 1, 'quick jobs to be sent ahead behind the slow one')
+    await waitFor(() => host.engine.stats().counts.running === 1, 'the waiting jobs to be recalled', 1200)
+    expect(quick.map((id) => host.engine.getJob(id).status)).toEqual(Array(5).fill('queued'))
+    expect(host.engine.getJob(slow.id).status).toBe('running')
+    for (const id of quick) expect((await waitForStatus(host, id, 'succeeded')).attempts).toBe(1)
+  })
+
+  it('a job cancelled while waiting in a worker never runs', async () => {
+    const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 1, pipelineWindowMs: 5000 } })
+    await warmUp(host)
+    const file = join(tempDir(), 'ran')
+    host.engine.pause()
+    const head = host.engine.createJob({ kind: 'sleep', params: { ms: 400 }, priority: 'urgent' })
+    const waiting = host.engine.createJob({ kind: 'sleep', params: { ms: 0, file } })
+    host.engine.resume()
+    await waitForStatus(host, waiting.id, 'running')
+    expect(host.engine.getJob(head.id).status).toBe('running')
+    host.engine.cancelJob(waiting.id)
+    await waitForStatus(host, head.id, 'succeeded')
+    await waitFor(() => host.engine.stats().workers.busy === 0, 'the worker to be free')
+    expect(existsSync(file)).toBe(false)
+    expect(host.engine.getJob(waiting.id).status).toBe('cancelled')
+  })
+
+  it('jobs waiting in a worker that dies go back to the queue without counting an attempt', async () => {
+    const host = await startHost({ kinds: ['sleep.mjs', 'crash.mjs'], engine: { concurrency: 1, pipelineWindowMs: 5000 } })
+    await warmUp(host)
+    const file = join(tempDir(), 'ran')
+    host.engine.pause()
+    const crash = host.engine.createJob({ kind: 'crash', params: { afterMs: 300 }, priority: 'urgent', maxAttempts: 1 })
+    const waiting = host.engine.createJobs(Array.from({ length: 5 }, (_, i) => ({ kind: 'sleep', params: { ms: 0, file, mark: `job ${i}` } })))
+    host.engine.resume()
+    await waitFor(() => waiting.every((id) => host.engine.getJob(id).status === 'running'), 'jobs to wait behind the crashing one')
+    expect((await waitForStatus(host, crash.id, 'failed')).error?.code).toBe('worker_crashed')
+    for (const id of waiting) expect((await waitForStatus(host, id, 'succeeded')).attempts).toBe(1)
+    expect(readFileSync(file, 'utf8').trim().split('\n').sort()).toEqual(['job 0', 'job 1', 'job 2', 'job 3', 'job 4'])
+  })
+})
