@@ -1,8 +1,8 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadKinds } from '../../src/main/kinds/registry'
-import { dataDirWithKinds, startHost, tempDir, waitForStatus } from '../helpers'
+import { dataDirWithKinds, startHost, tempDir, waitFor, waitForStatus } from '../helpers'
 
 describe('custom kinds', () => {
   it('loads every good module and reports each broken one with its error', async () => {
@@ -45,6 +45,31 @@ describe('custom kinds', () => {
     const done = await waitForStatus(host, job.id, 'succeeded')
     expect(done.result).toEqual({ sum: 42 })
     expect(done.progress).toEqual({ fraction: 1, message: 'added' })
+  })
+})
+
+describe('job results', () => {
+  it('stores a result as JSON, and fails the job clearly when it cannot', async () => {
+    const host = await startHost({ kinds: ['odd-results.mjs'] })
+    const run = async (what: string) => {
+      const job = host.engine.createJob({ kind: 'odd-results', params: { what }, maxAttempts: 1 })
+      return waitForStatus(host, job.id, ['succeeded', 'failed'])
+    }
+    expect((await run('undefined')).result).toBeNull()
+    expect((await run('map')).result).toEqual({})
+    expect((await run('bigint')).error).toMatchObject({ code: 'job_error', message: expect.stringContaining('cannot be stored as JSON') })
+    expect((await run('circular')).error).toMatchObject({ code: 'job_error', message: expect.stringContaining('cannot be stored as JSON') })
+    expect((await run('huge')).error).toMatchObject({ code: 'job_error', message: expect.stringContaining('the limit is 1 MB') })
+  })
+})
+
+describe('scratch folder', () => {
+  it('gives a job its own folder under the data folder and removes it afterwards', async () => {
+    const host = await startHost({ kinds: ['scratch.mjs'] })
+    const job = host.engine.createJob({ kind: 'scratch' })
+    const { dir } = (await waitForStatus(host, job.id, 'succeeded')).result as { dir: string }
+    expect(dir).toBe(join(host.dataDir, 'scratch', `${job.id}-1`))
+    await waitFor(() => !existsSync(dir), 'the scratch folder to be removed')
   })
 })
 

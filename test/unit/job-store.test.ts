@@ -108,9 +108,9 @@ describe('job store', () => {
     const job = row()
     store.insert([job])
     const { attempt } = store.claim(1, 10_000)[0]!
-    expect(store.markSucceeded(job.id, attempt + 1, 'wrong attempt', 10_001)).toBeUndefined()
+    expect(store.markSucceeded(job.id, attempt + 1, '"wrong attempt"', 10_001)).toBeUndefined()
     expect(store.markCancelled(job.id, 10_002).was).toBe('running')
-    expect(store.markSucceeded(job.id, attempt, 'too late', 10_003)).toBeUndefined()
+    expect(store.markSucceeded(job.id, attempt, '"too late"', 10_003)).toBeUndefined()
     expect(store.markAttemptFailed(job.id, attempt, { code: 'job_error', message: 'late' }, { retryable: true, now: 1, jitter: 0 })).toBeUndefined()
     expect(store.saveProgress([{ id: job.id, attempt, fraction: 0.5, message: null }], 10_004)).toEqual([])
     const final = store.get(job.id)!
@@ -218,7 +218,7 @@ describe('job store', () => {
     const rows = [row(), row(), row(), row(), row({ maxAttempts: 1 })]
     store.insert(rows)
     store.claim(2, 10_000)
-    store.markSucceeded(rows[0]!.id, 1, null, 10_001)
+    store.markSucceeded(rows[0]!.id, 1, 'null', 10_001)
     store.markCancelled(rows[2]!.id, 10_002)
     expect(store.counts()).toEqual({ queued: 2, running: 1, succeeded: 1, failed: 0, cancelled: 1 })
     store.markRetried(rows[2]!.id, 10_003)

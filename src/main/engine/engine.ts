@@ -74,7 +74,7 @@ export interface EngineDeps {
   random?: () => number
 }
 
-type Outcome = { ok: true; result: unknown } | { ok: false; error: JobError }
+type Outcome = { ok: true; resultJson: string } | { ok: false; error: JobError }
 
 
 const NOT_RETRYABLE: ReadonlySet<JobError['code']> = new Set(['invalid_params', 'unknown_kind', 'cancelled'])
@@ -442,7 +442,7 @@ export class Engine {
         worker.groups.add(message.pid)
         break
       case 'done':
-        this.endRun(run, { ok: true, result: message.result })
+        this.endRun(run, { ok: true, resultJson: message.resultJson })
         break
       case 'failed':
         this.endRun(run, { ok: false, error: message.error })
@@ -509,7 +509,7 @@ export class Engine {
     if (ending?.kind === 'cancelled') return undefined
     const [error, retryable] =
       ending?.kind === 'error' ? [ending.error, ending.retryable] : outcome.ok ? [undefined, false] : [outcome.error, !NOT_RETRYABLE.has(outcome.error.code)]
-    if (!error) return this.store.markSucceeded(id, run.attempt, outcome.ok ? outcome.result : null, now)
+    if (!error) return this.store.markSucceeded(id, run.attempt, outcome.ok ? outcome.resultJson : 'null', now)
     const job = this.store.markAttemptFailed(id, run.attempt, error, { retryable, now, jitter: this.random() })
     if (job) this.store.appendLogs(id, [`Attempt ${run.attempt} failed (${error.code}): ${error.message}`], now)
     return job

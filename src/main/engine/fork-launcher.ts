@@ -37,7 +37,6 @@ class ForkedWorker implements WorkerProcess {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Group leader, so one kill takes the worker and everything it started.
       detached: true,
-      serialization: 'advanced',
     })
     if (this.child.pid !== undefined) {
       try {

@@ -145,7 +145,7 @@ export class JobStore {
         WHERE id = @id AND status = 'queued'
         RETURNING *`),
       nextDueAt: db.prepare<[], { at: number | null }>(`SELECT min(run_after) AS at FROM jobs WHERE status = 'queued'`),
-      succeed: db.prepare<[{ id: string; attempt: number; result: string | null; now: number }], JobRow>(`
+      succeed: db.prepare<[{ id: string; attempt: number; result: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'succeeded', result = @result, progress = 1, finished_at = @now, updated_at = @now,
                         error_code = NULL, error_message = NULL, error_detail = NULL
         WHERE id = @id AND attempts = @attempt AND status = 'running'
@@ -272,9 +272,9 @@ export class JobStore {
   }
 
   /** running → succeeded, for this attempt only. */
-  markSucceeded(id: string, attempt: number, result: unknown, now: number): Job | undefined {
+  markSucceeded(id: string, attempt: number, resultJson: string, now: number): Job | undefined {
     return this.write(() => {
-      const row = this.stmt.succeed.get({ id, attempt, result: result === undefined ? null : JSON.stringify(result), now })
+      const row = this.stmt.succeed.get({ id, attempt, result: resultJson, now })
       if (row) this.moved('running', 'succeeded')
       return row && toJob(row)
     })

@@ -18,7 +18,8 @@ export type WorkerToEngine =
   | { type: 'progress'; id: string; fraction: number; message: string | null }
   | { type: 'log'; id: string; lines: string[] }
   | { type: 'process-group'; id: string; pid: number }
-  | { type: 'done'; id: string; result: unknown }
+  /** The result as JSON text: what is stored is exactly what crossed, under either launcher. */
+  | { type: 'done'; id: string; resultJson: string }
   | { type: 'failed'; id: string; error: JobError }
 
 /** Settings a worker reads from its environment at start. */

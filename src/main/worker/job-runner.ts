@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describeIssues } from '../../shared/errors'
 import { ERROR_CODES, type JobError, type JobErrorCode } from '../../shared/job'
-import type { JobContext } from '../kinds/kind'
+import { JobFailure, type JobContext } from '../kinds/kind'
 import type { KindRegistry } from '../kinds/registry'
 import type { EngineToWorker, WorkerToEngine } from '../engine/protocol'
 
@@ -29,6 +29,23 @@ function toJobError(error: unknown, signal: AbortSignal): JobError {
   const message = typeof e?.message === 'string' ? e.message : String(error)
   const detail = code === 'job_error' && typeof e?.stack === 'string' ? { stack: e.stack } : e?.detail
   return detail === undefined ? { code, message } : { code, message, detail }
+}
+
+/** A result is one database row and one message: a sane cap keeps both small. */
+export const MAX_RESULT_BYTES = 1024 * 1024
+
+function toResultJson(result: unknown): string {
+  let json: string | undefined
+  try {
+    json = JSON.stringify(result ?? null)
+  } catch (error) {
+    throw new JobFailure('job_error', `The job's result cannot be stored as JSON: ${(error as Error).message}`)
+  }
+  if (json === undefined) throw new JobFailure('job_error', "The job's result cannot be stored as JSON (it is a function or symbol)")
+  if (json.length > MAX_RESULT_BYTES) {
+    throw new JobFailure('job_error', `The job's result is ${(json.length / 1024 / 1024).toFixed(1)} MB; the limit is 1 MB (write big output to a file instead)`)
+  }
+  return json
 }
 
 /** One attempt of one job inside the worker. */
@@ -65,7 +82,7 @@ export class JobRun {
     const scratch = { path: join(this.scratchRoot, `${this.id}-${job.attempt}`), made: false }
     try {
       const result = await loaded.kind.run(parsed.data, this.context(scratch))
-      this.finish({ type: 'done', id: this.id, result: result ?? null })
+      this.finish({ type: 'done', id: this.id, resultJson: toResultJson(result) })
     } catch (error) {
       this.finish({ type: 'failed', id: this.id, error: toJobError(error, this.controller.signal) })
     } finally {
