@@ -80,21 +80,18 @@ async function noopThroughput(): Promise<number> {
   return rate
 }
 
+/** Enqueue → start on an idle, warm pool: one job at a time, start seen by polling the store on every turn of the loop. */
 async function latency(): Promise<{ p50: number; p99: number }> {
   const host = await freshHost()
   host.engine.createJobs(Array.from({ length: cores }, () => ({ kind: 'noop' })))
   await until(host, () => host.engine.stats().counts.succeeded === cores)
   const samples: number[] = []
-  const started = new Map<string, number>()
-  host.engine.subscribe((event) => {
-    if (event.type !== 'jobs') return
-    for (const job of event.jobs) if (job.status !== 'queued' && job.startedAt && !started.has(job.id)) started.set(job.id, Date.parse(job.startedAt))
-  })
   for (let i = 0; i < 300; i++) {
-    const job = host.engine.createJob({ kind: 'noop' })
     const t0 = performance.now()
-    await until(host, () => host.engine.getJob(job.id).status !== 'queued')
+    const job = host.engine.createJob({ kind: 'noop' })
+    while (host.engine.getJob(job.id).status === 'queued') await new Promise((resolve) => setImmediate(resolve))
     samples.push(performance.now() - t0)
+    await until(host, () => host.engine.getJob(job.id).status === 'succeeded')
   }
   samples.sort((a, b) => a - b)
   await host.close(0)
@@ -126,9 +123,14 @@ const noopPerSec = await noopThroughput()
 log(`no-op jobs through ${cores} workers: ${round(noopPerSec)} jobs/s`)
 const { p50, p99 } = await latency()
 log(`enqueue → start latency: p50 ${round(p50, 2)} ms, p99 ${round(p99, 2)} ms`)
+// Interleaved, best of two each: on a shared machine a neighbour's burst, or the host's clock
+// speed drifting, should not decide the figure.
 const rounds = 400_000
-const one = await cpuRun(1, cores * 3, rounds)
-const all = await cpuRun(cores, cores * 3, rounds)
+const runs: { concurrency: number; seconds: number; lagP99: number }[] = []
+for (const concurrency of [1, cores, 1, cores]) runs.push({ concurrency, ...(await cpuRun(concurrency, cores * 3, rounds)) })
+const fastest = (concurrency: number) => runs.filter((r) => r.concurrency === concurrency).sort((a, b) => a.seconds - b.seconds)[0]!
+const one = fastest(1)
+const all = fastest(cores)
 const cpuSpeedup = one.seconds / all.seconds
 log(`CPU-bound: ${round(one.seconds, 2)} s on 1 worker, ${round(all.seconds, 2)} s on ${cores} → speed-up ${round(cpuSpeedup, 2)}`)
 log(`host event-loop lag p99 with the pool saturated: ${round(all.lagP99, 2)} ms`)
