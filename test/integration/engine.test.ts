@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { getPriority } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { OffloadEvent } from '../../src/shared/api'
@@ -210,6 +211,26 @@ describe('engine with real worker processes', () => {
     again.engine.pause()
     expect(again.engine.getJob(quick.id).status).toBe('succeeded')
     expect(again.engine.getJob(slow.id)).toMatchObject({ status: 'queued', attempts: 0 })
+  })
+
+  it('starts workers when needed, reuses them, and lets them go when idle', async () => {
+    const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 2, idleWorkerMs: 400 } })
+    expect(host.engine.stats().workers).toEqual({ busy: 0, idle: 0, max: 2 })
+    const first = host.engine.createJob({ kind: 'sleep', params: { ms: 10 } })
+    const { result } = await waitForStatus(host, first.id, 'succeeded')
+    const pid = (result as { pid: number }).pid
+    expect(host.engine.stats().workers).toMatchObject({ busy: 0, idle: 1 })
+    const second = host.engine.createJob({ kind: 'sleep', params: { ms: 10 } })
+    expect(((await waitForStatus(host, second.id, 'succeeded')).result as { pid: number }).pid).toBe(pid)
+    await waitFor(() => !isAlive(pid), 'the idle worker to exit', 5000)
+    expect(host.engine.stats().workers).toMatchObject({ busy: 0, idle: 0 })
+  })
+
+  it('runs workers at a lower OS priority than the host', async () => {
+    const host = await startHost({ kinds: ['sleep.mjs'] })
+    const job = host.engine.createJob({ kind: 'sleep', params: { ms: 0 } })
+    const { pid } = (await waitForStatus(host, job.id, 'succeeded')).result as { pid: number }
+    expect(getPriority(pid)).toBeGreaterThan(getPriority(process.pid))
   })
 
   it('pause stops dispatching; resume continues', async () => {
