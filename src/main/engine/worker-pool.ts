@@ -1,4 +1,5 @@
 import type { Launcher, WorkerProcess } from './launcher'
+import { signalProcessGroup } from './process-group'
 import type { EngineToWorker, WorkerToEngine } from './protocol'
 
 const OUTPUT_TAIL_LINES = 20
@@ -57,13 +58,7 @@ export class PooledWorker {
   }
 
   kill(): void {
-    for (const pid of this.groups) {
-      try {
-        process.kill(-pid, 'SIGKILL')
-      } catch {
-        // Already gone.
-      }
-    }
+    for (const pid of this.groups) signalProcessGroup(pid, 'SIGKILL')
     this.process.kill()
   }
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { z } from 'zod'
 import { defineKind, JobFailure } from './kind'
+import { signalProcessGroup } from '../engine/process-group'
 import { existingFolder } from './path-params'
 
 const TAIL_LINES = 20
@@ -57,13 +58,7 @@ export const shellKind = defineKind({
       keep(line)
     })
 
-    const killTree = (signal: NodeJS.Signals): void => {
-      try {
-        process.kill(-child.pid!, signal)
-      } catch {
-        // The group is already gone.
-      }
-    }
+    const killTree = (signal: NodeJS.Signals): void => signalProcessGroup(child.pid!, signal)
     let escalation: NodeJS.Timeout | undefined
     const onAbort = (): void => {
       killTree('SIGTERM')

@@ -5,6 +5,7 @@ import { describeIssues } from '../../shared/errors'
 import { ERROR_CODES, type JobError, type JobErrorCode } from '../../shared/job'
 import { JobFailure, type JobContext } from '../kinds/kind'
 import type { KindRegistry } from '../kinds/registry'
+import { signalProcessGroup } from '../engine/process-group'
 import type { EngineToWorker, WorkerToEngine } from '../engine/protocol'
 
 /** How often a job's progress and log lines may cross to the engine. */
@@ -13,14 +14,6 @@ const MAX_BUFFERED_LINES = 500
 const GROUP_KILL_GRACE_MS = 2000
 
 type RunMessage = Extract<EngineToWorker, { type: 'run' }>
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // Already gone.
-  }
-}
 
 function toJobError(error: unknown, signal: AbortSignal): JobError {
   if (signal.aborted) return { code: 'cancelled', message: 'Stopped' }
@@ -98,7 +91,7 @@ export class JobRun {
   }
 
   killGroups(signal: NodeJS.Signals): void {
-    for (const pid of this.groups) killGroup(pid, signal)
+    for (const pid of this.groups) signalProcessGroup(pid, signal)
   }
 
   private pushLine(line: string): void {
