@@ -27,6 +27,17 @@ describe('pipelining short jobs', () => {
     for (const id of quick) expect((await waitForStatus(host, id, 'succeeded')).attempts).toBe(1)
   })
 
+  it('jobs sent ahead to a worker stuck on a slow job move to a free one', async () => {
+    const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 2, pipelineWindowMs: 50 } })
+    await warmUp(host)
+    host.engine.pause()
+    const slow = host.engine.createJob({ kind: 'sleep', params: { ms: 3000 }, priority: 'urgent' })
+    const quick = host.engine.createJobs(Array.from({ length: 300 }, () => ({ kind: 'sleep', params: { ms: 0 } })))
+    host.engine.resume()
+    await Promise.all(quick.map((id) => waitForStatus(host, id, 'succeeded')))
+    expect(host.engine.getJob(slow.id).status).toBe('running')
+  })
+
   it('a job cancelled while waiting in a worker never runs', async () => {
     const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 1, pipelineWindowMs: 5000 } })
     await warmUp(host)

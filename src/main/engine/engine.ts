@@ -384,9 +384,13 @@ export class Engine {
    * while it merely waits.
    */
   private armRecall(lane: Lane): void {
-    clearTimeout(lane.recallTimer)
     const head = lane.head
+    // Armed once per head: re-arming on every commit would put the recall off for as long as other workers keep busy.
+    if (lane.recallFor === head) return
+    clearTimeout(lane.recallTimer)
+    lane.recallFor = undefined
     if (!head || lane.runs.length < 2) return
+    lane.recallFor = head
     lane.recallTimer = setTimeout(() => {
       if (lane.head !== head) return
       lane.slowedBy(this.clock.now() - (head.startedAt ?? this.clock.now()))

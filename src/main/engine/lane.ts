@@ -26,6 +26,7 @@ export class Lane {
   readonly runs: ActiveRun[] = []
   /** Fires if the head runs long while others wait behind it (see Engine.recall). */
   recallTimer: NodeJS.Timeout | undefined
+  recallFor: ActiveRun | undefined
   private averageMs: number | undefined
 
   constructor(readonly worker: PooledWorker) {}
