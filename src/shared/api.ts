@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   JobIdSchema,
   JobPageSchema,
+  JobStatusSchema,
   JobSchema,
   KindInfoSchema,
   KindLoadErrorSchema,
@@ -48,6 +49,7 @@ export const api = {
   getStats: { http: { method: 'GET', path: '/api/stats' }, input: Empty, output: StatsSchema },
   pauseQueue: { http: { method: 'POST', path: '/api/queue/pause' }, input: Empty, output: Ok },
   resumeQueue: { http: { method: 'POST', path: '/api/queue/resume' }, input: Empty, output: Ok },
+  getSettings: { http: { method: 'GET', path: '/api/settings' }, input: Empty, output: SettingsSchema },
   updateSettings: { http: { method: 'PUT', path: '/api/settings' }, input: SettingsSchema.partial().strict(), output: SettingsSchema },
   listKinds: {
     http: { method: 'GET', path: '/api/kinds' },
@@ -71,6 +73,9 @@ export type ApiClient = { [M in MethodName]: (input: MethodInput<M>) => Promise<
 export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('jobs'), jobs: z.array(JobSchema) }),
   z.object({ type: z.literal('stats'), stats: StatsSchema }),
+  z.object({ type: z.literal('settings'), settings: SettingsSchema }),
+  /** Desktop only: show this job, or the list filtered to a status (a notification was clicked). */
+  z.object({ type: z.literal('reveal'), jobId: z.string().optional(), status: JobStatusSchema.optional() }),
 ])
 export type OffloadEvent = z.infer<typeof EventSchema>
 export const EVENTS_PATH = '/api/events'

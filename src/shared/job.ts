@@ -97,7 +97,17 @@ export const StatsSchema = z.object({
 export type Stats = z.infer<typeof StatsSchema>
 
 export const MAX_CONCURRENCY = 64
-export const SettingsSchema = z.object({ concurrency: z.number().int().min(1).max(MAX_CONCURRENCY) })
+export const SettingsSchema = z.object({
+  /** Jobs running at once. */
+  concurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
+  /** Jobs at once while on battery; null means half of `concurrency`, at least 1. Desktop only. */
+  batteryConcurrency: z.number().int().min(1).max(MAX_CONCURRENCY).nullable(),
+  /** Closing the window while jobs run keeps Offload working in the tray. Desktop only. */
+  closeToTray: z.boolean(),
+  /** Native notifications when jobs succeed, and when they fail. Desktop only. */
+  notifyOnSuccess: z.boolean(),
+  notifyOnFailure: z.boolean(),
+})
 export type Settings = z.infer<typeof SettingsSchema>
 
 export const KindInfoSchema = z.object({

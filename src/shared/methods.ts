@@ -14,6 +14,7 @@ export const METHOD_NAMES = [
   'getStats',
   'pauseQueue',
   'resumeQueue',
+  'getSettings',
   'updateSettings',
   'listKinds',
 ] as const

@@ -26,7 +26,7 @@ async function freshHost(concurrency = cores): Promise<Host> {
   return openHost({ dataDir, launcher: createForkLauncher(WORKER), engine: { concurrency } })
 }
 
-function until(host: Host, done: () => boolean): Promise<void> {
+function until(done: () => boolean): Promise<void> {
   return new Promise((resolve) => {
     const check = (): void => {
       if (done()) return resolve()
@@ -68,13 +68,13 @@ async function noopThroughput(): Promise<number> {
   const host = await freshHost()
   // Warm the pool so process start-up is not what is measured.
   host.engine.createJobs(Array.from({ length: cores * 2 }, () => ({ kind: 'noop' })))
-  await until(host, () => host.engine.stats().counts.succeeded === cores * 2)
+  await until(() => host.engine.stats().counts.succeeded === cores * 2)
   host.engine.pause()
   const n = 20_000
   for (let i = 0; i < n; i += 10_000) host.engine.createJobs(Array.from({ length: 10_000 }, () => ({ kind: 'noop' })))
   const start = performance.now()
   host.engine.resume()
-  await until(host, () => host.engine.stats().counts.succeeded === n + cores * 2)
+  await until(() => host.engine.stats().counts.succeeded === n + cores * 2)
   const rate = n / ((performance.now() - start) / 1000)
   await host.close(0)
   return rate
@@ -84,14 +84,14 @@ async function noopThroughput(): Promise<number> {
 async function latency(): Promise<{ p50: number; p99: number }> {
   const host = await freshHost()
   host.engine.createJobs(Array.from({ length: cores }, () => ({ kind: 'noop' })))
-  await until(host, () => host.engine.stats().counts.succeeded === cores)
+  await until(() => host.engine.stats().counts.succeeded === cores)
   const samples: number[] = []
   for (let i = 0; i < 300; i++) {
     const t0 = performance.now()
     const job = host.engine.createJob({ kind: 'noop' })
     while (host.engine.getJob(job.id).status === 'queued') await new Promise((resolve) => setImmediate(resolve))
     samples.push(performance.now() - t0)
-    await until(host, () => host.engine.getJob(job.id).status === 'succeeded')
+    await until(() => host.engine.getJob(job.id).status === 'succeeded')
   }
   samples.sort((a, b) => a - b)
   await host.close(0)
@@ -101,14 +101,14 @@ async function latency(): Promise<{ p50: number; p99: number }> {
 async function cpuRun(concurrency: number, jobs: number, rounds: number): Promise<{ seconds: number; lagP99: number }> {
   const host = await freshHost(concurrency)
   host.engine.createJobs(Array.from({ length: concurrency }, () => ({ kind: 'noop' })))
-  await until(host, () => host.engine.stats().counts.succeeded === concurrency)
+  await until(() => host.engine.stats().counts.succeeded === concurrency)
   const lag = monitorEventLoopDelay({ resolution: 1 })
   host.engine.pause()
   host.engine.createJobs(Array.from({ length: jobs }, () => ({ kind: 'spin', params: { rounds } })))
   lag.enable()
   const start = performance.now()
   host.engine.resume()
-  await until(host, () => host.engine.stats().counts.succeeded === concurrency + jobs)
+  await until(() => host.engine.stats().counts.succeeded === concurrency + jobs)
   const seconds = (performance.now() - start) / 1000
   lag.disable()
   await host.close(0)

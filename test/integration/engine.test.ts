@@ -30,7 +30,7 @@ describe('engine with real worker processes', () => {
     await waitFor(() => host.engine.stats().counts.running === 2, 'two running')
     await Promise.all(ids.map((id) => waitForStatus(host, id, 'succeeded')))
     expect(peak).toBe(2)
-    expect(host.engine.settings()).toEqual({ concurrency: 2 })
+    expect(host.engine.settings()).toMatchObject({ concurrency: 2 })
   })
 
   it('retries a failing job with backoff until it succeeds', async () => {
@@ -231,6 +231,33 @@ describe('engine with real worker processes', () => {
     const job = host.engine.createJob({ kind: 'sleep', params: { ms: 0 } })
     const { pid } = (await waitForStatus(host, job.id, 'succeeded')).result as { pid: number }
     expect(getPriority(pid)).toBeGreaterThan(getPriority(process.pid))
+  })
+
+  it('keeps settings across restarts, and ignores a saved value that no longer validates', async () => {
+    const dataDir = tempDir()
+    const first = await startHost({ dataDir, engine: { concurrency: 0 } })
+    first.engine.updateSettings({ concurrency: 3, closeToTray: false, batteryConcurrency: 1 })
+    expect(() => first.engine.updateSettings({ concurrency: 0 })).toThrowError(expect.objectContaining({ code: 'invalid_input' }))
+    first.db.prepare(`UPDATE settings SET value = json_set(value, '$.notifyOnFailure', 'sometimes') WHERE key = 'settings'`).run()
+    await first.close(0)
+    const second = await startHost({ dataDir, engine: { concurrency: 0 } })
+    expect(second.engine.settings()).toEqual({ concurrency: 3, batteryConcurrency: 1, closeToTray: false, notifyOnSuccess: true, notifyOnFailure: true })
+  })
+
+  it('an outside ceiling lowers concurrency without changing the setting; suspension holds dispatch', async () => {
+    const host = await startHost({ kinds: ['noop.mjs'], engine: { concurrency: 4 } })
+    host.engine.limitConcurrency(1)
+    expect(host.engine.stats().workers.max).toBe(1)
+    expect(host.engine.settings().concurrency).toBe(4)
+    host.engine.limitConcurrency(null)
+    expect(host.engine.stats().workers.max).toBe(4)
+    host.engine.setSuspended(true)
+    const job = host.engine.createJob({ kind: 'noop' })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(host.engine.getJob(job.id).status).toBe('queued')
+    expect(host.engine.stats().paused).toBe(false)
+    host.engine.setSuspended(false)
+    await waitForStatus(host, job.id, 'succeeded')
   })
 
   it('pause stops dispatching; resume continues', async () => {

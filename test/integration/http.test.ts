@@ -59,7 +59,8 @@ describe('HTTP API', () => {
     expect((await call('POST', '/api/queue/pause')).body).toEqual({ ok: true })
     expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: true, counts: { queued: 0, running: 0 }, workers: { busy: 0 } })
     expect((await call('POST', '/api/queue/resume')).body).toEqual({ ok: true })
-    expect((await call('PUT', '/api/settings', { concurrency: 3 })).body).toEqual({ concurrency: 3 })
+    expect((await call('PUT', '/api/settings', { concurrency: 3, notifyOnSuccess: false })).body).toMatchObject({ concurrency: 3, notifyOnSuccess: false })
+    expect((await call('GET', '/api/settings')).body).toEqual({ concurrency: 3, batteryConcurrency: null, closeToTray: true, notifyOnSuccess: false, notifyOnFailure: true })
     expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: false, workers: { max: 3 } })
     const kinds = await call('GET', '/api/kinds')
     expect(kinds.body.kinds.map((k: { name: string }) => k.name).sort()).toEqual(['hash-files', 'noop', 'shell', 'sleep'])
@@ -126,7 +127,9 @@ describe('HTTP API', () => {
       ['GET', '/api/kinds?all=1', undefined, 400, 'invalid_input'],
       ['GET', '/api/nothing', undefined, 404, 'not_found'],
       ['DELETE', '/api/jobs', undefined, 405, 'method_not_allowed'],
-      ['GET', '/api/settings', undefined, 405, 'method_not_allowed'],
+      ['DELETE', '/api/settings', undefined, 405, 'method_not_allowed'],
+      ['PUT', '/api/settings', { closeToTray: 'yes' }, 400, 'invalid_input'],
+      ['PUT', '/api/settings', { batteryConcurrency: 0 }, 400, 'invalid_input'],
       ['POST', '/api/events', undefined, 405, 'method_not_allowed'],
     ]
     for (const [method, path, body, status, code] of cases) {

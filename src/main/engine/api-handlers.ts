@@ -21,6 +21,7 @@ export function createApiHandlers(engine: Engine, kinds: KindRegistry): ApiHandl
       engine.resume()
       return { ok: true }
     },
+    getSettings: () => engine.settings(),
     updateSettings: (patch) => engine.updateSettings(patch),
     listKinds: () => ({ kinds: kinds.describe(), errors: [...kinds.errors] }),
   }

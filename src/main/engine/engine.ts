@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os'
 import { monotonicFactory } from 'ulid'
 import type { z } from 'zod'
 import { ApiError, describeIssues, parseOrThrow } from '../../shared/errors'
@@ -11,6 +10,7 @@ import {
   type NewJob,
   NewJobSchema,
   type Settings,
+  SettingsSchema,
   type Stats,
 } from '../../shared/job'
 import type { KindRegistry } from '../kinds/registry'
@@ -20,6 +20,7 @@ import type { ClaimedJob, JobInsert, JobStore, ProgressUpdate } from './job-stor
 import { Lane, type ActiveRun } from './lane'
 import type { Launcher } from './launcher'
 import type { WorkerToEngine } from './protocol'
+import { loadSettings, saveSettings } from './settings'
 import { WorkerPool, type PooledWorker } from './worker-pool'
 
 export interface Clock {
@@ -78,7 +79,6 @@ type Outcome = { ok: true; resultJson: string } | { ok: false; error: JobError }
 
 
 const NOT_RETRYABLE: ReadonlySet<JobError['code']> = new Set(['invalid_params', 'unknown_kind', 'cancelled'])
-const SETTING_CONCURRENCY = 'concurrency'
 const SETTING_PAUSED = 'paused'
 
 /**
@@ -103,7 +103,9 @@ export class Engine {
   private wakeTimer: NodeJS.Timeout | undefined
   private commitScheduled = false
   private outcomes: { run: ActiveRun; outcome: Outcome }[] = []
-  private concurrency: number
+  private current: Settings
+  private cap: number | null = null
+  private suspended = false
   private paused: boolean
   private closing = false
   private closed = false
@@ -115,8 +117,8 @@ export class Engine {
     this.kinds = deps.kinds
     this.clock = deps.clock ?? { now: () => Date.now() }
     this.random = deps.random ?? Math.random
-    const saved = Number(this.store.getSetting(SETTING_CONCURRENCY))
-    this.concurrency = clampConcurrency(this.options.concurrency || saved || availableParallelism())
+    this.current = loadSettings(this.store)
+    if (this.options.concurrency) this.current.concurrency = clampConcurrency(this.options.concurrency)
     this.paused = this.store.getSetting(SETTING_PAUSED) === 'true'
     this.events = new JobEvents(this.options.eventMs, () => this.stats())
     this.pool = new WorkerPool(
@@ -228,19 +230,42 @@ export class Engine {
   }
 
   settings(): Settings {
-    return { concurrency: this.concurrency }
+    return { ...this.current }
   }
 
   /** Changes take effect at once: more jobs start, or fewer start until enough running ones finish. */
   updateSettings(patch: Partial<Settings>): Settings {
-    if (patch.concurrency !== undefined) {
-      this.concurrency = clampConcurrency(patch.concurrency)
-      this.store.setSetting(SETTING_CONCURRENCY, String(this.concurrency))
-      this.pool.trimIdle(this.concurrency - this.busyWorkers())
-      this.scheduleCommit()
-    }
-    this.events.statsChanged()
+    this.current = { ...this.current, ...parseOrThrow(SettingsSchema.partial().strict(), patch) }
+    saveSettings(this.store, this.current)
+    this.applyConcurrency()
+    this.events.settingsChanged(this.settings())
     return this.settings()
+  }
+
+  /**
+   * A ceiling on concurrency from outside the user's settings (on battery,
+   * say); null lifts it. Not saved.
+   */
+  limitConcurrency(cap: number | null): void {
+    this.cap = cap === null ? null : clampConcurrency(cap)
+    this.applyConcurrency()
+  }
+
+  /** Holds dispatching without touching the user's pause (the machine is going to sleep). Not saved. */
+  setSuspended(suspended: boolean): void {
+    this.suspended = suspended
+    if (!suspended) this.scheduleCommit()
+  }
+
+  /** Jobs allowed at once now: the user's setting, under any outside ceiling. */
+  private get concurrency(): number {
+    return Math.min(this.current.concurrency, this.cap ?? Infinity)
+  }
+
+  private applyConcurrency(): void {
+    this.pool.trimIdle(this.concurrency - this.busyWorkers())
+    this.events.statsChanged()
+    this.scheduleCommit()
   }
 
   stats(): Stats {
@@ -305,7 +330,7 @@ export class Engine {
     const now = this.clock.now()
     const outcomes = this.outcomes
     this.outcomes = []
-    const dispatch = !this.closing && !this.paused
+    const dispatch = !this.closing && !this.paused && !this.suspended
     const { changed, started } = this.store.transaction(() => {
       const changed = this.writeBuffered(flushAll ? undefined : outcomes.map((o) => o.run.job.id), now)
       for (const { run, outcome } of outcomes) {

@@ -1,5 +1,5 @@
 import type { OffloadEvent } from '../../shared/api'
-import type { Job, Stats } from '../../shared/job'
+import type { Job, Settings, Stats } from '../../shared/job'
 
 export type EventListener = (event: OffloadEvent) => void
 
@@ -27,6 +27,11 @@ export class JobEvents {
     if (this.listeners.size === 0) return
     for (const job of jobs) this.changed.set(job.id, job)
     this.schedule()
+  }
+
+  /** Settings go out at once: they change rarely and every client should agree on them. */
+  settingsChanged(settings: Settings): void {
+    this.emit({ type: 'settings', settings })
   }
 
   /** Stats changed without any job changing (pause, settings, a worker exiting). */
