@@ -1,24 +1,58 @@
-import { ipcMain, webContents } from 'electron'
-import { api, METHOD_NAMES, type MethodName } from '../../shared/api'
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
+import { api, METHOD_NAMES, type ApiHandlers, type OffloadEvent } from '../../shared/api'
 import { ApiError, parseOrThrow } from '../../shared/errors'
 import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../shared/methods'
-import type { Host } from '../engine/host'
+import { EventBatcher } from '../desktop/event-batcher'
+import { isTrustedSender } from '../desktop/trusted-sender'
 
-/** Results cross the bridge as `{ ok, value }` or `{ error }`, so a typed error survives structured cloning. */
-export function registerIpc(host: Host): void {
+/** How a reply crosses the bridge: a typed error must survive structured cloning, so it travels as data. */
+export type IpcReply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; detail?: unknown } }
+
+export const EVENT_BATCH_MS = 100
+
+function senderFrame(event: IpcMainInvokeEvent): { url: string; isMainFrame: boolean } | null {
+  const frame = event.senderFrame
+  if (!frame) return null
+  return { url: frame.url, isMainFrame: frame === event.sender.mainFrame }
+}
+
+/**
+ * One `ipcMain.handle` per contract method. Each checks that the sender is
+ * the app's own page, validates the payload with the contract's schema and
+ * returns a typed error for anything wrong; nothing a renderer sends can
+ * throw in the main process.
+ */
+export function registerIpcHandlers(handlers: ApiHandlers, appUrl: () => string): () => void {
   for (const method of METHOD_NAMES) {
-    ipcMain.handle(`${IPC_PREFIX}${method}`, async (_event, input: unknown) => {
+    ipcMain.handle(`${IPC_PREFIX}${method}`, async (event, input: unknown): Promise<IpcReply> => {
       try {
+        if (!isTrustedSender(senderFrame(event), appUrl())) {
+          throw new ApiError('unauthorized', 'Only the Offload window may call the Offload API')
+        }
         const parsed = parseOrThrow(api[method].input, input ?? {})
-        const handler = host.handlers[method as MethodName] as (input: unknown) => unknown
+        const handler = handlers[method] as (input: unknown) => unknown
         return { ok: true, value: await handler(parsed) }
       } catch (error) {
-        const apiError = error instanceof ApiError ? error : new ApiError('internal', (error as Error)?.message ?? String(error))
-        return apiError.toBody()
+        const typed = error instanceof ApiError ? error : new ApiError('internal', (error as Error)?.message ?? String(error))
+        return { ok: false, error: typed.toBody().error }
       }
     })
   }
-  host.engine.subscribe((event) => {
-    for (const contents of webContents.getAllWebContents()) contents.send(IPC_EVENT_CHANNEL, event)
+  return () => {
+    for (const method of METHOD_NAMES) ipcMain.removeHandler(`${IPC_PREFIX}${method}`)
+  }
+}
+
+/** Engine events to one window, merged and sent at most ten times a second. */
+export function streamEventsTo(contents: WebContents, subscribe: (listener: (event: OffloadEvent) => void) => () => void): () => void {
+  const batcher = new EventBatcher(EVENT_BATCH_MS, (batch) => {
+    if (!contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, batch)
   })
+  const unsubscribe = subscribe((event) => batcher.push(event))
+  const stop = (): void => {
+    unsubscribe()
+    batcher.dispose()
+  }
+  contents.once('destroyed', stop)
+  return stop
 }

@@ -1,23 +1,35 @@
-import { utilityProcess } from 'electron'
+import { app, utilityProcess } from 'electron'
 import { setPriority } from 'node:os'
 import { createInterface } from 'node:readline'
 import { WORKER_NICENESS } from '../engine/fork-launcher'
 import type { Launcher } from '../engine/launcher'
 import type { WorkerToEngine } from '../engine/protocol'
 
-/** Workers as Electron utility processes: Electron's own Node processes with their own V8 heap. */
+/**
+ * Workers as Electron utility processes: Electron's own Node processes with
+ * their own V8 heap. The child's `exit` and the app's `child-process-gone`
+ * are both taken as hints that it is gone; whichever comes first reports it,
+ * once.
+ */
 export function createUtilityLauncher(entry: string): Launcher {
   return {
     launch({ name, env }) {
-      const child = utilityProcess.fork(entry, [name], {
-        serviceName: name,
-        stdio: 'pipe',
-        env: { ...process.env, ...env },
-      })
+      const child = utilityProcess.fork(entry, [name], { serviceName: name, stdio: 'pipe', env: { ...process.env, ...env } })
+      const exitListeners: ((code: number | null, signal: string | null) => void)[] = []
       let exited = false
-      child.once('exit', () => {
+      const reportExit = (code: number | null, signal: string | null): void => {
+        if (exited) return
         exited = true
-      })
+        app.off('child-process-gone', onGone)
+        for (const listener of exitListeners) listener(code, signal)
+      }
+      const onGone = (_event: unknown, details: Electron.Details): void => {
+        if (details.type === 'Utility' && details.serviceName === name && details.reason !== 'clean-exit') {
+          reportExit(details.exitCode ?? null, null)
+        }
+      }
+      app.on('child-process-gone', onGone)
+      child.on('exit', (code) => reportExit(code, null))
       child.once('spawn', () => {
         try {
           if (child.pid !== undefined) setPriority(child.pid, WORKER_NICENESS)
@@ -37,7 +49,7 @@ export function createUtilityLauncher(entry: string): Launcher {
           if (child.stdout) createInterface({ input: child.stdout }).on('line', (l) => listener(l, 'stdout'))
           if (child.stderr) createInterface({ input: child.stderr }).on('line', (l) => listener(l, 'stderr'))
         },
-        onExit: (listener) => child.once('exit', (code) => listener(code, null)),
+        onExit: (listener) => exitListeners.push(listener),
         kill: () => {
           if (!exited) child.kill()
         },

@@ -1,0 +1,173 @@
+import { app, BrowserWindow, dialog } from 'electron'
+import { pathToFileURL } from 'node:url'
+import type { OffloadEvent } from '../../shared/api'
+import { DatabaseOpenError } from '../engine/database'
+import { openHost, type Host } from '../engine/host'
+import { onWindowClose, quitQuestion } from '../desktop/lifecycle'
+import type { TrayAction } from '../desktop/tray-model'
+import { registerIpcHandlers, streamEventsTo } from './ipc'
+import { createJobNotifier } from './notifications'
+import { followPower } from './power'
+import { hardenApp, secureWebPreferences } from './security'
+import { createTray } from './tray'
+import { createUtilityLauncher } from './utility-launcher'
+
+/** Running jobs get this long to finish when the user quits; the rest are requeued for next start. */
+export const QUIT_GRACE_MS = 5000
+
+export interface DesktopPaths {
+  preload: string
+  rendererFile: string
+  /** The dev server, in development only. */
+  rendererUrl?: string
+  workerEntry: string
+  /** Folder with the tray icons. */
+  resources: string
+  /** better-sqlite3 built for Electron, when node_modules holds Node's build (development). */
+  nativeBinding?: string
+}
+
+export interface DesktopApp {
+  host: Host
+  window(): BrowserWindow | undefined
+}
+
+/**
+ * The desktop shell around the engine: one instance, one window that can
+ * hide in the tray while work goes on, notifications, power awareness, and
+ * a graceful quit. Returns undefined when another instance already runs
+ * (that one is brought forward instead) or the data cannot be opened.
+ */
+export async function runDesktopApp(paths: DesktopPaths): Promise<DesktopApp | undefined> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit()
+    return undefined
+  }
+  let window: BrowserWindow | undefined
+  let quitting = false
+  let asking = false
+  const appUrl = (): string => paths.rendererUrl ?? pathToFileURL(paths.rendererFile).href
+  const revealListeners = new Set<(event: OffloadEvent) => void>()
+
+  const showWindow = (): void => {
+    if (!window || window.isDestroyed()) window = createWindow()
+    if (window.isMinimized()) window.restore()
+    window.show()
+    window.focus()
+  }
+  app.on('second-instance', showWindow)
+  app.on('activate', showWindow)
+
+  await app.whenReady()
+  hardenApp()
+  let host: Host
+  try {
+    host = await openHost({
+      dataDir: app.getPath('userData'),
+      launcher: createUtilityLauncher(paths.workerEntry),
+      ...(paths.nativeBinding ? { nativeBinding: paths.nativeBinding } : {}),
+    })
+  } catch (error) {
+    if (!(error instanceof DatabaseOpenError)) throw error
+    dialog.showErrorBox('Offload cannot open its data', error.message)
+    app.quit()
+    return undefined
+  }
+  const { engine } = host
+
+  /** Engine events plus the shell's own (reveal), as one stream per window. */
+  const subscribe = (listener: (event: OffloadEvent) => void): (() => void) => {
+    const unsubscribe = engine.subscribe(listener)
+    revealListeners.add(listener)
+    return () => {
+      unsubscribe()
+      revealListeners.delete(listener)
+    }
+  }
+
+  const disposeIpc = registerIpcHandlers(host.handlers, appUrl)
+  const power = followPower(engine)
+  const notifier = createJobNotifier(
+    () => engine.settings(),
+    (target) => {
+      showWindow()
+      for (const listener of revealListeners) listener({ type: 'reveal', ...target })
+    },
+  )
+  const act = (action: TrayAction): void => {
+    if (action === 'show') showWindow()
+    else if (action === 'pause') engine.pause()
+    else if (action === 'resume') engine.resume()
+    else app.quit()
+  }
+  const tray = createTray(paths.resources, engine.stats(), act)
+  engine.subscribe((event) => {
+    if (event.type === 'jobs') notifier.jobsChanged(event.jobs)
+    else if (event.type === 'stats') tray.update(event.stats)
+    else if (event.type === 'settings') power.settingsChanged()
+  })
+
+  function createWindow(): BrowserWindow {
+    const win = new BrowserWindow({
+      width: 1100,
+      height: 720,
+      minWidth: 640,
+      minHeight: 400,
+      show: false,
+      title: 'Offload',
+      webPreferences: secureWebPreferences(paths.preload),
+    })
+    win.once('ready-to-show', () => win.show())
+    win.on('close', (event) => {
+      const { running, queued } = engine.stats().counts
+      if (onWindowClose({ quitting, closeToTray: engine.settings().closeToTray, activeJobs: running + queued }) === 'hide') {
+        event.preventDefault()
+        win.hide()
+      }
+    })
+    streamEventsTo(win.webContents, subscribe)
+    if (paths.rendererUrl) void win.loadURL(paths.rendererUrl)
+    else void win.loadFile(paths.rendererFile)
+    return win
+  }
+
+  app.on('before-quit', (event) => {
+    if (quitting) return
+    event.preventDefault()
+    // Quit from the tray, the menu and the OS may all arrive while the question is open: ask once.
+    if (asking) return
+    asking = true
+    void (async () => {
+      const { running, queued } = engine.stats().counts
+      const question = quitQuestion(running, queued)
+      if (question) {
+        const { response } = await dialog.showMessageBox({
+          type: 'question',
+          buttons: ['Quit', 'Cancel'],
+          defaultId: 0,
+          cancelId: 1,
+          message: question.message,
+          detail: question.detail,
+        })
+        if (response !== 0) {
+          asking = false
+          return
+        }
+      }
+      quitting = true
+      tray.destroy()
+      notifier.dispose()
+      power.dispose()
+      disposeIpc()
+      await host.close(QUIT_GRACE_MS)
+      app.quit()
+    })()
+  })
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit()
+  })
+
+  showWindow()
+  return { host, window: () => window }
+}

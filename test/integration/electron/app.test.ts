@@ -1,0 +1,209 @@
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { METHOD_NAMES, type OffloadEvent } from '../../../src/shared/api'
+import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../../src/shared/methods'
+import type { DesktopApp } from '../../../src/main/electron/app'
+import { FIXTURE_KINDS, ROOT, waitFor, waitForStatus } from '../../helpers'
+
+vi.mock('electron', () => import('../../fakes/electron'))
+
+const electron = await import('../../fakes/electron')
+const { runDesktopApp } = await import('../../../src/main/electron/app')
+const { cpSync } = await import('node:fs')
+
+cpSync(join(FIXTURE_KINDS, 'sleep.mjs'), join(electron.app.userData, 'kinds', 'sleep.mjs'))
+
+const rendererFile = join(ROOT, 'out', 'renderer', 'index.html')
+let desktop: DesktopApp
+
+async function start(): Promise<DesktopApp> {
+  desktop = (await runDesktopApp({
+    preload: join(ROOT, 'out', 'preload', 'index.cjs'),
+    rendererFile,
+    workerEntry: join(ROOT, 'src', 'main', 'worker', 'index.ts'),
+    resources: join(ROOT, 'resources'),
+  }))!
+  return desktop
+}
+
+/** The window, as the fake it is. */
+const win = () => desktop.window() as unknown as InstanceType<typeof electron.BrowserWindow>
+const appFrame = () => ({ sender: win().webContents, senderFrame: win().webContents.mainFrame })
+const call = (method: string, input: unknown, from: { sender: InstanceType<typeof electron.FakeWebContents>; senderFrame: InstanceType<typeof electron.FakeFrame> | null } = appFrame()) => electron.ipcMain.invoke(`${IPC_PREFIX}${method}`, from, input)
+
+function sentEvents(): OffloadEvent[][] {
+  return win()
+    .webContents.sent.filter((s) => s.channel === IPC_EVENT_CHANNEL)
+    .map((s) => s.args[0] as OffloadEvent[])
+}
+
+afterEach(() => {
+  electron.dialog.answer = 0
+})
+
+// One app per file, as in real life; the tests run in order against it.
+describe('the desktop shell (fake electron)', () => {
+  it('starts a window with the security checklist applied', async () => {
+    await start()
+    expect(win().options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      preload: join(ROOT, 'out', 'preload', 'index.cjs'),
+    })
+    const contents = win().webContents
+    expect(win().visible).toBe(true)
+    expect(win().loaded).toBe(`file://${rendererFile}`)
+    expect(contents.tryNavigate('will-navigate', 'https://evil.example/')).toBe(true)
+    expect(contents.tryNavigate('will-redirect', 'file:///etc/passwd')).toBe(true)
+    expect(contents.windowOpenHandler!({ url: 'https://offload.app/help' })).toEqual({ action: 'deny' })
+    expect(contents.windowOpenHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' })
+    expect(contents.windowOpenHandler!({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' })
+    expect(electron.shell.opened).toEqual(['https://offload.app/help'])
+    const permission = vi.fn()
+    electron.session.defaultSession.permissionRequestHandler!({}, 'media', permission)
+    expect(permission).toHaveBeenCalledWith(false)
+    expect(electron.session.defaultSession.permissionCheckHandler!({}, 'notifications')).toBe(false)
+    const headers = vi.fn()
+    electron.session.defaultSession.headersHandler!({ responseHeaders: {} }, headers)
+    expect(headers.mock.calls[0]![0].responseHeaders['Content-Security-Policy'][0]).toContain("script-src 'self'")
+  })
+
+  it('registers exactly the contract methods over IPC', async () => {
+    expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(METHOD_NAMES.map((m) => `${IPC_PREFIX}${m}`).sort())
+  })
+
+  it('answers the app page, refuses other senders and bad payloads with typed errors', async () => {
+    expect(await call('getStats', {})).toMatchObject({ ok: true, value: { paused: false } })
+    expect(await call('getStats', undefined)).toMatchObject({ ok: true })
+    const foreignPage = new electron.FakeWebContents()
+    foreignPage.mainFrame.url = 'https://evil.example/'
+    expect(await call('getStats', {}, { sender: foreignPage, senderFrame: foreignPage.mainFrame })).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized' },
+    })
+    const iframe = new electron.FakeFrame(win().webContents.mainFrame.url)
+    expect(await call('getStats', {}, { sender: win().webContents, senderFrame: iframe })).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
+    expect(await call('getStats', {}, { sender: win().webContents, senderFrame: null })).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
+    for (const bad of [42, 'x', [], { kind: 7 }, { kind: 'nope' }, { kind: 'sleep', params: { ms: 'x' } }]) {
+      const reply = (await call('createJob', bad)) as { ok: boolean; error: { code: string } }
+      expect(reply.ok).toBe(false)
+      expect(['invalid_input', 'unknown_kind', 'invalid_params']).toContain(reply.error.code)
+    }
+    expect(await call('getJob', { id: '01J00000000000000000000000' })).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(desktop.host.engine.stats().counts.queued).toBe(0)
+  })
+
+  it('sends events to the window in batches, about ten a second at most', async () => {
+    const before = sentEvents().length
+    const reply = (await call('createJob', { kind: 'sleep', params: { ms: 1000 } })) as { value: { id: string } }
+    const started = Date.now()
+    await waitForStatus(desktop.host, reply.value.id, 'succeeded')
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    const batches = sentEvents().slice(before)
+    const seconds = (Date.now() - started) / 1000
+    expect(batches.length).toBeGreaterThan(1)
+    expect(batches.length).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 2)
+    const states = batches.flat().flatMap((e) => (e.type === 'jobs' ? e.jobs.filter((j) => j.id === reply.value.id).map((j) => j.status) : []))
+    expect(states.at(-1)).toBe('succeeded')
+  })
+
+  it('the tray says what runs and pauses or resumes everything', async () => {
+    const tray = electron.Tray.instances[0]!
+    expect(tray.image.path).toBe(join(ROOT, 'resources', 'tray-light.png'))
+    const reply = (await call('createJob', { kind: 'sleep', params: { ms: 800 } })) as { value: { id: string } }
+    await waitFor(() => tray.tooltip === 'Offload — 1 running', () => `tooltip "${tray.tooltip}"`)
+    tray.clickItem('Pause all')
+    expect(desktop.host.engine.stats().paused).toBe(true)
+    await waitFor(() => tray.menu!.items.some((i) => i.label === 'Resume'), 'the menu to offer Resume')
+    await waitForStatus(desktop.host, reply.value.id, 'succeeded')
+    tray.clickItem('Resume')
+    expect(desktop.host.engine.stats().paused).toBe(false)
+    win().hide()
+    tray.emit('click')
+    expect(win().visible).toBe(true)
+  })
+
+  it('groups finished jobs into one notification; a click shows the window on them', async () => {
+    // The jobs of the tests before make their own notification first.
+    await waitFor(() => electron.Notification.instances.length > 0, 'the earlier jobs to be notified', 10_000)
+    electron.Notification.instances.length = 0
+    const ids = desktop.host.engine.createJobs(Array.from({ length: 5 }, () => ({ kind: 'sleep', params: { ms: 10 } })))
+    await Promise.all(ids.map((id) => waitForStatus(desktop.host, id, 'succeeded')))
+    await waitFor(() => electron.Notification.instances.length > 0, 'a notification', 10_000)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(electron.Notification.instances).toHaveLength(1)
+    const notification = electron.Notification.instances[0]!
+    expect(notification.options.title).toBe('5 jobs finished')
+    expect(notification.shown).toBe(true)
+    win().hide()
+    notification.emit('click')
+    expect(win().visible).toBe(true)
+    await waitFor(() => sentEvents().flat().some((e) => e.type === 'reveal' && e.status === 'succeeded'), 'a reveal event')
+  })
+
+  it('on battery runs fewer jobs; while asleep, none start', async () => {
+    const engine = desktop.host.engine
+    engine.updateSettings({ concurrency: 4 })
+    electron.powerMonitor.onBattery = true
+    electron.powerMonitor.emit('on-battery')
+    expect(engine.stats().workers.max).toBe(2)
+    engine.updateSettings({ batteryConcurrency: 1 })
+    expect(engine.stats().workers.max).toBe(1)
+    electron.powerMonitor.onBattery = false
+    electron.powerMonitor.emit('on-ac')
+    expect(engine.stats().workers.max).toBe(4)
+    electron.powerMonitor.emit('suspend')
+    const job = engine.createJob({ kind: 'sleep', params: { ms: 1 } })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(engine.getJob(job.id).status).toBe('queued')
+    electron.powerMonitor.emit('resume')
+    await waitForStatus(desktop.host, job.id, 'succeeded')
+  })
+
+  it('a second launch brings the window forward', async () => {
+    win().hide()
+    win().minimized = true
+    electron.app.emit('second-instance')
+    expect([win().visible, win().minimized, win().focused]).toEqual([true, false, true])
+  })
+
+  it('closing the window while jobs run keeps Offload in the tray', async () => {
+    const job = desktop.host.engine.createJob({ kind: 'sleep', params: { ms: 600 } })
+    await waitForStatus(desktop.host, job.id, 'running')
+    win().close()
+    expect(win().isDestroyed()).toBe(false)
+    expect(win().visible).toBe(false)
+    expect(electron.app.quitted).toBe(false)
+    await waitForStatus(desktop.host, job.id, 'succeeded')
+  })
+
+  it('quitting with jobs running asks once; cancel keeps working', async () => {
+    const job = desktop.host.engine.createJob({ kind: 'sleep', params: { ms: 60_000 } })
+    await waitForStatus(desktop.host, job.id, 'running')
+    electron.dialog.messageBoxes.length = 0
+    electron.dialog.answer = 1
+    electron.app.quit()
+    electron.app.quit()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(electron.dialog.messageBoxes).toHaveLength(1)
+    expect(electron.dialog.messageBoxes[0]!.message).toBe('1 job is still running. Quit Offload?')
+    expect(electron.app.quitted).toBe(false)
+    expect(desktop.host.engine.getJob(job.id).status).toBe('running')
+  })
+
+  it('quitting for real stops gracefully: the running job goes back to the queue, attempt not counted', async () => {
+    const [job] = desktop.host.engine.listJobs({ status: 'running', limit: 1 }).jobs
+    electron.dialog.answer = 0
+    electron.app.quit()
+    await waitFor(() => electron.app.quitted, 'the app to quit', 15_000)
+    expect(electron.dialog.messageBoxes).toHaveLength(2)
+    const { openDatabase } = await import('../../../src/main/engine/database')
+    const db = openDatabase(join(electron.app.userData, 'offload.db'))
+    const row = db.prepare('SELECT status, attempts FROM jobs WHERE id = ?').get(job!.id)
+    db.close()
+    expect(row).toEqual({ status: 'queued', attempts: 0 })
+    expect(electron.Tray.instances[0]!.destroyed).toBe(true)
+  })
+})
