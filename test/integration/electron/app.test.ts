@@ -112,6 +112,9 @@ describe('the desktop shell (fake electron)', () => {
   it('the tray says what runs and pauses or resumes everything', async () => {
     const tray = electron.Tray.instances[0]!
     expect(tray.image.path).toBe(join(ROOT, 'resources', 'tray-light.png'))
+    electron.nativeTheme.shouldUseDarkColors = true
+    electron.nativeTheme.emit('updated')
+    expect(tray.image.path).toBe(join(ROOT, 'resources', 'tray-dark.png'))
     const reply = (await call('createJob', { kind: 'sleep', params: { ms: 800 } })) as { value: { id: string } }
     await waitFor(() => tray.tooltip === 'Offload — 1 running', () => `tooltip "${tray.tooltip}"`)
     tray.clickItem('Pause all')
