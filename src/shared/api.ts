@@ -1,5 +1,8 @@
 import { z } from 'zod'
 import {
+  BulkIdsSchema,
+  BulkPrioritySchema,
+  BulkResultSchema,
   JobIdSchema,
   JobPageSchema,
   JobStatusSchema,
@@ -45,6 +48,10 @@ export const api = {
     output: z.object({ lines: z.array(LogLineSchema) }),
   },
   cancelJob: { http: { method: 'POST', path: '/api/jobs/:id/cancel' }, input: ById, output: JobSchema },
+  cancelJobs: { http: { method: 'POST', path: '/api/jobs/cancel' }, input: BulkIdsSchema, output: BulkResultSchema },
+  retryJobs: { http: { method: 'POST', path: '/api/jobs/retry' }, input: BulkIdsSchema, output: BulkResultSchema },
+  removeJobs: { http: { method: 'POST', path: '/api/jobs/remove' }, input: BulkIdsSchema, output: BulkResultSchema },
+  setPriority: { http: { method: 'POST', path: '/api/jobs/priority' }, input: BulkPrioritySchema, output: BulkResultSchema },
   retryJob: { http: { method: 'POST', path: '/api/jobs/:id/retry' }, input: ById, output: JobSchema },
   getStats: { http: { method: 'GET', path: '/api/stats' }, input: Empty, output: StatsSchema },
   pauseQueue: { http: { method: 'POST', path: '/api/queue/pause' }, input: Empty, output: Ok },

@@ -72,27 +72,60 @@ export const NewJobBatchSchema = z.strictObject({
   jobs: z.array(NewJobSchema).min(1).max(MAX_BATCH),
 })
 
-export const ListJobsQuerySchema = z.strictObject({
-  status: JobStatusSchema.optional(),
-  kind: z.string().min(1).max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: JobIdSchema.optional(),
-})
+/** Query strings carry "true"/"false"; the bridge carries booleans. */
+const Flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+
+export const JOB_SORTS = ['newest', 'oldest'] as const
+export const MAX_OFFSET = 10_000_000
+
+export const ListJobsQuerySchema = z
+  .strictObject({
+    status: JobStatusSchema.optional(),
+    kind: z.string().min(1).max(100).optional(),
+    /** Part of the job's name, any case. */
+    q: z.string().min(1).max(200).optional(),
+    sort: z.enum(JOB_SORTS).default('newest'),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    /** Keyset paging: the last id of the previous page. */
+    cursor: JobIdSchema.optional(),
+    /** Or positional paging, for a list that jumps (a scrollbar dragged to the middle). */
+    offset: z.coerce.number().int().min(0).max(MAX_OFFSET).optional(),
+    /** Also count every job matching the filters. */
+    count: Flag.default(false),
+  })
+  .refine((q) => q.cursor === undefined || q.offset === undefined, { message: 'Give cursor or offset, not both', path: ['offset'] })
 export type ListJobsQuery = z.input<typeof ListJobsQuerySchema>
 
 export const JobPageSchema = z.object({
   jobs: z.array(JobSchema),
   nextCursor: z.string().nullable(),
+  /** With `count`: how many jobs match the filters; otherwise null. */
+  total: z.number().int().nullable(),
 })
+
+export const MAX_BULK = 1000
+export const BulkIdsSchema = z.strictObject({ ids: z.array(JobIdSchema).min(1).max(MAX_BULK) })
+export const BulkPrioritySchema = z.strictObject({ ids: z.array(JobIdSchema).min(1).max(MAX_BULK), priority: PrioritySchema })
+/** Each id either changed, or says why not; one bad id does not stop the rest. */
+export const BulkResultSchema = z.object({
+  changed: z.array(z.string()),
+  failed: z.array(z.object({ id: z.string(), code: z.string(), message: z.string() })),
+})
+export type BulkResult = z.infer<typeof BulkResultSchema>
 export type JobPage = z.infer<typeof JobPageSchema>
 
 export const LogLineSchema = z.object({ seq: z.number().int(), at: z.string(), line: z.string() })
 export type LogLine = z.infer<typeof LogLineSchema>
 
+export const THROUGHPUT_BUCKET_SECONDS = 10
+export const THROUGHPUT_BUCKETS = 30
+
 export const StatsSchema = z.object({
   counts: z.record(JobStatusSchema, z.number().int()),
   workers: z.object({ busy: z.number().int(), idle: z.number().int(), max: z.number().int() }),
   paused: z.boolean(),
+  /** Jobs finished (succeeded or failed) in each of the last 30 ten-second spans, oldest first. */
+  finished: z.array(z.number().int()),
 })
 export type Stats = z.infer<typeof StatsSchema>
 

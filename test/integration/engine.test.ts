@@ -31,6 +31,9 @@ describe('engine with real worker processes', () => {
     await Promise.all(ids.map((id) => waitForStatus(host, id, 'succeeded')))
     expect(peak).toBe(2)
     expect(host.engine.settings()).toMatchObject({ concurrency: 2 })
+    const finished = host.engine.stats().finished
+    expect(finished).toHaveLength(30)
+    expect(finished.reduce((a, b) => a + b)).toBe(4)
   })
 
   it('retries a failing job with backoff until it succeeds', async () => {

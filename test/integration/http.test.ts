@@ -125,6 +125,16 @@ describe('HTTP API', () => {
       ['PUT', '/api/settings', { concurrency: 1000 }, 400, 'invalid_input'],
       ['PUT', '/api/settings', { theme: 'dark' }, 400, 'invalid_input'],
       ['GET', '/api/kinds?all=1', undefined, 400, 'invalid_input'],
+      ['GET', '/api/jobs?sort=sideways', undefined, 400, 'invalid_input'],
+      ['GET', '/api/jobs?offset=-1', undefined, 400, 'invalid_input'],
+      ['GET', `/api/jobs?offset=5&cursor=${missing}`, undefined, 400, 'invalid_input'],
+      ['GET', '/api/jobs?count=maybe', undefined, 400, 'invalid_input'],
+      ['POST', '/api/jobs/cancel', { ids: [] }, 400, 'invalid_input'],
+      ['POST', '/api/jobs/cancel', { ids: ['nope'] }, 400, 'invalid_input'],
+      ['POST', '/api/jobs/retry', { ids: Array.from({ length: 1001 }, () => missing) }, 400, 'invalid_input'],
+      ['POST', '/api/jobs/remove', {}, 400, 'invalid_input'],
+      ['POST', '/api/jobs/priority', { ids: [job.id], priority: 'asap' }, 400, 'invalid_input'],
+      ['POST', '/api/jobs/priority', { ids: [job.id] }, 400, 'invalid_input'],
       ['GET', '/api/nothing', undefined, 404, 'not_found'],
       ['DELETE', '/api/jobs', undefined, 405, 'method_not_allowed'],
       ['DELETE', '/api/settings', undefined, 405, 'method_not_allowed'],
@@ -151,6 +161,27 @@ describe('HTTP API', () => {
     const params = await call('POST', '/api/jobs', { kind: 'noop', params: { blob: 'x'.repeat(300_000) } })
     expect(params).toMatchObject({ status: 400, body: { error: { code: 'invalid_params' } } })
     expect(JSON.stringify(host.engine.stats())).toBe(before)
+    await close()
+  })
+
+  it('acts on many jobs at once, reporting each one it could not change', async () => {
+    const { call, close, host } = await startApi()
+    await call('POST', '/api/queue/pause')
+    const { body } = await call('POST', '/api/jobs/batch', { jobs: [{ kind: 'noop', name: 'a' }, { kind: 'noop', name: 'b' }, { kind: 'noop', name: 'c' }] })
+    const [a, b, c] = body.ids as string[]
+    const missing = '01J00000000000000000000000'
+    expect((await call('POST', '/api/jobs/priority', { ids: [a, missing], priority: 'urgent' })).body).toEqual({
+      changed: [a],
+      failed: [{ id: missing, code: 'not_found', message: `No job with id ${missing}` }],
+    })
+    expect((await call('POST', '/api/jobs/cancel', { ids: [a, b, b] })).body).toEqual({ changed: [a, b], failed: [] })
+    const retried = (await call('POST', '/api/jobs/retry', { ids: [a, c] })).body
+    expect(retried.changed).toEqual([a])
+    expect(retried.failed).toEqual([expect.objectContaining({ id: c, code: 'wrong_state' })])
+    expect((await call('POST', '/api/jobs/remove', { ids: [b, c] })).body).toEqual({ changed: [b, c], failed: [] })
+    const page = (await call('GET', '/api/jobs?count=true&sort=oldest&q=A')).body
+    expect(page).toMatchObject({ total: 1, jobs: [{ id: a, priority: 'urgent', status: 'queued' }] })
+    expect(host.engine.stats().counts).toMatchObject({ queued: 1, cancelled: 0 })
     await close()
   })
 

@@ -260,9 +260,38 @@ describe('job store', () => {
     const rows = [row({ kind: 'a' }), row({ kind: 'b' }), row({ kind: 'a' }), row({ kind: 'a' })]
     store.insert(rows)
     store.markCancelled(rows[3]!.id, 1)
-    expect(store.list({ limit: 10 }).map((j) => j.id)).toEqual(rows.map((r) => r.id).reverse())
-    expect(store.list({ kind: 'a', status: 'queued', limit: 10 }).map((j) => j.id)).toEqual([rows[2]!.id, rows[0]!.id])
-    expect(store.list({ limit: 2, cursor: rows[2]!.id }).map((j) => j.id)).toEqual([rows[1]!.id, rows[0]!.id])
+    expect(store.list({ sort: 'newest', limit: 10 }).map((j) => j.id)).toEqual(rows.map((r) => r.id).reverse())
+    expect(store.list({ kind: 'a', status: 'queued', sort: 'newest', limit: 10 }).map((j) => j.id)).toEqual([rows[2]!.id, rows[0]!.id])
+    expect(store.list({ sort: 'newest', limit: 2, cursor: rows[2]!.id }).map((j) => j.id)).toEqual([rows[1]!.id, rows[0]!.id])
+  })
+
+  it('searches names in any case, sorts either way, pages by offset and counts matches', () => {
+    const { store } = openStore()
+    const rows = [row({ name: 'Backup photos' }), row({ name: 'hash PHOTOS' }), row({ name: 'index docs' }), row({ name: '100%_done' })]
+    store.insert(rows)
+    expect(store.list({ q: 'photos', sort: 'oldest', limit: 10 }).map((j) => j.name)).toEqual(['Backup photos', 'hash PHOTOS'])
+    expect(store.list({ q: '%_', sort: 'newest', limit: 10 }).map((j) => j.name)).toEqual(['100%_done'])
+    expect(store.list({ sort: 'oldest', limit: 2, offset: 1 }).map((j) => j.id)).toEqual([rows[1]!.id, rows[2]!.id])
+    expect(store.list({ sort: 'oldest', limit: 2, cursor: rows[1]!.id }).map((j) => j.id)).toEqual([rows[2]!.id, rows[3]!.id])
+    expect(store.count({ q: 'photos' })).toBe(2)
+    expect(store.count({ status: 'queued' })).toBe(4)
+    expect(store.count({})).toBe(4)
+  })
+
+  it('removes jobs that are not running, with their logs, and re-prioritizes queued ones', () => {
+    const { db, store } = openStore()
+    const [a, b] = [row(), row({ priority: 'low' })]
+    store.insert([a!, b!])
+    store.appendLogs(a!.id, ['line'], 1)
+    store.claim(1, 10_000)
+    expect(store.remove(a!.id)).toEqual({ removed: false, was: 'running' })
+    expect(store.setPriority(a!.id, 'urgent', 2)).toBeUndefined()
+    expect(store.setPriority(b!.id, 'urgent', 2)!.priority).toBe('urgent')
+    store.markSucceeded(a!.id, 1, 'null', 10_001)
+    expect(store.remove(a!.id)).toEqual({ removed: true, was: 'succeeded' })
+    expect(store.remove(a!.id)).toEqual({ removed: false, was: undefined })
+    expect(db.prepare('SELECT count(*) AS n FROM job_logs').get()).toEqual({ n: 0 })
+    expect(store.counts()).toMatchObject({ succeeded: 0, queued: 1 })
   })
 
   it('persists settings', () => {

@@ -11,6 +11,10 @@ export function createApiHandlers(engine: Engine, kinds: KindRegistry): ApiHandl
     getJob: ({ id }) => engine.getJob(id),
     getJobLogs: ({ id }) => ({ lines: engine.getJobLogs(id) }),
     cancelJob: ({ id }) => engine.cancelJob(id),
+    cancelJobs: ({ ids }) => engine.cancelJobs(ids),
+    retryJobs: ({ ids }) => engine.retryJobs(ids),
+    removeJobs: ({ ids }) => engine.removeJobs(ids),
+    setPriority: ({ ids, priority }) => engine.setPriority(ids, priority),
     retryJob: ({ id }) => engine.retryJob(id),
     getStats: () => engine.stats(),
     pauseQueue: () => {

@@ -3,9 +3,15 @@ import type { z } from 'zod'
 import { ApiError, describeIssues, parseOrThrow } from '../../shared/errors'
 import {
   MAX_CONCURRENCY,
+  type BulkResult,
   type Job,
   type JobError,
-  type JobStatus,
+  type JobPage,
+  type ListJobsQuery,
+  ListJobsQuerySchema,
+  type Priority,
+  THROUGHPUT_BUCKETS,
+  THROUGHPUT_BUCKET_SECONDS,
   type LogLine,
   type NewJob,
   NewJobSchema,
@@ -21,6 +27,7 @@ import { Lane, type ActiveRun } from './lane'
 import type { Launcher } from './launcher'
 import type { WorkerToEngine } from './protocol'
 import { loadSettings, saveSettings } from './settings'
+import { ThroughputMeter } from './throughput'
 import { WorkerPool, type PooledWorker } from './worker-pool'
 
 export interface Clock {
@@ -103,6 +110,7 @@ export class Engine {
   private wakeTimer: NodeJS.Timeout | undefined
   private commitScheduled = false
   private outcomes: { run: ActiveRun; outcome: Outcome }[] = []
+  private readonly finished: ThroughputMeter
   private current: Settings
   private cap: number | null = null
   private suspended = false
@@ -120,6 +128,7 @@ export class Engine {
     this.current = loadSettings(this.store)
     if (this.options.concurrency) this.current.concurrency = clampConcurrency(this.options.concurrency)
     this.paused = this.store.getSetting(SETTING_PAUSED) === 'true'
+    this.finished = new ThroughputMeter(THROUGHPUT_BUCKET_SECONDS * 1000, THROUGHPUT_BUCKETS, this.clock.now())
     this.events = new JobEvents(this.options.eventMs, () => this.stats())
     this.pool = new WorkerPool(
       deps.launcher,
@@ -179,11 +188,57 @@ export class Engine {
     return job
   }
 
-  listJobs(query: { status?: JobStatus | undefined; kind?: string | undefined; limit: number; cursor?: string | undefined }): { jobs: Job[]; nextCursor: string | null } {
+  listJobs(input: ListJobsQuery): JobPage {
+    const query = parseOrThrow(ListJobsQuerySchema, input)
     const jobs = this.store.list({ ...query, limit: query.limit + 1 })
     const more = jobs.length > query.limit
     if (more) jobs.pop()
-    return { jobs, nextCursor: more ? jobs[jobs.length - 1]!.id : null }
+    return { jobs, nextCursor: more ? jobs[jobs.length - 1]!.id : null, total: query.count ? this.store.count(query) : null }
+  }
+
+  /** Cancels each queued or running job; the others are reported, not fatal. */
+  cancelJobs(ids: readonly string[]): BulkResult {
+    return this.bulk(ids, (id) => this.cancelJob(id))
+  }
+
+  retryJobs(ids: readonly string[]): BulkResult {
+    return this.bulk(ids, (id) => this.retryJob(id))
+  }
+
+  /** Deletes finished, cancelled or queued jobs and their logs; a running job must be cancelled first. */
+  removeJobs(ids: readonly string[]): BulkResult {
+    const result = this.bulk(ids, (id) => {
+      const { removed, was } = this.store.remove(id)
+      if (was === undefined) throw notFound(id)
+      if (!removed) throw new ApiError('wrong_state', `Job ${id} is running; cancel it before removing it`)
+    })
+    this.events.statsChanged()
+    return result
+  }
+
+  /** Changes the priority of queued jobs; running and finished ones keep theirs. */
+  setPriority(ids: readonly string[], priority: Priority): BulkResult {
+    return this.bulk(ids, (id) => {
+      const job = this.store.setPriority(id, priority, this.clock.now())
+      if (job) return this.events.changedJobs([job])
+      const status = this.store.statusOf(id)
+      if (status === undefined) throw notFound(id)
+      throw new ApiError('wrong_state', `Job ${id} is ${status}; only queued jobs can change priority`)
+    })
+  }
+
+  private bulk(ids: readonly string[], apply: (id: string) => unknown): BulkResult {
+    const result: BulkResult = { changed: [], failed: [] }
+    for (const id of new Set(ids)) {
+      try {
+        apply(id)
+        result.changed.push(id)
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error
+        result.failed.push({ id, code: error.code, message: error.message })
+      }
+    }
+    return result
   }
 
   getJobLogs(id: string): LogLine[] {
@@ -270,7 +325,12 @@ export class Engine {
 
   stats(): Stats {
     const { busy, idle } = this.pool.stats()
-    return { counts: this.store.counts(), workers: { busy, idle, max: this.concurrency }, paused: this.paused }
+    return {
+      counts: this.store.counts(),
+      workers: { busy, idle, max: this.concurrency },
+      paused: this.paused,
+      finished: this.finished.snapshot(this.clock.now()),
+    }
   }
 
   subscribe(listener: EventListener): () => void {
@@ -335,7 +395,9 @@ export class Engine {
       const changed = this.writeBuffered(flushAll ? undefined : outcomes.map((o) => o.run.job.id), now)
       for (const { run, outcome } of outcomes) {
         const job = this.writeOutcome(run, outcome, now)
-        if (job) changed.push(job)
+        if (!job) continue
+        changed.push(job)
+        if (job.status === 'succeeded' || job.status === 'failed') this.finished.add(1, now)
       }
       const started = dispatch ? this.dispatch(now) : []
       return { changed, started }

@@ -101,6 +101,33 @@ export const READY_JOBS_SQL = `
   SELECT id FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now
   ORDER BY priority DESC, run_after, id LIMIT @limit`
 
+export type JobSort = 'newest' | 'oldest'
+
+export interface JobFilter {
+  status?: JobStatus | undefined
+  kind?: string | undefined
+  /** Part of the name, any case. */
+  q?: string | undefined
+}
+
+function whereClause(filter: JobFilter): { where: string[]; args: (string | number)[] } {
+  const where: string[] = []
+  const args: (string | number)[] = []
+  if (filter.status) {
+    where.push('status = ?')
+    args.push(filter.status)
+  }
+  if (filter.kind) {
+    where.push('kind = ?')
+    args.push(filter.kind)
+  }
+  if (filter.q) {
+    where.push("name LIKE ? ESCAPE '\\'")
+    args.push(`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+  }
+  return { where, args }
+}
+
 interface FailAttemptArgs {
   id: string
   attempt: number
@@ -162,6 +189,9 @@ export class JobStore {
         WHERE id = @id AND attempts = @attempt AND status = 'running'
         RETURNING *`),
       statusOf: db.prepare<[string], { status: JobStatus }>(`SELECT status FROM jobs WHERE id = ?`),
+      remove: db.prepare<[string]>(`DELETE FROM jobs WHERE id = ? AND status <> 'running'`),
+      setPriority: db.prepare<[{ id: string; priority: number; now: number }], JobRow>(`
+        UPDATE jobs SET priority = @priority, updated_at = @now WHERE id = @id AND status = 'queued' RETURNING *`),
       cancel: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'cancelled', finished_at = @now, updated_at = @now,
                         error_code = 'cancelled', error_message = 'Cancelled by the user', error_detail = NULL
@@ -233,19 +263,46 @@ export class JobStore {
     return row && toJob(row)
   }
 
-  list(query: { status?: JobStatus | undefined; kind?: string | undefined; limit: number; cursor?: string | undefined }): Job[] {
-    const filters = [
-      query.status && { sql: 'status = ?', arg: query.status },
-      query.kind && { sql: 'kind = ?', arg: query.kind },
-      query.cursor && { sql: 'id < ?', arg: query.cursor },
-    ].filter((f) => !!f)
-    const where = filters.map((f) => f.sql)
-    const args = filters.map((f) => f.arg)
-    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`
+  /** A page of jobs, newest (or oldest) first; ids sort by creation time. */
+  list(query: JobFilter & { sort: JobSort; limit: number; cursor?: string | undefined; offset?: number | undefined }): Job[] {
+    const { where, args } = whereClause(query)
+    if (query.cursor) {
+      where.push(query.sort === 'newest' ? 'id < ?' : 'id > ?')
+      args.push(query.cursor)
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY id ${query.sort === 'newest' ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`
     return this.db
       .prepare<(string | number)[], JobRow>(sql)
-      .all(...args, query.limit)
+      .all(...args, query.limit, query.offset ?? 0)
       .map(toJob)
+  }
+
+  /** How many jobs match: from the running counts when only the status is given, else by a scan. */
+  count(filter: JobFilter): number {
+    if (!filter.kind && !filter.q) {
+      const counts = this.counts()
+      return filter.status ? counts[filter.status] : Object.values(counts).reduce((a, b) => a + b, 0)
+    }
+    const { where, args } = whereClause(filter)
+    return this.db.prepare<(string | number)[], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE ${where.join(' AND ')}`).get(...args)!.n
+  }
+
+  /** Deletes a job that is not running, with its log. Says which status it had, or undefined if it had none to leave. */
+  remove(id: string): { removed: boolean; was: JobStatus | undefined } {
+    return this.write(() => {
+      const was = this.stmt.statusOf.get(id)?.status
+      if (!was || was === 'running') return { removed: false, was }
+      this.stmt.remove.run(id)
+      this.moved(was, undefined)
+      return { removed: true, was }
+    })
+  }
+
+  /** Re-prioritizes a job still waiting in the queue. */
+  setPriority(id: string, priority: Priority, now: number): Job | undefined {
+    const row = this.stmt.setPriority.get({ id, priority: PRIORITY_RANK[priority], now })
+    return row && toJob(row)
   }
 
   /**
@@ -427,9 +484,9 @@ export class JobStore {
     return result
   }
 
-  private moved(from: JobStatus | undefined, to: JobStatus, n = 1): void {
+  private moved(from: JobStatus | undefined, to: JobStatus | undefined, n = 1): void {
     const frame = this.countFrames.at(-1)!
     if (from) frame.set(from, (frame.get(from) ?? 0) - n)
-    frame.set(to, (frame.get(to) ?? 0) + n)
+    if (to) frame.set(to, (frame.get(to) ?? 0) + n)
   }
 }

@@ -13,6 +13,7 @@ function stats(counts: Partial<Stats['counts']>, paused = false): Stats {
     counts: { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, ...counts },
     workers: { busy: 0, idle: 0, max: 2 },
     paused,
+    finished: [],
   }
 }
 
