@@ -1,9 +1,102 @@
-/** Placeholder until the task-manager panel (issue 4); the API is live at /api. */
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { connect } from './api/connect'
+import { Header } from './components/Header'
+import { DetailPane } from './components/DetailPane'
+import { JobList } from './components/JobList'
+import { NewJobDialog } from './components/NewJobDialog'
+import { SettingsDialog } from './components/SettingsDialog'
+import { StatusTabs } from './components/StatusTabs'
+import { Toolbar } from './components/Toolbar'
+import { TransportContext } from './context'
+import { startSync, useApp } from './state/app-store'
+import { PageLoader, useJobs } from './state/jobs-store'
+import { useAction } from './use-action'
+
 export function App() {
+  const connection = useMemo(connect, [])
+  const context = useMemo(() => ('error' in connection ? null : { transport: connection, loader: new PageLoader(connection.api) }), [connection])
+  useEffect(() => (context ? startSync(context.transport, context.loader) : undefined), [context])
+  if (!context) {
+    return (
+      <main className="fatal" role="alert">
+        <h1>Offload</h1>
+        <p>{'error' in connection ? connection.error : ''}</p>
+      </main>
+    )
+  }
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', padding: 24 }}>
-      <h1>Offload</h1>
-      <p>The engine is running. The task-manager panel is on its way; meanwhile the HTTP API is served at /api.</p>
-    </main>
+    <TransportContext.Provider value={context}>
+      <Panel />
+    </TransportContext.Provider>
   )
+}
+
+function Panel() {
+  const [dialog, setDialog] = useState<'new' | 'settings' | null>(null)
+  const openId = useJobs((s) => s.openId)
+  const notice = useApp((s) => s.notice)
+  const connection = useApp((s) => s.connection)
+  const search = useRef<HTMLInputElement>(null)
+  useShortcuts(setDialog, search)
+
+  useEffect(() => {
+    if (!notice) return
+    const timer = setTimeout(() => useApp.setState({ notice: null }), 4000)
+    return () => clearTimeout(timer)
+  }, [notice])
+
+  return (
+    <div className="app">
+      <Header onNewJob={() => setDialog('new')} onSettings={() => setDialog('settings')} />
+      {connection === 'reconnecting' && (
+        <div className="banner" role="alert">
+          Lost contact with Offload — reconnecting…
+        </div>
+      )}
+      <StatusTabs />
+      <Toolbar searchRef={search} />
+      <main className={`content ${openId ? 'with-detail' : ''}`}>
+        <JobList onNewJob={() => setDialog('new')} />
+        {openId && <DetailPane key={openId} id={openId} />}
+      </main>
+      {notice && (
+        <div className={`toast ${notice.tone}`} role="status">
+          {notice.text}
+        </div>
+      )}
+      {dialog === 'new' && <NewJobDialog onClose={() => setDialog(null)} />}
+      {dialog === 'settings' && <SettingsDialog onClose={() => setDialog(null)} />}
+    </div>
+  )
+}
+
+/** N new job · / search · P pause/resume · C cancel · R retry · Esc close · ↑↓ move in the list. */
+function useShortcuts(setDialog: (d: 'new' | 'settings' | null) => void, search: React.RefObject<HTMLInputElement | null>): void {
+  const act = useAction()
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const target = e.target as HTMLElement
+      if (e.metaKey || e.ctrlKey || e.altKey || target.closest('input, textarea, select, [role="dialog"]')) return
+      const { openId, open } = useJobs.getState()
+      const open1 = openId ? useJobs.getState().byId[openId] : undefined
+      if (e.key === 'n') setDialog('new')
+      else if (e.key === '/') search.current?.focus()
+      else if (e.key === 'p') void act((api) => (useApp.getState().stats?.paused ? api.resumeQueue({}) : api.pauseQueue({})))
+      else if (e.key === 'c' && open1) void act((api) => api.cancelJob({ id: open1.id }), 'Cancelled')
+      else if (e.key === 'r' && open1) void act((api) => api.retryJob({ id: open1.id }), 'Queued again')
+      else if (e.key === 'Escape') open(null)
+      else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        const rows = [...document.querySelectorAll<HTMLElement>('[data-job-id]')]
+        const at = rows.findIndex((r) => r.dataset.jobId === openId)
+        const next = rows[Math.max(0, Math.min(rows.length - 1, at + (e.key === 'ArrowDown' ? 1 : -1)))]
+        if (next?.dataset.jobId) {
+          open(next.dataset.jobId)
+          next.scrollIntoView({ block: 'nearest' })
+        }
+      } else return
+      e.preventDefault()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [act, setDialog, search])
 }

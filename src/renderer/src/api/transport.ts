@@ -1,0 +1,22 @@
+import type { ApiClient, OffloadEvent } from '../../../shared/api'
+
+export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting'
+
+/** The typed API plus its event stream, over IPC in the desktop app or HTTP + SSE in a browser. */
+export interface Transport {
+  api: ApiClient
+  /** Events as they come; `onStatus` hears when the stream drops and comes back (then reload state). */
+  subscribe(onEvent: (event: OffloadEvent) => void, onStatus: (status: ConnectionStatus) => void): () => void
+}
+
+/** An error from the API, with the code a program can branch on. */
+export class ApiCallError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly detail?: unknown,
+  ) {
+    super(message)
+    this.name = 'ApiCallError'
+  }
+}

@@ -1,0 +1,66 @@
+import { MAX_CONCURRENCY, THROUGHPUT_BUCKET_SECONDS } from '../../../shared/job'
+import { useApp } from '../state/app-store'
+import { useAction } from '../use-action'
+import { Sparkline } from './Sparkline'
+
+export function Header({ onNewJob, onSettings }: { onNewJob(): void; onSettings(): void }) {
+  const stats = useApp((s) => s.stats)
+  const settings = useApp((s) => s.settings)
+  const connection = useApp((s) => s.connection)
+  const act = useAction()
+  const perMinute = stats ? stats.finished.slice(-6).reduce((a, b) => a + b, 0) * (60 / (6 * THROUGHPUT_BUCKET_SECONDS)) : 0
+  const setConcurrency = (n: number): void => {
+    if (n >= 1 && n <= MAX_CONCURRENCY) void act((api) => api.updateSettings({ concurrency: n }))
+  }
+  return (
+    <header className="header">
+      <div className="brand">
+        <img src="./icon.svg" alt="" width={22} height={22} />
+        <h1>Offload</h1>
+        <span className={`connection ${connection}`} role="status" aria-live="polite">
+          {connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+        </span>
+      </div>
+      <div className="meters" aria-label="Workers and throughput">
+        <div className="meter">
+          <span className="meter-value" data-testid="workers">
+            {stats ? `${stats.workers.busy}/${stats.workers.max}` : '–'}
+          </span>
+          <span className="meter-label">workers busy</span>
+        </div>
+        <div className="meter">
+          <Sparkline values={stats?.finished ?? []} label="Jobs finished, last five minutes" />
+          <span className="meter-label">{Math.round(perMinute)} finished/min</span>
+        </div>
+      </div>
+      <div className="header-actions">
+        <div className="stepper" role="group" aria-label="Jobs at once">
+          <button type="button" aria-label="Fewer jobs at once" onClick={() => setConcurrency((settings?.concurrency ?? 1) - 1)}>
+            −
+          </button>
+          <span aria-live="polite" data-testid="concurrency">
+            {settings?.concurrency ?? '–'} at once
+          </span>
+          <button type="button" aria-label="More jobs at once" onClick={() => setConcurrency((settings?.concurrency ?? 1) + 1)}>
+            +
+          </button>
+        </div>
+        {stats?.paused ? (
+          <button type="button" className="primary" onClick={() => void act((api) => api.resumeQueue({}))} title="Resume (P)">
+            ▶ Resume
+          </button>
+        ) : (
+          <button type="button" onClick={() => void act((api) => api.pauseQueue({}))} title="Pause all (P)">
+            ❚❚ Pause all
+          </button>
+        )}
+        <button type="button" onClick={onSettings} aria-label="Settings">
+          ⚙
+        </button>
+        <button type="button" className="primary" onClick={onNewJob} title="New job (N)">
+          + New job
+        </button>
+      </div>
+    </header>
+  )
+}

@@ -1,0 +1,54 @@
+import { useVirtualizer } from '@tanstack/react-virtual'
+import { useEffect, useRef } from 'react'
+import { useTransport } from '../context'
+import { PAGE_SIZE, useJobs } from '../state/jobs-store'
+import { EmptyState } from './EmptyState'
+import { JobRow } from './JobRow'
+
+const ROW_HEIGHT = 44
+
+/** The jobs, virtualized: only visible rows exist, and only their pages are loaded. */
+export function JobList({ onNewJob }: { onNewJob(): void }) {
+  const { loader } = useTransport()
+  const total = useJobs((s) => s.total)
+  const filter = useJobs((s) => s.filter)
+  const pages = useJobs((s) => s.pages)
+  const scroller = useRef<HTMLDivElement>(null)
+  const virtualizer = useVirtualizer({ count: total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 10 })
+  const items = virtualizer.getVirtualItems()
+  const first = items[0]?.index ?? 0
+  const last = items.at(-1)?.index ?? 0
+
+  useEffect(() => loader.show(first, last), [loader, first, last, filter])
+  useEffect(() => {
+    scroller.current?.scrollTo({ top: 0 })
+    loader.show(0, 0)
+  }, [loader, filter])
+
+  if (total === 0) return <EmptyState filtered={filter.status !== null || filter.kind !== null || filter.q !== ''} onNewJob={onNewJob} />
+  return (
+    <div className="list" role="grid" aria-label="Jobs" aria-rowcount={total ?? undefined}>
+      <div className="list-head" role="row">
+        <span role="columnheader" className="col-select" aria-label="Select" />
+        <span role="columnheader" className="col-name">Name</span>
+        <span role="columnheader" className="col-status">Status</span>
+        <span role="columnheader" className="col-progress">Progress</span>
+        <span role="columnheader" className="col-attempts">Tries</span>
+        <span role="columnheader" className="col-created">Created</span>
+        <span role="columnheader" className="col-duration">Duration</span>
+      </div>
+      <div className="list-body" ref={scroller} data-testid="job-list">
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {items.map((item) => {
+            const id = pages[Math.floor(item.index / PAGE_SIZE)]?.[item.index % PAGE_SIZE]
+            return (
+              <div key={item.key} className="row-slot" style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}>
+                {id ? <JobRow id={id} index={item.index} /> : <div className="row placeholder" role="row" aria-rowindex={item.index + 1} />}
+              </div>
+            )
+          })}
+        </div>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,32 @@
+import type { Job } from '../../shared/job'
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—'
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  const s = Math.round(ms / 1000)
+  if (s < 60) return `${s} s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m} min ${s % 60} s`
+  return `${Math.floor(m / 60)} h ${m % 60} min`
+}
+
+export function formatTime(iso: string | null): string {
+  if (!iso) return '—'
+  const date = new Date(iso)
+  const today = new Date().toDateString() === date.toDateString()
+  return today ? date.toLocaleTimeString() : date.toLocaleString()
+}
+
+/** How long the job ran (or has run so far). */
+export function jobDuration(job: Job, now: number): number | null {
+  if (!job.startedAt) return null
+  return (job.finishedAt ? Date.parse(job.finishedAt) : now) - Date.parse(job.startedAt)
+}
+
+/** Time left, from the pace so far; null until there is enough progress to judge. */
+export function eta(job: Job, now: number): number | null {
+  const f = job.progress.fraction
+  if (job.status !== 'running' || !job.startedAt || f < 0.02 || f >= 1) return null
+  const elapsed = now - Date.parse(job.startedAt)
+  return (elapsed * (1 - f)) / f
+}

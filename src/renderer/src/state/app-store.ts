@@ -1,0 +1,81 @@
+import { create } from 'zustand'
+import type { OffloadEvent } from '../../../shared/api'
+import type { Job, KindInfo, KindLoadError, Settings, Stats } from '../../../shared/job'
+import type { ConnectionStatus, Transport } from '../api/transport'
+import { PageLoader, useJobs } from './jobs-store'
+
+interface AppState {
+  connection: ConnectionStatus
+  stats: Stats | null
+  settings: Settings | null
+  kinds: KindInfo[]
+  kindErrors: KindLoadError[]
+  /** A short message for the user (an action failed, a bulk action partly failed). */
+  notice: { text: string; tone: 'info' | 'error' } | null
+  notify(text: string, tone?: 'info' | 'error'): void
+}
+
+export const useApp = create<AppState>()((set) => ({
+  connection: 'connecting',
+  stats: null,
+  settings: null,
+  kinds: [],
+  kindErrors: [],
+  notice: null,
+  notify: (text, tone = 'info') => set({ notice: { text, tone } }),
+}))
+
+/** Renders at most this often however fast events come: 20 frames a second is smooth, and leaves the CPU to the jobs. */
+const APPLY_INTERVAL_MS = 50
+
+/**
+ * Feeds the stores from the transport: loads what the panel needs, applies
+ * events in batches, and reloads everything after a reconnect.
+ */
+export function startSync(transport: Transport, loader: PageLoader): () => void {
+  let pendingJobs = new Map<string, Job>()
+  let pendingStats: Stats | null = null
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let lastCounts = ''
+
+  const load = async (): Promise<void> => {
+    const [stats, settings, kinds] = await Promise.all([transport.api.getStats({}), transport.api.getSettings({}), transport.api.listKinds({})])
+    useApp.setState({ stats, settings, kinds: kinds.kinds, kindErrors: kinds.errors })
+    await loader.refresh()
+  }
+
+  const apply = (): void => {
+    timer = undefined
+    const jobs = [...pendingJobs.values()]
+    pendingJobs = new Map()
+    if (jobs.length > 0) useJobs.getState().applyChanges(jobs)
+    if (pendingStats) {
+      const counts = JSON.stringify(pendingStats.counts)
+      // Jobs moved between statuses (or came and went): the pages on screen may have changed.
+      if (counts !== lastCounts) loader.refreshSoon()
+      lastCounts = counts
+      useApp.setState({ stats: pendingStats })
+      pendingStats = null
+    }
+  }
+
+  const onEvent = (event: OffloadEvent): void => {
+    if (event.type === 'jobs') for (const job of event.jobs) pendingJobs.set(job.id, job)
+    else if (event.type === 'stats') pendingStats = event.stats
+    else if (event.type === 'settings') useApp.setState({ settings: event.settings })
+    else {
+      if (event.status) useJobs.getState().setFilter({ status: event.status })
+      if (event.jobId) useJobs.getState().open(event.jobId)
+    }
+    timer ??= setTimeout(apply, APPLY_INTERVAL_MS)
+  }
+
+  const unsubscribe = transport.subscribe(onEvent, (connection) => {
+    useApp.setState({ connection })
+    if (connection === 'open') void load().catch(() => useApp.setState({ connection: 'reconnecting' }))
+  })
+  return () => {
+    unsubscribe()
+    clearTimeout(timer)
+  }
+}

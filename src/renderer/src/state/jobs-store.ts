@@ -1,0 +1,139 @@
+import { create } from 'zustand'
+import type { ApiClient } from '../../../shared/api'
+import type { Job, JobStatus } from '../../../shared/job'
+
+export const PAGE_SIZE = 100
+/** Pages kept around the viewport; farther ones are dropped, so 100,000 jobs never sit in memory at once. */
+const PAGES_KEPT = 12
+
+export interface Filter {
+  status: JobStatus | null
+  kind: string | null
+  q: string
+  sort: 'newest' | 'oldest'
+}
+
+interface JobsState {
+  filter: Filter
+  /** How many jobs match the filter (null until the first page arrives). */
+  total: number | null
+  /** Ids per page index, for the pages loaded. */
+  pages: Record<number, string[]>
+  /** Loaded jobs by id: each row subscribes to its own entry, so a progress tick re-renders one row. */
+  byId: Record<string, Job>
+  selected: Set<string>
+  /** The job open in the detail pane. */
+  openId: string | null
+  setFilter(patch: Partial<Filter>): void
+  applyChanges(jobs: readonly Job[]): void
+  toggleSelected(id: string, extend: boolean): void
+  selectOnly(ids: string[]): void
+  open(id: string | null): void
+  /** Keeps a job fetched on its own (the detail pane) up to date with events. */
+  remember(job: Job): void
+}
+
+export const useJobs = create<JobsState>()((set) => ({
+  filter: { status: null, kind: null, q: '', sort: 'newest' },
+  total: null,
+  pages: {},
+  byId: {},
+  selected: new Set(),
+  openId: null,
+  setFilter: (patch) => set((s) => ({ filter: { ...s.filter, ...patch }, pages: {}, total: null, selected: new Set() })),
+  applyChanges: (jobs) =>
+    set((s) => {
+      let byId: Record<string, Job> | undefined
+      for (const job of jobs) {
+        // Only jobs on screen (or open in the pane) are kept; the rest arrive with their page.
+        if (!(job.id in s.byId)) continue
+        byId ??= { ...s.byId }
+        byId[job.id] = job
+      }
+      return byId ? { byId } : s
+    }),
+  toggleSelected: (id, extend) =>
+    set((s) => {
+      const selected = new Set(extend ? s.selected : [])
+      if (s.selected.has(id) && extend) selected.delete(id)
+      else selected.add(id)
+      return { selected }
+    }),
+  selectOnly: (ids) => set({ selected: new Set(ids) }),
+  open: (openId) => set({ openId }),
+  remember: (job) => set((s) => ({ byId: { ...s.byId, [job.id]: job } })),
+}))
+
+function filterKey(filter: Filter): string {
+  return JSON.stringify(filter)
+}
+
+/**
+ * Loads the pages the list shows, from the engine, and keeps them fresh.
+ * Positional paging (offset) lets the scrollbar jump anywhere in 100,000 rows.
+ */
+export class PageLoader {
+  private inFlight = new Map<string, Promise<void>>()
+  private visible: [number, number] = [0, 0]
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(private readonly api: ApiClient) {}
+
+  /** The list scrolled: make sure the rows from `first` to `last` are loaded. */
+  show(first: number, last: number): void {
+    this.visible = [first, last]
+    const from = Math.floor(first / PAGE_SIZE)
+    const to = Math.floor(Math.max(first, last) / PAGE_SIZE)
+    for (let page = from; page <= to; page++) if (!(page in useJobs.getState().pages)) void this.load(page)
+  }
+
+  /** Something changed on the server (counts moved): reload what is on screen, at most twice a second. */
+  refreshSoon(): void {
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined
+      void this.refresh()
+    }, 500)
+  }
+
+  async refresh(): Promise<void> {
+    const [first, last] = this.visible
+    const pages = new Set([Math.floor(first / PAGE_SIZE), Math.floor(Math.max(first, last) / PAGE_SIZE)])
+    await Promise.all([...pages].map((page) => this.load(page, true)))
+  }
+
+  private load(page: number, force = false): Promise<void> {
+    const filter = useJobs.getState().filter
+    const key = `${filterKey(filter)}#${page}`
+    if (!force && this.inFlight.has(key)) return this.inFlight.get(key)!
+    const request = this.api
+      .listJobs({
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.kind ? { kind: filter.kind } : {}),
+        ...(filter.q ? { q: filter.q } : {}),
+        sort: filter.sort,
+        limit: PAGE_SIZE,
+        offset: page * PAGE_SIZE,
+        count: true,
+      })
+      .then((result) => {
+        if (filterKey(useJobs.getState().filter) !== filterKey(filter)) return
+        useJobs.setState((s) => {
+          const pages = { ...s.pages, [page]: result.jobs.map((j) => j.id) }
+          const centre = Math.floor(this.visible[0] / PAGE_SIZE)
+          for (const p of Object.keys(pages).map(Number)) if (Math.abs(p - centre) > PAGES_KEPT / 2) delete pages[p]
+          const keep = new Set(Object.values(pages).flat())
+          if (s.openId) keep.add(s.openId)
+          const byId: Record<string, Job> = {}
+          for (const id of keep) if (s.byId[id]) byId[id] = s.byId[id]
+          for (const job of result.jobs) byId[job.id] = job
+          return { pages, byId, total: result.total }
+        })
+      })
+      .catch(() => {
+        // The connection banner says what is wrong; the page loads again on the next refresh.
+      })
+      .finally(() => this.inFlight.delete(key))
+    this.inFlight.set(key, request)
+    return request
+  }
+}
