@@ -65,7 +65,13 @@ export class JobRun {
     const { job } = this.message
     const loaded = this.kinds.get(job.kind)
     if (!loaded) {
-      return this.finish({ type: 'failed', id: this.id, error: { code: 'unknown_kind', message: `No job kind "${job.kind}" in this worker` } })
+      // The host knew the kind; if this process could not load it, say why.
+      const why = this.kinds.errors.map((e) => `${e.file}: ${e.message}`).join('; ')
+      return this.finish({
+        type: 'failed',
+        id: this.id,
+        error: { code: 'unknown_kind', message: `No job kind "${job.kind}" in this worker${why ? ` (could not load ${why})` : ''}` },
+      })
     }
     const parsed = loaded.kind.params.safeParse(job.params)
     if (!parsed.success) {

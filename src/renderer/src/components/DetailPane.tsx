@@ -42,7 +42,10 @@ export function DetailPane({ id }: { id: string }) {
     }
   }, [id, running, transport])
 
-  useEffect(() => logEnd.current?.scrollIntoView({ block: 'end' }), [lines.length])
+  // Braces matter: in recent Chromium scrollIntoView returns a promise, which React would take for a cleanup.
+  useEffect(() => {
+    logEnd.current?.scrollIntoView({ block: 'end' })
+  }, [lines.length])
 
   if (!job) return <aside className="detail" aria-label="Job details" aria-busy="true" />
   const attempts = lines.filter((l) => /^Attempt \d+ failed|^Interrupted/.test(l.line))

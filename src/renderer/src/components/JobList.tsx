@@ -25,7 +25,7 @@ export function JobList({ onNewJob }: { onNewJob(): void }) {
     loader.show(0, 0)
   }, [loader, filter])
 
-  if (total === 0) return <EmptyState filtered={filter.status !== null || filter.kind !== null || filter.q !== ''} onNewJob={onNewJob} />
+  // The scroll element stays mounted even when empty: the virtualizer measures it once, at mount.
   return (
     <div className="list" role="grid" aria-label="Jobs" aria-rowcount={total ?? undefined}>
       <div className="list-head" role="row">
@@ -38,6 +38,7 @@ export function JobList({ onNewJob }: { onNewJob(): void }) {
         <span role="columnheader" className="col-duration">Duration</span>
       </div>
       <div className="list-body" ref={scroller} data-testid="job-list">
+        {total === 0 && <EmptyState filtered={filter.status !== null || filter.kind !== null || filter.q !== ''} onNewJob={onNewJob} />}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
             const id = pages[Math.floor(item.index / PAGE_SIZE)]?.[item.index % PAGE_SIZE]

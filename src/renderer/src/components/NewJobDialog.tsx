@@ -47,9 +47,10 @@ export function NewJobDialog({ onClose }: { onClose(): void }) {
   return (
     <Dialog title="New job" onClose={onClose}>
       <form onSubmit={(e) => void submit(e)} noValidate>
-        <label className="field">
-          <span>Kind</span>
+        <div className="field">
+          <label htmlFor="new-job-kind">Kind</label>
           <select
+            id="new-job-kind"
             value={kindName}
             onChange={(e) => {
               setKindName(e.target.value)
@@ -64,7 +65,7 @@ export function NewJobDialog({ onClose }: { onClose(): void }) {
             ))}
           </select>
           {kind?.description && <small>{kind.description}</small>}
-        </label>
+        </div>
         {fields.map((field) => {
           const id = `param-${field.name}`
           const error = errors[field.name]

@@ -1,0 +1,217 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { ServerInfo } from '../../src/main/headless/start-server'
+import { FIXTURE_KINDS, ROOT, waitFor } from '../helpers'
+
+const CHROMIUM = '/usr/bin/chromium'
+const SHOTS = join(ROOT, 'test-results', 'screenshots')
+const SERVE = join(ROOT, 'src', 'main', 'headless', 'serve.ts')
+
+let browser: Browser
+let page: Page
+let server: ChildProcess
+let info: ServerInfo
+let dataDir: string
+let port: number
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address() as { port: number }
+      probe.close(() => resolve(p))
+    })
+  })
+}
+
+async function startServer(): Promise<void> {
+  server = spawn(process.execPath, ['--import', 'tsx', SERVE, '--data', dataDir, '--port', String(port), '--grace', '0'], { cwd: ROOT, stdio: 'ignore' })
+  info = await waitFor(() => {
+    try {
+      const parsed = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as ServerInfo
+      return parsed.pid === server.pid && parsed
+    } catch {
+      return false
+    }
+  }, 'the server to start')
+}
+
+async function stopServer(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const exited = new Promise((resolve) => server.once('exit', resolve))
+  server.kill(signal)
+  await exited
+}
+
+async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(info.url + path, {
+    method,
+    headers: { authorization: `Bearer ${info.token}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  return (await res.json()) as T
+}
+
+const row = (name: string) => page.locator('[role="row"][data-job-id]', { hasText: name })
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) })
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`)
+  mkdirSync(SHOTS, { recursive: true })
+  // Not tempDir(): that is removed after each test, and this folder lives for the whole file.
+  dataDir = mkdtempSync(join(tmpdir(), 'offload-e2e-'))
+  cpSync(join(FIXTURE_KINDS, 'sleep.mjs'), join(dataDir, 'kinds', 'sleep.mjs'))
+  port = await freePort()
+  await startServer()
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  })
+  page = await browser.newPage({ viewport: { width: 1280, height: 760 } })
+  page.setDefaultTimeout(10_000)
+  page.on('pageerror', (e) => console.error('pageerror', e.stack))
+  page.on('console', (m) => m.type() === 'error' && console.error('console', m.text()))
+  await page.goto(`${info.url}/?token=${info.token}`)
+  await page.getByText('Connected').waitFor()
+})
+
+afterEach(async ({ task }) => {
+  if (task.result?.state === 'fail') await shot(`failed-${task.name.replace(/\W+/g, '-')}`)
+})
+
+afterAll(async () => {
+  await browser?.close()
+  if (server?.exitCode === null) await stopServer()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+describe('the panel in a browser, against npm run serve', () => {
+  it('greets a new user with what to do first, and keeps the token out of the address bar', async () => {
+    await page.getByRole('heading', { name: 'Nothing queued yet' }).waitFor()
+    expect(page.url()).not.toContain('token=')
+    await shot('empty')
+  })
+
+  it('creates a job through the form and shows its progress reach 100 %', async () => {
+    await page.getByRole('button', { name: '+ Queue your first job' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New job' })
+    await dialog.getByLabel('Kind', { exact: true }).selectOption('sleep')
+    await dialog.getByRole('button', { name: 'Queue job' }).click()
+    await expect(dialog.getByRole('alert').first().textContent()).resolves.toBe('Required')
+    await dialog.locator('#param-ms').fill('1500')
+    await dialog.getByLabel('Name (optional)').fill('First sleep')
+    await shot('new-job')
+    await dialog.getByRole('button', { name: 'Queue job' }).click()
+    await row('First sleep').waitFor()
+    await row('First sleep').getByText('succeeded').waitFor({ timeout: 15_000 })
+    expect(await row('First sleep').getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100')
+    await row('First sleep').getByText('100%').waitFor()
+  })
+
+  it('says what is wrong with a param, next to the field', async () => {
+    await page.getByRole('button', { name: '+ New job' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New job' })
+    await dialog.getByLabel('Kind', { exact: true }).selectOption('hash-files')
+    await dialog.locator('#param-folder').fill('/no/such/folder')
+    await dialog.getByRole('button', { name: 'Queue job' }).click()
+    await dialog.getByText('No such folder').waitFor()
+    await page.keyboard.press('Escape')
+    await expect.poll(() => dialog.count()).toBe(0)
+  })
+
+  it('cancels a running job', async () => {
+    await api('POST', '/api/jobs', { kind: 'sleep', name: 'Endless', params: { ms: 600_000 } })
+    await row('Endless').getByText('running').waitFor()
+    await row('Endless').click()
+    await page.getByRole('complementary', { name: 'Details of Endless' }).getByRole('button', { name: 'Cancel (C)' }).click()
+    await row('Endless').getByText('cancelled').waitFor()
+  })
+
+  it('retries a failed job', async () => {
+    const marker = join(dataDir, 'second-time')
+    await api('POST', '/api/jobs', { kind: 'shell', name: 'Flaky', maxAttempts: 1, params: { command: `test -f ${marker} || (touch ${marker}; echo first try fails; exit 3)` } })
+    await row('Flaky').getByText('failed').waitFor()
+    await row('Flaky').click()
+    const pane = page.getByRole('complementary', { name: 'Details of Flaky' })
+    await pane.getByRole('alert').getByText('exit_code').waitFor()
+    await shot('failed-detail')
+    await pane.getByRole('button', { name: 'Retry (R)' }).click()
+    await row('Flaky').getByText('succeeded').waitFor()
+  })
+
+  it('filters by status and kind, and searches names', async () => {
+    await api('POST', '/api/jobs/batch', {
+      jobs: [
+        { kind: 'shell', name: 'alpha report', params: { command: 'true' } },
+        { kind: 'shell', name: 'beta report', params: { command: 'true' } },
+        { kind: 'sleep', name: 'alpha nap', params: { ms: 1 } },
+      ],
+    })
+    await row('alpha nap').getByText('succeeded').waitFor()
+    await page.getByLabel('Search jobs by name').fill('alpha')
+    await expect.poll(() => page.locator('[data-job-id]').count()).toBe(2)
+    await page.getByLabel('Filter by kind').selectOption('shell')
+    await expect.poll(() => page.locator('[data-job-id] .name').allTextContents()).toEqual(['alpha report'])
+    await page.getByLabel('Filter by kind').selectOption('')
+    await page.getByLabel('Search jobs by name').fill('')
+    await page.getByRole('tab', { name: /Cancelled/ }).click()
+    await expect.poll(() => page.locator('[data-job-id] .name').allTextContents()).toEqual(['Endless'])
+    await page.getByRole('tab', { name: /All/ }).click()
+  })
+
+  it('shows the log of a running job as it grows', async () => {
+    await api('POST', '/api/jobs', { kind: 'shell', name: 'Chatty', params: { command: 'for i in 1 2 3 4 5 6; do echo "line $i"; sleep 0.4; done' } })
+    await row('Chatty').click()
+    const log = page.getByTestId('job-log')
+    await log.getByText('line 2').waitFor()
+    expect(await log.textContent()).not.toContain('line 6')
+    await log.getByText('line 6').waitFor()
+    await shot('detail-log')
+    await page.keyboard.press('Escape')
+  })
+
+  it('pauses and resumes dispatching', async () => {
+    await page.getByRole('button', { name: '❚❚ Pause all' }).click()
+    await page.getByRole('button', { name: '▶ Resume' }).waitFor()
+    await api('POST', '/api/jobs', { kind: 'sleep', name: 'Waits for resume', params: { ms: 1 } })
+    await row('Waits for resume').getByText('queued').waitFor()
+    await page.waitForTimeout(500)
+    await row('Waits for resume').getByText('queued').waitFor()
+    await page.getByRole('button', { name: '▶ Resume' }).click()
+    await row('Waits for resume').getByText('succeeded').waitFor()
+  })
+
+  it('reconnects by itself when the server restarts, and the jobs resume', async () => {
+    await api('POST', '/api/jobs', { kind: 'sleep', name: 'Survivor', params: { ms: 4000 } })
+    await row('Survivor').getByText('running').waitFor()
+    await stopServer('SIGKILL')
+    await page.getByText('Lost contact with Offload — reconnecting…').waitFor()
+    await shot('reconnecting')
+    await startServer()
+    await page.getByText('Connected').waitFor({ timeout: 20_000 })
+    await row('Survivor').getByText('succeeded').waitFor({ timeout: 20_000 })
+    expect(await row('Survivor').locator('.col-attempts').textContent()).toBe('2/3')
+  })
+
+  it('shows 100,000 jobs smoothly and scrolls to the end', async () => {
+    await api('POST', '/api/queue/pause')
+    for (let batch = 0; batch < 10; batch++) {
+      const jobs = Array.from({ length: 10_000 }, (_, i) => ({ kind: 'sleep', name: `bulk ${batch * 10_000 + i}`, params: { ms: 1 } }))
+      await api('POST', '/api/jobs/batch', { jobs })
+    }
+    await page.getByRole('tab', { name: /Queued/ }).click()
+    await page.getByRole('tab', { name: /Queued 100,000/ }).waitFor()
+    await row('bulk 99999').waitFor()
+    await shot('many-jobs')
+    const list = page.getByTestId('job-list')
+    await list.evaluate((el) => el.scrollTo({ top: el.scrollHeight }))
+    await row('bulk 0').waitFor({ timeout: 10_000 })
+    expect(await page.locator('[role="grid"]').getAttribute('aria-rowcount')).toBe('100000')
+    await list.evaluate((el) => el.scrollTo({ top: el.scrollHeight / 2 }))
+    await row('bulk 5').first().waitFor({ timeout: 10_000 })
+    writeFileSync(join(SHOTS, 'README.txt'), 'Screenshots of the main views, taken by test/e2e/panel.test.ts.\n')
+  })
+})
