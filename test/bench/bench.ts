@@ -7,10 +7,12 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { chromium } from 'playwright-core'
 import { createForkLauncher } from '../../src/main/engine/fork-launcher'
 import { openHost, type Host } from '../../src/main/engine/host'
+import { startHeadless } from '../../src/main/headless/start-server'
 import { resolveWorkerEntry } from '../../src/main/headless/worker-entry'
-import type { NewJob } from '../../src/shared/job'
+import { MAX_CONCURRENCY, type NewJob } from '../../src/shared/job'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const WORKER = resolveWorkerEntry(join(ROOT, 'src', 'main', 'headless'))
@@ -115,6 +117,64 @@ async function cpuRun(concurrency: number, jobs: number, rounds: number): Promis
   return { seconds, lagP99: lag.percentile(99) / 1e6 }
 }
 
+/**
+ * The panel in Chromium against the headless server: time to the first rows
+ * with 100,000 jobs stored, and frame times while as many jobs as may run at
+ * once report progress.
+ */
+async function uiBench(): Promise<{ firstRowsMs: number; frameP95Ms: number; reporting: number }> {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  })
+  const serve = async (concurrency: number) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'offload-bench-ui-'))
+    dirs.push(dataDir)
+    cpSync(join(ROOT, 'test', 'fixtures', 'kinds', 'sleep.mjs'), join(dataDir, 'kinds', 'sleep.mjs'))
+    return startHeadless({ dataDir, port: 0, worker: WORKER, rendererDir: join(ROOT, 'out', 'renderer'), engine: { concurrency } })
+  }
+
+  const big = await serve(1)
+  big.host.engine.pause()
+  for (let i = 0; i < 10; i++) big.host.engine.createJobs(Array.from({ length: 10_000 }, (_, j) => ({ kind: 'sleep', name: `job ${i * 10_000 + j}`, params: { ms: 1 } })))
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  await page.goto(`${big.info.url}/?token=${big.info.token}`)
+  await page.waitForSelector('[data-job-id]')
+  const firstRowsMs = await page.evaluate(() => performance.now())
+  await page.close()
+  await big.stop(0)
+
+  const busy = await serve(MAX_CONCURRENCY)
+  busy.host.engine.createJobs(Array.from({ length: 200 }, (_, i) => ({ kind: 'sleep', name: `progress ${i}`, params: { ms: 20_000 } })))
+  await until(() => busy.host.engine.stats().counts.running === MAX_CONCURRENCY)
+  const live = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  await live.goto(`${busy.info.url}/?token=${busy.info.token}`)
+  await live.waitForSelector('[data-job-id]')
+  const frames = await live.evaluate(
+    () =>
+      new Promise<number[]>((resolve) => {
+        // This runs in the page; the bench is typed for Node.
+        const requestAnimationFrame = (globalThis as unknown as { requestAnimationFrame(callback: (now: number) => void): void }).requestAnimationFrame
+        const deltas: number[] = []
+        let last = performance.now()
+        const end = last + 3000
+        const tick = (now: number): void => {
+          deltas.push(now - last)
+          last = now
+          if (now < end) requestAnimationFrame(tick)
+          else resolve(deltas)
+        }
+        requestAnimationFrame(tick)
+      }),
+  )
+  const reporting = busy.host.engine.stats().counts.running
+  await live.close()
+  await busy.stop(0)
+  await browser.close()
+  frames.sort((a, b) => a - b)
+  return { firstRowsMs, frameP95Ms: percentile(frames, 0.95), reporting }
+}
+
 const enqueueBatchPerSec = await enqueueBatch()
 log(`enqueue, batches of 10,000: ${round(enqueueBatchPerSec)} jobs/s`)
 const enqueueSinglePerSec = await enqueueSingle()
@@ -135,6 +195,9 @@ const cpuSpeedup = one.seconds / all.seconds
 log(`CPU-bound: ${round(one.seconds, 2)} s on 1 worker, ${round(all.seconds, 2)} s on ${cores} → speed-up ${round(cpuSpeedup, 2)}`)
 log(`host event-loop lag p99 with the pool saturated: ${round(all.lagP99, 2)} ms`)
 
+const ui = await uiBench()
+log(`panel: first rows ${round(ui.firstRowsMs)} ms with 100,000 jobs; frame p95 ${round(ui.frameP95Ms, 1)} ms while ${ui.reporting} jobs report progress`)
+
 for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 console.log(
   JSON.stringify({
@@ -146,5 +209,8 @@ console.log(
     latencyP99Ms: round(p99, 2),
     cpuSpeedup: round(cpuSpeedup, 2),
     loopLagP99Ms: round(all.lagP99, 2),
+    uiFirstRowsMs: round(ui.firstRowsMs),
+    uiFrameP95Ms: round(ui.frameP95Ms, 1),
+    uiProgressJobs: ui.reporting,
   }),
 )

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { fieldsOf, toParams, type JsonSchema } from '../../../src/renderer/src/components/schema-form'
+import { eta, formatDuration } from '../../../src/renderer/src/format'
+import { shellKind } from '../../../src/main/kinds/shell'
+import type { Job } from '../../../src/shared/job'
+
+const schemaOf = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema
+
+describe('forms generated from a kind’s params schema', () => {
+  it('turns the shell kind’s schema into fields, in order, with what is required', () => {
+    const fields = fieldsOf(schemaOf(shellKind.params))
+    expect(fields.map((f) => [f.name, f.kind, f.required])).toEqual([
+      ['command', 'text', true],
+      ['args', 'lines', false],
+      ['cwd', 'text', false],
+      ['env', 'pairs', false],
+    ])
+  })
+
+  it('reads values into params and says what is wrong with each field', () => {
+    const fields = fieldsOf(
+      schemaOf(z.object({ n: z.number().int(), ratio: z.number(), on: z.boolean(), mode: z.enum(['a', 'b']), files: z.array(z.string()), extra: z.unknown() })),
+    )
+    expect(fields.map((f) => f.kind)).toEqual(['integer', 'number', 'boolean', 'select', 'lines', 'json'])
+    expect(toParams(fields, { n: '3', ratio: '0.5', on: true, mode: 'b', files: 'a.txt\n\n b.txt ', extra: '{"x":1}' })).toEqual({
+      params: { n: 3, ratio: 0.5, on: true, mode: 'b', files: ['a.txt', 'b.txt'], extra: { x: 1 } },
+      errors: {},
+    })
+    expect(toParams(fields, { n: '2.5', ratio: 'lots', extra: '{' }).errors).toEqual({
+      n: 'A whole number',
+      ratio: 'A number',
+      mode: 'Required',
+      files: 'Required',
+      extra: 'Not valid JSON',
+    })
+    const env = fieldsOf(schemaOf(shellKind.params))
+    expect(toParams(env, { command: 'x', env: 'A=1\nB=two=2' }).params).toEqual({ command: 'x', env: { A: '1', B: 'two=2' } })
+    expect(toParams(env, { command: 'x', env: 'oops' }).errors).toEqual({ env: '"oops" is not NAME=value' })
+  })
+})
+
+describe('time formatting', () => {
+  it('formats durations for people', () => {
+    expect([formatDuration(250), formatDuration(4200), formatDuration(125_000), formatDuration(3_900_000), formatDuration(NaN)]).toEqual([
+      '250 ms',
+      '4 s',
+      '2 min 5 s',
+      '1 h 5 min',
+      '—',
+    ])
+  })
+
+  it('estimates time left from the pace so far, only once there is a pace', () => {
+    const job = { status: 'running', startedAt: new Date(0).toISOString(), progress: { fraction: 0.25, message: null } } as Job
+    expect(eta(job, 10_000)).toBe(30_000)
+    expect(eta({ ...job, progress: { fraction: 0.01, message: null } }, 10_000)).toBeNull()
+    expect(eta({ ...job, status: 'queued' }, 10_000)).toBeNull()
+  })
+})
