@@ -150,23 +150,19 @@ async function uiBench(): Promise<{ firstRowsMs: number; frameP95Ms: number; rep
   const live = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   await live.goto(`${busy.info.url}/?token=${busy.info.token}`)
   await live.waitForSelector('[data-job-id]')
-  const frames = await live.evaluate(
-    () =>
-      new Promise<number[]>((resolve) => {
-        // This runs in the page; the bench is typed for Node.
-        const requestAnimationFrame = (globalThis as unknown as { requestAnimationFrame(callback: (now: number) => void): void }).requestAnimationFrame
-        const deltas: number[] = []
-        let last = performance.now()
-        const end = last + 3000
-        const tick = (now: number): void => {
-          deltas.push(now - last)
-          last = now
-          if (now < end) requestAnimationFrame(tick)
-          else resolve(deltas)
-        }
-        requestAnimationFrame(tick)
-      }),
-  )
+  // A string, not a function: the TypeScript loader would wrap a function with helpers the page lacks.
+  const frames = (await live.evaluate(`new Promise((resolve) => {
+    const deltas = []
+    let last = performance.now()
+    const end = last + 3000
+    const tick = (now) => {
+      deltas.push(now - last)
+      last = now
+      if (now < end) requestAnimationFrame(tick)
+      else resolve(deltas)
+    }
+    requestAnimationFrame(tick)
+  })`)) as number[]
   const reporting = busy.host.engine.stats().counts.running
   await live.close()
   await busy.stop(0)
