@@ -28,7 +28,8 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('src/renderer'),
-    build: { rolldownOptions: { input: resolve('src/renderer/index.html') } },
+    // Minified: over HTTP the panel is downloaded, not read from disk.
+    build: { minify: true, rolldownOptions: { input: resolve('src/renderer/index.html') } },
     plugins: [react()],
   },
 })
