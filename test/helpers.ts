@@ -1,4 +1,5 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
@@ -6,6 +7,7 @@ import type { Job, JobStatus } from '../src/shared/job'
 import type { EngineOptions } from '../src/main/engine/engine'
 import { createForkLauncher } from '../src/main/engine/fork-launcher'
 import { openHost, type Host } from '../src/main/engine/host'
+import type { ServerInfo } from '../src/main/headless/start-server'
 import { resolveWorkerEntry } from '../src/main/headless/worker-entry'
 
 export const ROOT = join(import.meta.dirname, '..')
@@ -70,6 +72,19 @@ export function waitForStatus(host: Host, id: string, status: JobStatus | JobSta
     () => `job ${id} to be ${wanted.join(' or ')} (it is ${host.engine.getJob(id).status})`,
     timeoutMs,
   )
+}
+
+/** The server.json a headless server with this pid wrote into `dataDir`, once it has. */
+export function waitForServerInfo(dataDir: string, child: ChildProcess, describeExit = (): string => ''): Promise<ServerInfo> {
+  return waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`The server exited (${child.exitCode}) ${describeExit()}`)
+    try {
+      const parsed = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as ServerInfo
+      return parsed.pid === child.pid && parsed
+    } catch {
+      return false
+    }
+  }, 'the server to write server.json')
 }
 
 export function isAlive(pid: number): boolean {

@@ -10,7 +10,6 @@ export const API_ERROR_CODES = [
   'wrong_state',
   'payload_too_large',
   'method_not_allowed',
-  'shutting_down',
   'internal',
 ] as const
 export const ApiErrorCodeSchema = z.enum(API_ERROR_CODES)
@@ -32,7 +31,6 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   method_not_allowed: 405,
   wrong_state: 409,
   payload_too_large: 413,
-  shutting_down: 503,
   internal: 500,
 }
 

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ServerInfo } from '../../src/main/headless/start-server'
-import { FIXTURE_KINDS, ROOT, waitFor } from '../helpers'
+import { FIXTURE_KINDS, ROOT, waitForServerInfo } from '../helpers'
 
 const CHROMIUM = '/usr/bin/chromium'
 const SHOTS = join(ROOT, 'test-results', 'screenshots')
@@ -30,14 +30,7 @@ function freePort(): Promise<number> {
 
 async function startServer(): Promise<void> {
   server = spawn(process.execPath, ['--import', 'tsx', SERVE, '--data', dataDir, '--port', String(port), '--grace', '0'], { cwd: ROOT, stdio: 'ignore' })
-  info = await waitFor(() => {
-    try {
-      const parsed = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as ServerInfo
-      return parsed.pid === server.pid && parsed
-    } catch {
-      return false
-    }
-  }, 'the server to start')
+  info = await waitForServerInfo(dataDir, server)
 }
 
 async function stopServer(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -3,8 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { ServerInfo } from '../../src/main/headless/start-server'
-import { isAlive, ROOT, tempDir, waitFor } from '../helpers'
+import { isAlive, ROOT, tempDir, waitFor, waitForServerInfo } from '../helpers'
 
 const SERVE = join(ROOT, 'src', 'main', 'headless', 'serve.ts')
 const children: ChildProcess[] = []
@@ -27,15 +26,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 async function startServer(dataDir: string, extra: string[] = []) {
   const child = serve(['--data', dataDir, '--port', '0', ...extra])
-  const info = await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`server exited: ${child.output()}`)
-    try {
-      const parsed = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as ServerInfo
-      return parsed.pid === child.pid && parsed
-    } catch {
-      return false
-    }
-  }, 'server.json')
+  const info = await waitForServerInfo(dataDir, child, child.output)
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(info.url + path, {
       method,
