@@ -97,8 +97,10 @@ export class PageLoader {
 
   async refresh(): Promise<void> {
     const [first, last] = this.visible
-    const pages = new Set([Math.floor(first / PAGE_SIZE), Math.floor(Math.max(first, last) / PAGE_SIZE)])
-    await Promise.all([...pages].map((page) => this.load(page, true)))
+    const visible = [...new Set([Math.floor(first / PAGE_SIZE), Math.floor(Math.max(first, last) / PAGE_SIZE)])]
+    // Pages off screen are stale now: forget them, so they load afresh when scrolled back to.
+    useJobs.setState((s) => ({ pages: Object.fromEntries(visible.filter((p) => p in s.pages).map((p) => [p, s.pages[p]!])) }))
+    await Promise.all(visible.map((page) => this.load(page, true)))
   }
 
   private load(page: number, force = false): Promise<void> {
