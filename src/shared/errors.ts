@@ -10,6 +10,12 @@ export const API_ERROR_CODES = [
   'wrong_state',
   'payload_too_large',
   'method_not_allowed',
+  'forbidden',
+  'headers_too_large',
+  'storage_full',
+  'storage_readonly',
+  'storage_corrupt',
+  'storage_unavailable',
   'internal',
 ] as const
 export const ApiErrorCodeSchema = z.enum(API_ERROR_CODES)
@@ -28,10 +34,16 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   invalid_params: 400,
   unauthorized: 401,
   not_found: 404,
+  forbidden: 403,
   method_not_allowed: 405,
   wrong_state: 409,
   payload_too_large: 413,
+  headers_too_large: 431,
   internal: 500,
+  storage_readonly: 503,
+  storage_corrupt: 503,
+  storage_unavailable: 503,
+  storage_full: 507,
 }
 
 export class ApiError extends Error {

@@ -120,12 +120,28 @@ export type LogLine = z.infer<typeof LogLineSchema>
 export const THROUGHPUT_BUCKET_SECONDS = 10
 export const THROUGHPUT_BUCKETS = 30
 
+/**
+ * Whether the jobs database can be written. Anything but "ok" means
+ * nothing new starts (running jobs go on, their outcomes kept in memory)
+ * until a retry succeeds on its own.
+ */
+export const STORAGE_STATES = ['ok', 'full', 'readonly', 'corrupt', 'unavailable'] as const
+export const StorageHealthSchema = z.object({
+  status: z.enum(STORAGE_STATES),
+  /** For a person: what is wrong and what to do. */
+  message: z.string().nullable(),
+  /** When the trouble began. */
+  since: z.string().nullable(),
+})
+export type StorageHealth = z.infer<typeof StorageHealthSchema>
+
 export const StatsSchema = z.object({
   counts: z.record(JobStatusSchema, z.number().int()),
   workers: z.object({ busy: z.number().int(), idle: z.number().int(), max: z.number().int() }),
   paused: z.boolean(),
   /** Jobs finished (succeeded or failed) in each of the last 30 ten-second spans, oldest first. */
   finished: z.array(z.number().int()),
+  storage: StorageHealthSchema,
 })
 export type Stats = z.infer<typeof StatsSchema>
 

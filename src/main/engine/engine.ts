@@ -330,6 +330,7 @@ export class Engine {
       workers: { busy, idle, max: this.concurrency },
       paused: this.paused,
       finished: this.finished.snapshot(this.clock.now()),
+      storage: { status: 'ok', message: null, since: null },
     }
   }
 

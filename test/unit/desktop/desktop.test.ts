@@ -14,6 +14,7 @@ function stats(counts: Partial<Stats['counts']>, paused = false): Stats {
     workers: { busy: 0, idle: 0, max: 2 },
     paused,
     finished: [],
+    storage: { status: 'ok', message: null, since: null },
   }
 }
 
