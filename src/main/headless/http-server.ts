@@ -1,17 +1,29 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, maxHeaderSize, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
+import type { Duplex } from 'node:stream'
 import { api, EVENTS_PATH, METHOD_NAMES, type ApiHandlers, type MethodName, type OffloadEvent } from '../../shared/api'
 import { ApiError, HTTP_STATUS, parseOrThrow } from '../../shared/errors'
+import { jsonShapeProblem } from '../../shared/json-shape'
 
 /** Large enough for a batch of 10,000 ordinary jobs, small enough that no request can exhaust memory. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024
 const SSE_HEARTBEAT_MS = 15_000
 /** A client this far behind on its event stream is dropped; it reconnects and reloads. */
 const SSE_MAX_BUFFERED_BYTES = 8 * 1024 * 1024
+/**
+ * After refusing a request, the rest of what the client sends is read and
+ * dropped for this long, up to this much, before the socket closes: closing a
+ * socket with unread bytes sends a reset, and a client still uploading then
+ * loses the answer it has not read yet.
+ */
+const LINGER_MS = 5_000
+const LINGER_MAX_BYTES = 4 * MAX_BODY_BYTES
+/** A problem's path is echoed in the message only this far; keys are the client's and may be long. */
+const PATH_SHOWN_CHARS = 120
 
 export interface HttpServerOptions {
   handlers: ApiHandlers
@@ -63,14 +75,61 @@ const SECURITY_HEADERS = {
 
 const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'"
 
+const JSON_TYPE = 'application/json; charset=utf-8'
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': JSON_TYPE, 'cache-control': 'no-store' })
   res.end(text)
 }
 
 function sendError(res: ServerResponse, error: ApiError): void {
   sendJson(res, HTTP_STATUS[error.code], error.toBody())
+}
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
+
+/** The authorities ("host:port") a request for this server may name; clients leave out port 80. */
+function ownAuthorities(port: number): string[] {
+  const withPort = LOOPBACK_NAMES.map((name) => `${name}:${port}`)
+  return port === 80 ? [...withPort, ...LOOPBACK_NAMES] : withPort
+}
+
+/** Whom the request is for: an absolute-form target overrides Host (RFC 9112 §3.2.2). */
+function requestedAuthority(req: IncomingMessage): string | undefined {
+  if (req.url?.startsWith('/')) return req.headers.host?.toLowerCase()
+  try {
+    return new URL(req.url ?? '').host
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The token keeps the API shut, but a web page can still reach 127.0.0.1,
+ * under its own name by DNS rebinding or cross-site through the browser.
+ * Neither gets an answer, not even a static file; only the panel this server
+ * serves, and clients that are no browser page (curl, the CLI), do.
+ */
+function refuseForeign(req: IncomingMessage): void {
+  const port = req.socket.localPort ?? 0
+  const own = ownAuthorities(port)
+  const panel = `http://127.0.0.1:${port}/`
+  const authority = requestedAuthority(req)
+  if (!authority || !own.includes(authority)) {
+    const named = authority ? JSON.stringify(authority) : 'no host'
+    throw new ApiError(
+      'forbidden',
+      `Refused: this request was addressed to ${named}, but this server only answers requests for 127.0.0.1:${port} or localhost:${port}. Open ${panel} (a proxy in front of it must keep the Host header).`,
+    )
+  }
+  const origin = req.headers.origin
+  if (origin !== undefined && !own.some((a) => origin.toLowerCase() === `http://${a}`)) {
+    throw new ApiError('forbidden', `Refused: a page from ${JSON.stringify(origin)} may not call this server; only the panel served at ${panel} may.`)
+  }
+  if (req.headers['sec-fetch-site'] === 'cross-site') {
+    throw new ApiError('forbidden', `Refused: the browser marked this request cross-site; only the panel served at ${panel} may call this server.`)
+  }
 }
 
 function tokenMatches(given: string | null | undefined, token: string): boolean {
@@ -80,28 +139,39 @@ function tokenMatches(given: string | null | undefined, token: string): boolean 
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/** The token from "Authorization: Bearer <token>"; the scheme is case-insensitive (RFC 7235). */
+function bearerToken(req: IncomingMessage): string | undefined {
+  return /^Bearer[ \t]+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]
+}
+
+/** Reads the body; `onReading` runs once the body is wanted, so a 100 Continue goes out only then. */
+function readBody(req: IncomingMessage, limit: number, onReading?: () => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'])
     if (declared > limit) return reject(tooLarge(limit))
+    onReading?.()
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length
-      if (size > limit) {
-        reject(tooLarge(limit))
-        req.pause()
-        return
-      }
-      chunks.push(chunk)
-    })
+      if (size <= limit) return void chunks.push(chunk)
+      // Stop keeping the body; refusing the upload reads and drops the rest.
+      req.off('data', onData)
+      chunks.length = 0
+      reject(tooLarge(limit))
+    }
+    req.on('data', onData)
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.on('error', reject)
   })
 }
 
 function tooLarge(limit: number): ApiError {
-  return new ApiError('payload_too_large', `Request body is over the ${limit / 1024 / 1024} MiB limit`)
+  return new ApiError('payload_too_large', `Request body is over the ${formatBytes(limit)} limit`)
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`
 }
 
 function parseJson(text: string): unknown {
@@ -111,6 +181,99 @@ function parseJson(text: string): unknown {
   } catch (error) {
     throw new ApiError('invalid_json', `Request body is not valid JSON: ${(error as Error).message}`)
   }
+}
+
+/** A JSON object, shallow enough to copy and serialize again, and with no key that would become a prototype. */
+function parseBody(text: string): Record<string, unknown> {
+  const body = parseJson(text)
+  const problem = jsonShapeProblem(body)
+  if (problem) {
+    const path = problem.path.length > PATH_SHOWN_CHARS ? `${problem.path.slice(0, PATH_SHOWN_CHARS)}…` : problem.path
+    throw new ApiError('invalid_input', `Request body${path ? ` ${path}` : ''}: ${problem.message}`)
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError('invalid_input', 'Request body must be a JSON object')
+  }
+  return body as Record<string, unknown>
+}
+
+/**
+ * Answers 413 and closes, without resetting a client that is still
+ * uploading: the answer is complete at once (Content-Length), but the
+ * response stays open, which keeps Node from closing the socket, while the
+ * rest of the upload is read and dropped, up to the linger bounds.
+ */
+function refuseUpload(req: IncomingMessage, res: ServerResponse, error: ApiError, heldOpen: Set<ServerResponse>): void {
+  const text = JSON.stringify(error.toBody())
+  res.writeHead(HTTP_STATUS[error.code], {
+    ...SECURITY_HEADERS,
+    'content-type': JSON_TYPE,
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+    connection: 'close',
+  })
+  res.write(text)
+  heldOpen.add(res)
+  let dropped = 0
+  const close = (): void => {
+    clearTimeout(timer)
+    req.off('data', drop)
+    heldOpen.delete(res)
+    res.end()
+  }
+  const drop = (chunk: Buffer): void => {
+    dropped += chunk.length
+    if (dropped > LINGER_MAX_BYTES) close()
+  }
+  const timer = setTimeout(close, LINGER_MS).unref()
+  req.on('data', drop)
+  req.once('end', close)
+  req.once('error', close)
+  res.once('close', close)
+  req.resume()
+}
+
+/** What to say to a client whose bytes were not HTTP; nothing for a broken connection. */
+function clientErrorResponse(error: Error & { code?: string; reason?: string }): string | undefined {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'
+  // Anything else not from the parser is the socket failing (reset, broken pipe): no one is listening.
+  if (!error.code?.startsWith('HPE_')) return undefined
+  const refusal =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiError('headers_too_large', `Request headers are over the ${formatBytes(maxHeaderSize)} limit`)
+      : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+        ? new ApiError('payload_too_large', 'Request body chunk extensions are too large')
+        : new ApiError('invalid_input', `Malformed HTTP request: ${error.reason ?? error.message}`)
+  return rawJsonResponse(refusal)
+}
+
+/** A whole response as bytes, for a socket that has no ServerResponse. */
+function rawJsonResponse(error: ApiError): string {
+  const status = HTTP_STATUS[error.code]
+  const text = JSON.stringify(error.toBody())
+  const headers = {
+    ...SECURITY_HEADERS,
+    'content-type': JSON_TYPE,
+    'cache-control': 'no-store',
+    'content-length': String(Buffer.byteLength(text)),
+    connection: 'close',
+  }
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)]
+  return `${head.join('\r\n')}\r\n\r\n${text}`
+}
+
+/** Sends `response`, then drops what else arrives (bounded, as for a refused upload) before closing. */
+function answerAndClose(socket: Duplex, response: string): void {
+  socket.end(response)
+  let dropped = 0
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref()
+  socket.on('data', (chunk: Buffer) => {
+    dropped += chunk.length
+    if (dropped > LINGER_MAX_BYTES) socket.destroy()
+  })
+  socket.once('end', () => socket.destroy())
+  socket.once('close', () => clearTimeout(timer))
+  socket.resume()
 }
 
 /**
@@ -127,10 +290,15 @@ export interface HttpServer {
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES
-  const streams = new Set<ServerResponse>()
+  // Event streams and refused uploads stay open on purpose; closing must not wait for them.
+  const heldOpen = new Set<ServerResponse>()
+  // The response each socket is on, so a parse error never writes into the middle of one.
+  const responses = new WeakMap<Duplex, ServerResponse>()
+  // Sockets already told their bytes were not HTTP: the parser reports each further chunk again.
+  const answered = new WeakSet<Duplex>()
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, expectsContinue: boolean): Promise<void> {
+    const bearer = bearerToken(req)
     // EventSource cannot set headers, so the event stream also takes the token in the query.
     const given = bearer ?? (url.pathname === EVENTS_PATH ? url.searchParams.get('token') : null)
     if (!tokenMatches(given, options.token)) {
@@ -153,11 +321,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     if (req.method === 'GET') {
       input = Object.fromEntries(url.searchParams)
     } else {
-      const body = parseJson(await readBody(req, limit))
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new ApiError('invalid_input', 'Request body must be a JSON object')
-      }
-      input = body as Record<string, unknown>
+      input = parseBody(await readBody(req, limit, expectsContinue ? () => res.writeContinue() : undefined))
     }
     route.keys.forEach((key, i) => (input[key] = decodeURIComponent(match![i + 1]!)))
     const parsed = parseOrThrow(api[route.method].input, input)
@@ -174,7 +338,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       connection: 'keep-alive',
     })
     res.write('retry: 1000\n\n')
-    streams.add(res)
+    heldOpen.add(res)
     const unsubscribe = options.subscribe((event) => {
       if (res.writableLength > SSE_MAX_BUFFERED_BYTES) return res.destroy()
       res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
@@ -183,7 +347,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const close = (): void => {
       clearInterval(heartbeat)
       unsubscribe()
-      streams.delete(res)
+      heldOpen.delete(res)
     }
     req.on('close', close)
     res.on('error', close)
@@ -207,26 +371,49 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     createReadStream(file).pipe(res)
   }
 
-  const server = createServer((req, res) => {
+  async function respond(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
+    refuseForeign(req)
     let url: URL
     try {
       url = new URL(req.url ?? '/', 'http://localhost')
     } catch {
-      return sendError(res, new ApiError('invalid_input', 'Malformed request URL'))
+      throw new ApiError('invalid_input', 'Malformed request URL')
     }
-    const work = url.pathname.startsWith('/api/') || url.pathname === '/api' ? handleApi(req, res, url) : serveStatic(req, res, url)
-    work.catch((error: unknown) => {
-      if (res.headersSent) return res.destroy()
-      if (error instanceof ApiError) {
-        sendError(res, error)
-        if (error.code === 'payload_too_large') res.once('finish', () => req.destroy())
-        return
-      }
-      if (error instanceof URIError) return sendError(res, new ApiError('invalid_input', 'Malformed percent-encoding in the URL'))
-      console.error('offload: request failed', error)
-      sendError(res, new ApiError('internal', `Internal error: ${(error as Error)?.message ?? String(error)}`))
-    })
-  })
+    const isApi = url.pathname.startsWith('/api/') || url.pathname === '/api'
+    return isApi ? handleApi(req, res, url, expectsContinue) : serveStatic(req, res, url)
+  }
+
+  function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    // Half an answer is already out, or the client is gone: nothing can be said any more.
+    if (res.headersSent || req.socket.destroyed) return void res.destroy()
+    if (error instanceof ApiError) {
+      return error.code === 'payload_too_large' ? refuseUpload(req, res, error, heldOpen) : sendError(res, error)
+    }
+    if (error instanceof URIError) return sendError(res, new ApiError('invalid_input', 'Malformed percent-encoding in the URL'))
+    console.error('offload: request failed', error)
+    sendError(res, new ApiError('internal', `Internal error: ${(error as Error)?.message ?? String(error)}`))
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+    responses.set(req.socket, res)
+    respond(req, res, expectsContinue).catch((error: unknown) => answerFailure(req, res, error))
+  }
+
+  function onClientError(error: Error & { code?: string; reason?: string }, socket: Duplex): void {
+    if (answered.has(socket)) return
+    const current = responses.get(socket)
+    const midResponse = current !== undefined && current.headersSent && !current.writableFinished
+    const response = socket.writable && !midResponse ? clientErrorResponse(error) : undefined
+    if (response === undefined) return void socket.destroy()
+    answered.add(socket)
+    answerAndClose(socket, response)
+  }
+
+  // Without a Host header a request gets the same JSON refusal as a wrong one, not Node's bare 400.
+  const server = createServer({ requireHostHeader: false }, (req, res) => handle(req, res, false))
+  // Answered here, so a body over the limit is refused before the client sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true))
+  server.on('clientError', onClientError)
   return {
     server,
     listen: (port, host = '127.0.0.1') =>
@@ -237,10 +424,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
           resolve((server.address() as AddressInfo).port)
         })
       }),
-    // Event streams never end by themselves; closing must not wait for them.
     close: () =>
       new Promise<void>((resolve) => {
-        for (const res of streams) res.destroy()
+        for (const res of heldOpen) res.destroy()
         server.close(() => resolve())
         server.closeIdleConnections()
       }),
