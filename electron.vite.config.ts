@@ -11,6 +11,8 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           // Worker process entry (utilityProcess in the app, child_process under Node).
           worker: resolve('src/main/worker/index.ts'),
+          // The worker's watchdog thread, which ends it when the host dies, however busy it is.
+          watchdog: resolve('src/main/worker/host-watchdog-thread.ts'),
           // Headless server: the engine under plain Node, with the panel over HTTP.
           headless: resolve('src/main/headless/serve.ts'),
         },

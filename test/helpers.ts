@@ -1,5 +1,5 @@
-import type { ChildProcess } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
@@ -94,4 +94,67 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false
   }
+}
+
+/** Pids of live processes whose command line or environment holds `needle` (a marker a test gave them). */
+export function processesMatching(needle: string): number[] {
+  const found: number[] = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1')
+      // A zombie has exited; only its parent's wait is missing.
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue
+      if (readFileSync(`/proc/${name}/cmdline`, 'latin1').includes(needle) || readFileSync(`/proc/${name}/environ`, 'latin1').includes(needle)) {
+        found.push(Number(name))
+      }
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found
+}
+
+/** A string no other process carries, for finding what a test started. */
+export function uniqueMarker(): string {
+  return `offload-test-${process.pid}-${Math.random().toString(36).slice(2)}`
+}
+
+const SERVE = join(ROOT, 'src', 'main', 'headless', 'serve.ts')
+const servers: ChildProcess[] = []
+afterEach(() => {
+  for (const child of servers.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+})
+
+export type ServeProcess = ChildProcess & { output: () => string }
+
+/** `npm run serve` as a child process (from source), killed after the test if still running. */
+export function serve(args: string[]): ServeProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVE, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  servers.push(child)
+  let output = ''
+  child.stdout!.on('data', (d) => (output += d))
+  child.stderr!.on('data', (d) => (output += d))
+  return Object.assign(child, { output: () => output })
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+}
+
+/** A headless server on a free port over `dataDir`, and a JSON client for it. */
+export async function startServer(dataDir: string, extra: string[] = []) {
+  const child = serve(['--data', dataDir, '--port', '0', ...extra])
+  const info = await waitForServerInfo(dataDir, child, child.output)
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(info.url + path, {
+      method,
+      headers: { authorization: `Bearer ${info.token}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    return (await res.json()) as Record<string, never>
+  }
+  return { child, info, call }
 }

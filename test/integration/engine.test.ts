@@ -182,6 +182,34 @@ describe('engine with real worker processes', () => {
     expect(logs.at(-1)!.line).toBe('line 3000')
   })
 
+  it('what a job prints lands in its own log, all of it in order, never in the next job’s', async () => {
+    const host = await startHost({ kinds: ['flood.mjs'], engine: { concurrency: 1 } })
+    const flood = host.engine.createJob({ kind: 'flood', params: { lines: 100_000 } })
+    const hello = host.engine.createJob({ kind: 'shell', params: { command: 'echo hello' } })
+    await waitForStatus(host, hello.id, 'succeeded', 60_000)
+    expect(host.engine.getJob(flood.id).status).toBe('succeeded')
+    expect(host.engine.getJobLogs(hello.id).map((l) => l.line)).toEqual(['hello'])
+    const lines = host.engine.getJobLogs(flood.id).map((l) => l.line)
+    expect(lines).toHaveLength(2000)
+    expect(lines).toEqual(Array.from({ length: 2000 }, (_, i) => `flood ${98_001 + i}`))
+  })
+
+  it('a job claimed but not yet begun by its worker has no start time, so a crash then does not count its attempt', async () => {
+    const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 1 } })
+    host.engine.pause()
+    const job = host.engine.createJob({ kind: 'sleep', params: { ms: 5000 } })
+    const started: (string | null)[] = []
+    host.engine.subscribe((event: OffloadEvent) => {
+      if (event.type === 'jobs') for (const j of event.jobs) if (j.id === job.id && j.status === 'running') started.push(j.startedAt)
+    })
+    host.engine.resume()
+    const startedAt = await waitFor(() => started.at(-1), 'the start to be written and announced')
+    const row = host.db.prepare(`SELECT started_at FROM jobs WHERE id = ?`).get(job.id) as { started_at: number | null }
+    expect(row.started_at).toBe(Date.parse(startedAt!))
+    // First seen running as claimed (its new worker still loading), then begun.
+    expect(started[0]).toBeNull()
+  })
+
   it('requeues, with the attempt counted, a job found running at start', async () => {
     const dataDir = tempDir()
     mkdirSync(join(dataDir, 'kinds'))
@@ -189,8 +217,8 @@ describe('engine with real worker processes', () => {
     const first = await startHost({ dataDir, engine: { concurrency: 1 } })
     first.engine.pause()
     const job = first.engine.createJob({ kind: 'noop' })
-    // What a crash leaves behind: the row says running, nothing runs it.
-    first.db.prepare(`UPDATE jobs SET status = 'running', attempts = 1 WHERE id = ?`).run(job.id)
+    // What a crash leaves behind: the row says running (and begun), nothing runs it.
+    first.db.prepare(`UPDATE jobs SET status = 'running', attempts = 1, started_at = 1 WHERE id = ?`).run(job.id)
     first.engine.resume()
     await first.close(0)
     const second = await startHost({ dataDir })

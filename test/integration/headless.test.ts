@@ -1,42 +1,9 @@
 import Database from 'better-sqlite3'
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { isAlive, ROOT, tempDir, waitFor, waitForServerInfo } from '../helpers'
-
-const SERVE = join(ROOT, 'src', 'main', 'headless', 'serve.ts')
-const children: ChildProcess[] = []
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
-})
-
-function serve(args: string[]): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVE, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  let output = ''
-  child.stdout!.on('data', (d) => (output += d))
-  child.stderr!.on('data', (d) => (output += d))
-  return Object.assign(child, { output: () => output })
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)))
-}
-
-async function startServer(dataDir: string, extra: string[] = []) {
-  const child = serve(['--data', dataDir, '--port', '0', ...extra])
-  const info = await waitForServerInfo(dataDir, child, child.output)
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(info.url + path, {
-      method,
-      headers: { authorization: `Bearer ${info.token}` },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    return (await res.json()) as Record<string, never>
-  }
-  return { child, info, call }
-}
+import { describe, expect, it } from 'vitest'
+import { exited, isAlive, serve, startServer, tempDir, waitFor } from '../helpers'
 
 function childPids(pid: number): number[] {
   try {

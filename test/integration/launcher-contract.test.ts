@@ -29,7 +29,7 @@ function observe(launcher: Launcher): Observed {
 }
 
 const ready = (o: Observed) => waitFor(() => o.messages.find((m) => m.type === 'ready'), 'the worker to be ready')
-const run = (o: Observed, id: string, kind: string, params: unknown) => o.worker.send({ type: 'run', job: { id, attempt: 1, kind, params }, queued: false })
+const run = (o: Observed, id: string, kind: string, params: unknown) => o.worker.send({ type: 'run', job: { id, attempt: 1, kind, params } })
 
 /** What the engine relies on from any launcher; run against both. */
 function launcherContract(name: string, make: () => Launcher): void {

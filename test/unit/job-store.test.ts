@@ -168,6 +168,10 @@ describe('job store', () => {
     const b = row({ maxAttempts: 1 })
     store.insert([a, b])
     store.claim(2, 10_000)
+    expect(store.markStarted([a, b].map((j) => ({ id: j.id, attempt: 1, at: 10_001 }))).map((j) => j.startedAt)).toEqual([
+      new Date(10_001).toISOString(),
+      new Date(10_001).toISOString(),
+    ])
     const recovered = store.requeueInterrupted(20_000)
     expect(recovered.map((j) => [j.id, j.status, j.attempts])).toEqual(
       expect.arrayContaining([
@@ -178,6 +182,30 @@ describe('job store', () => {
     expect(store.get(a.id)!.error?.code).toBe('interrupted')
     expect(store.logs(a.id).map((l) => l.line)).toEqual([expect.stringMatching(/^Interrupted: .*attempt 1; requeued/)])
     expect(store.logs(b.id)[0]!.line).toMatch(/no attempts left/)
+  })
+
+  it('puts back a job a crash caught claimed but not yet begun, its attempt not counted', () => {
+    const { store } = openStore()
+    const job = row({ maxAttempts: 1 })
+    store.insert([job])
+    const [claimed] = store.claim(1, 10_000)
+    expect([claimed!.attempt, claimed!.job.startedAt]).toEqual([1, null])
+    const [recovered] = store.requeueInterrupted(20_000)
+    expect([recovered!.status, recovered!.attempts, recovered!.error]).toEqual(['queued', 0, null])
+    expect(store.logs(job.id)).toEqual([])
+    expect(store.claim(1, 20_000)[0]!.attempt).toBe(1)
+  })
+
+  it('writes a start only once, and only for the attempt under way', () => {
+    const { store } = openStore()
+    const job = row()
+    store.insert([job])
+    store.claim(1, 10_000)
+    expect(store.markStarted([{ id: job.id, attempt: 2, at: 10_001 }])).toEqual([])
+    expect(store.markStarted([{ id: job.id, attempt: 1, at: 10_002 }])[0]!.startedAt).toBe(new Date(10_002).toISOString())
+    expect(store.markStarted([{ id: job.id, attempt: 1, at: 10_003 }])).toEqual([])
+    const done = store.markSucceeded(job.id, 1, 'null', 10_004, 10_009)!
+    expect(done.startedAt).toBe(new Date(10_002).toISOString())
   })
 
   it('requeues an unfinished job at shutdown without counting the attempt', () => {

@@ -1,6 +1,7 @@
 import { app, BrowserWindow, dialog } from 'electron'
 import { pathToFileURL } from 'node:url'
 import type { OffloadEvent } from '../../shared/api'
+import { DataFolderError } from '../engine/data-folder'
 import { DatabaseOpenError } from '../engine/database'
 import { openHost, type Host } from '../engine/host'
 import { onWindowClose, quitQuestion } from '../desktop/lifecycle'
@@ -68,7 +69,7 @@ export async function runDesktopApp(paths: DesktopPaths): Promise<DesktopApp | u
       ...(paths.nativeBinding ? { nativeBinding: paths.nativeBinding } : {}),
     })
   } catch (error) {
-    if (!(error instanceof DatabaseOpenError)) throw error
+    if (!(error instanceof DatabaseOpenError || error instanceof DataFolderError)) throw error
     dialog.showErrorBox('Offload cannot open its data', error.message)
     app.quit()
     return undefined

@@ -1,9 +1,10 @@
 import { app, utilityProcess } from 'electron'
 import { setPriority } from 'node:os'
 import { createInterface } from 'node:readline'
+import { sweepProcesses } from '../common/process-sweep'
 import { WORKER_NICENESS } from '../engine/fork-launcher'
 import type { Launcher } from '../engine/launcher'
-import type { WorkerToEngine } from '../engine/protocol'
+import { WORKER_ENV, type WorkerToEngine } from '../engine/protocol'
 
 /**
  * Workers as Electron utility processes: Electron's own Node processes with
@@ -14,7 +15,11 @@ import type { WorkerToEngine } from '../engine/protocol'
 export function createUtilityLauncher(entry: string): Launcher {
   return {
     launch({ name, env }) {
-      const child = utilityProcess.fork(entry, [name], { serviceName: name, stdio: 'pipe', env: { ...process.env, ...env } })
+      const child = utilityProcess.fork(entry, [name], {
+        serviceName: name,
+        stdio: 'pipe',
+        env: { ...process.env, ...env, [WORKER_ENV.hostPid]: String(process.pid) },
+      })
       const exitListeners: ((code: number | null, signal: string | null) => void)[] = []
       let exited = false
       const reportExit = (code: number | null, signal: string | null): void => {
@@ -50,8 +55,11 @@ export function createUtilityLauncher(entry: string): Launcher {
           if (child.stderr) createInterface({ input: child.stderr }).on('line', (l) => listener(l, 'stderr'))
         },
         onExit: (listener) => exitListeners.push(listener),
+        // A utility process shares the app's process group, so what it started is found by walking its tree.
         kill: () => {
-          if (!exited) child.kill()
+          if (exited || child.pid === undefined) return
+          sweepProcesses({ root: child.pid, includeRoot: true })
+          child.kill()
         },
       }
     },

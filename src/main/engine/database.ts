@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { accessSync, constants, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { MIGRATIONS } from './migrations'
 
-export type DatabaseErrorCode = 'corrupt_database' | 'database_too_new' | 'database_unavailable'
+export type DatabaseErrorCode = 'corrupt_database' | 'database_too_new' | 'database_unavailable' | 'database_readonly' | 'database_full'
 
+/** The jobs database can't be used at start; the message says why and what to do, in one line. */
 export class DatabaseOpenError extends Error {
   constructor(
     readonly code: DatabaseErrorCode,
@@ -24,18 +25,65 @@ export interface OpenOptions {
   nativeBinding?: string
 }
 
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT'
+  }
+}
+
+/**
+ * What an error met while opening or first reading the database means for a
+ * person, or undefined if it is something else. The file is never touched to
+ * find out.
+ */
+export function describeOpenFailure(file: string, error: unknown): DatabaseOpenError | undefined {
+  if (error instanceof DatabaseOpenError) return error
+  // The store has already turned SQLite's errors into StorageErrors, which keep SQLite's code.
+  const code = (error as { sqliteCode?: unknown })?.sqliteCode ?? (error as { code?: unknown })?.code
+  if (typeof code !== 'string') return undefined
+  const why = (error as Error).message
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new DatabaseOpenError(
+      'corrupt_database',
+      `The jobs database ${file} is damaged or is not an Offload database (${why}). Move it aside to start with an empty queue.`,
+    )
+  }
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return new DatabaseOpenError('database_full', `The disk that holds ${file} is full (${why}). Free some space and start Offload again.`)
+  }
+  const readOnly =
+    code.startsWith('SQLITE_READONLY') ||
+    code === 'EROFS' ||
+    code === 'EACCES' ||
+    code === 'EPERM' ||
+    (code.startsWith('SQLITE_CANTOPEN') && (!writable(file) || !writable(dirname(file))))
+  if (readOnly) {
+    return new DatabaseOpenError(
+      'database_readonly',
+      `The jobs database ${file} cannot be written: the file or its folder is read-only (${why}). Offload needs to write there; check its permissions and the disk, or choose another data folder.`,
+    )
+  }
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new DatabaseOpenError('database_unavailable', `Cannot open the jobs database ${file} (${why}).`)
+  }
+  return undefined
+}
+
 /**
  * Opens (creating if needed) the jobs database and brings its schema up to
  * date. WAL with synchronous=NORMAL keeps every committed transaction through
  * a process crash; only a power cut can lose the last few.
  */
 export function openDatabase(file: string, options: OpenOptions = {}): Database.Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   let db: Database.Database
   try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
     db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   } catch (error) {
-    throw new DatabaseOpenError('database_unavailable', `Cannot open the jobs database ${file}: ${(error as Error).message}`)
+    throw describeOpenFailure(file, error) ?? new DatabaseOpenError('database_unavailable', `Cannot open the jobs database ${file}: ${(error as Error).message}`)
   }
   try {
     db.pragma('journal_mode = WAL')
@@ -43,19 +91,12 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
     db.pragma('busy_timeout = 5000')
     db.pragma('foreign_keys = ON')
     migrate(db, file)
+    // SQLite opens a file it may not write read-only without a word; find out now rather than at the first job.
+    db.exec('BEGIN IMMEDIATE; ROLLBACK')
     return db
   } catch (error) {
     db.close()
-    if (error instanceof DatabaseOpenError) throw error
-    const code = (error as { code?: string }).code
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      throw new DatabaseOpenError(
-        'corrupt_database',
-        `The jobs database ${file} is damaged or is not an Offload database (${(error as Error).message}). ` +
-          'Move it aside to start with an empty queue.',
-      )
-    }
-    throw error
+    throw describeOpenFailure(file, error) ?? error
   }
 }
 

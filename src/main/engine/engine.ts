@@ -1,6 +1,7 @@
 import { monotonicFactory } from 'ulid'
 import type { z } from 'zod'
 import { ApiError, describeIssues, parseOrThrow } from '../../shared/errors'
+import { jsonShapeProblem } from '../../shared/json-shape'
 import {
   MAX_CONCURRENCY,
   type BulkResult,
@@ -22,11 +23,13 @@ import {
 import type { KindRegistry } from '../kinds/registry'
 import { JobEvents, type EventListener } from './job-events'
 import type { Ending } from './ending'
-import type { ClaimedJob, JobInsert, JobStore, ProgressUpdate } from './job-store'
+import type { ClaimedJob, JobInsert, JobStore, ProgressUpdate, StartUpdate } from './job-store'
 import { Lane, type ActiveRun } from './lane'
 import type { Launcher } from './launcher'
 import type { WorkerToEngine } from './protocol'
 import { loadSettings, saveSettings } from './settings'
+import { asStorageError } from './storage-error'
+import { StorageMonitor } from './storage-monitor'
 import { ThroughputMeter } from './throughput'
 import { WorkerPool, type PooledWorker } from './worker-pool'
 
@@ -53,6 +56,10 @@ export interface EngineOptions {
   pipelineMaxDepth: number
   /** Largest accepted params, as JSON. */
   maxParamsBytes: number
+  /** While the database refuses writes (disk full, read-only), how often to try again. */
+  storageRetryMs: number
+  /** Log lines kept per job while they can't be written (the store keeps no more than this either). */
+  maxBufferedLogLines: number
   /** Environment for worker processes (kinds folder, scratch folder). */
   workerEnv: Record<string, string>
 }
@@ -70,6 +77,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   pipelineWindowMs: 20,
   pipelineMaxDepth: 64,
   maxParamsBytes: 256 * 1024,
+  storageRetryMs: 2000,
+  maxBufferedLogLines: 2000,
   workerEnv: {},
 }
 
@@ -84,6 +93,13 @@ export interface EngineDeps {
 
 type Outcome = { ok: true; resultJson: string } | { ok: false; error: JobError }
 
+/** What one commit writes, taken from the buffers so that a failed commit can put it back. */
+interface Batch {
+  outcomes: { run: ActiveRun; outcome: Outcome }[]
+  logs: Map<string, string[]>
+  progress: Map<string, ProgressUpdate>
+  starts: Map<string, StartUpdate>
+}
 
 const NOT_RETRYABLE: ReadonlySet<JobError['code']> = new Set(['invalid_params', 'unknown_kind', 'cancelled'])
 const SETTING_PAUSED = 'paused'
@@ -106,6 +122,9 @@ export class Engine {
   private readonly lanes = new Map<PooledWorker, Lane>()
   private pendingProgress = new Map<string, ProgressUpdate>()
   private pendingLogs = new Map<string, string[]>()
+  /** Starts reported by workers and not yet written; a start is usually written along with its job's outcome. */
+  private pendingStarts = new Map<string, StartUpdate>()
+  private readonly storage: StorageMonitor
   private flushTimer: NodeJS.Timeout | undefined
   private wakeTimer: NodeJS.Timeout | undefined
   private commitScheduled = false
@@ -130,14 +149,19 @@ export class Engine {
     this.paused = this.store.getSetting(SETTING_PAUSED) === 'true'
     this.finished = new ThroughputMeter(THROUGHPUT_BUCKET_SECONDS * 1000, THROUGHPUT_BUCKETS, this.clock.now())
     this.events = new JobEvents(this.options.eventMs, () => this.stats())
+    this.storage = new StorageMonitor(() => this.clock.now(), this.options.storageRetryMs, {
+      changed: () => this.events.statsChanged(),
+      retry: () => this.probeStorage(),
+    })
+    this.store.onStorageTrouble((error) => this.storage.failed(error))
     this.pool = new WorkerPool(
       deps.launcher,
       { idleMs: this.options.idleWorkerMs, stallMs: this.options.stallMs, env: this.options.workerEnv },
       {
         onMessage: (worker, message) => this.onWorkerMessage(worker, message),
-        onOutput: (worker, line) => {
-          const run = this.lanes.get(worker)?.head
-          if (run) this.bufferLogs(run.job.id, [line])
+        // Raw output of a job's child processes, which the worker brackets with the job's id; the rest is only kept for crash reports.
+        onOutput: (_worker, line, jobId) => {
+          if (jobId) this.bufferLogs(jobId, [line])
         },
         onExit: (worker, code, signal) => this.onWorkerExit(worker, code, signal),
         onStall: (worker) => this.onWorkerStall(worker),
@@ -157,7 +181,7 @@ export class Engine {
 
   createJob(input: NewJob): Job {
     const now = this.clock.now()
-    const row = this.prepare(parseOrThrow(NewJobSchema, input), now)
+    const row = this.prepare(parseNewJob(input), now)
     this.store.insert([row])
     const job = this.store.get(row.id)!
     this.events.changedJobs([job])
@@ -170,7 +194,7 @@ export class Engine {
     const now = this.clock.now()
     const rows = inputs.map((input, index) => {
       try {
-        return this.prepare(parseOrThrow(NewJobSchema, input), now)
+        return this.prepare(parseNewJob(input), now)
       } catch (error) {
         if (error instanceof ApiError) throw new ApiError(error.code, `jobs.${index}: ${error.message}`, error.detail)
         throw error
@@ -272,14 +296,14 @@ export class Engine {
   }
 
   pause(): void {
-    this.paused = true
     this.store.setSetting(SETTING_PAUSED, 'true')
+    this.paused = true
     this.events.statsChanged()
   }
 
   resume(): void {
-    this.paused = false
     this.store.setSetting(SETTING_PAUSED, 'false')
+    this.paused = false
     this.events.statsChanged()
     this.scheduleCommit()
   }
@@ -290,8 +314,9 @@ export class Engine {
 
   /** Changes take effect at once: more jobs start, or fewer start until enough running ones finish. */
   updateSettings(patch: Partial<Settings>): Settings {
-    this.current = { ...this.current, ...parseOrThrow(SettingsSchema.partial().strict(), patch) }
-    saveSettings(this.store, this.current)
+    const next = { ...this.current, ...parseOrThrow(SettingsSchema.partial().strict(), patch) }
+    saveSettings(this.store, next)
+    this.current = next
     this.applyConcurrency()
     this.events.settingsChanged(this.settings())
     return this.settings()
@@ -330,7 +355,7 @@ export class Engine {
       workers: { busy, idle, max: this.concurrency },
       paused: this.paused,
       finished: this.finished.snapshot(this.clock.now()),
-      storage: { status: 'ok', message: null, since: null },
+      storage: this.storage.health(),
     }
   }
 
@@ -361,6 +386,7 @@ export class Engine {
     for (const lane of this.lanes.values()) clearTimeout(lane.recallTimer)
     this.pool.close()
     this.commit(true)
+    this.storage.close()
     this.closed = true
     this.events.flush()
     this.events.close()
@@ -369,10 +395,12 @@ export class Engine {
   // ── Dispatch: one transaction per turn of the event loop ─────────────
 
   /**
-   * Everything that happened since the last commit (attempts that ended, and
-   * progress and log lines when due) is written in one transaction, which
-   * also claims jobs for the free slots. Outcomes become visible, as events,
-   * only once they are durable.
+   * Everything that happened since the last commit (attempts that ended,
+   * starts, and progress and log lines when due) is written in one
+   * transaction, which also claims jobs for the free slots. Outcomes become
+   * visible, as events, only once they are durable; workers hear of claims
+   * only then too. If the database refuses the write, all of it is kept for
+   * the next try and nothing new is claimed until a write succeeds.
    */
   private scheduleCommit(): void {
     if (this.commitScheduled) return
@@ -389,35 +417,74 @@ export class Engine {
       this.flushTimer = undefined
     }
     const now = this.clock.now()
-    const outcomes = this.outcomes
-    this.outcomes = []
-    const dispatch = !this.closing && !this.paused && !this.suspended
-    const { changed, started } = this.store.transaction(() => {
-      const changed = this.writeBuffered(flushAll ? undefined : outcomes.map((o) => o.run.job.id), now)
-      for (const { run, outcome } of outcomes) {
-        const job = this.writeOutcome(run, outcome, now)
-        if (!job) continue
-        changed.push(job)
-        if (job.status === 'succeeded' || job.status === 'failed') this.finished.add(1, now)
-      }
-      const started = dispatch ? this.dispatch(now) : []
-      return { changed, started }
-    })
-    // Only once the claims are committed do the workers hear of them.
-    for (const run of started) {
-      run.worker.send({ type: 'run', job: { id: run.job.id, attempt: run.attempt, kind: run.job.kind, params: run.job.params }, queued: run.startedAt === undefined })
+    const batch = this.takeBatch(flushAll)
+    const dispatch = !this.closing && !this.paused && !this.suspended && this.storage.ok
+    let written: { changed: Job[]; ended: Job[]; fresh: ClaimedJob[]; topped: [Lane, ClaimedJob[]][] }
+    try {
+      written = this.store.transaction(() => {
+        const changed = this.writeBatch(batch, now)
+        const ended: Job[] = []
+        for (const { run, outcome } of batch.outcomes) {
+          const job = this.writeOutcome(run, outcome, now)
+          if (job) ended.push(job)
+        }
+        const { fresh, topped } = dispatch ? this.claimForFreeSlots(now) : { fresh: [], topped: [] }
+        return { changed, ended, fresh, topped }
+      })
+    } catch (error) {
+      if (!asStorageError(error)) throw error
+      this.restoreBatch(batch)
+      if (this.closing && this.runs.size === 0) this.drained?.()
+      return
     }
-    this.events.changedJobs([...changed, ...started.map((r) => r.job)])
-    if (outcomes.length > 0) this.events.statsChanged()
+    const started: ActiveRun[] = []
+    for (const claimed of written.fresh) {
+      const worker = this.pool.acquire()
+      const lane = this.lanes.get(worker) ?? new Lane(worker)
+      this.lanes.set(worker, lane)
+      started.push(this.attach(claimed, lane))
+    }
+    for (const [lane, claimed] of written.topped) for (const job of claimed) started.push(this.attach(job, lane))
+    if (dispatch) for (const lane of this.lanes.values()) if (lane.runs.length > 0) this.armRecall(lane)
+    for (const run of started) {
+      run.worker.send({ type: 'run', job: { id: run.job.id, attempt: run.attempt, kind: run.job.kind, params: run.job.params } })
+    }
+    for (const job of written.ended) if (job.status === 'succeeded' || job.status === 'failed') this.finished.add(1, now)
+    this.events.changedJobs([...written.changed, ...written.ended, ...started.map((r) => r.job)])
+    if (batch.outcomes.length > 0) this.events.statsChanged()
     if (dispatch) this.scheduleWake(now)
     if (this.closing && this.runs.size === 0) this.drained?.()
+  }
+
+  /**
+   * While the database is in trouble, a write that happens to fit proves
+   * little (an update in place needs no new room): only a probe that needs
+   * room, and gets it, ends the trouble. Then what was held is written and
+   * dispatching resumes.
+   */
+  private probeStorage(): void {
+    if (this.closed) return
+    try {
+      this.store.probe(this.clock.now())
+    } catch (error) {
+      if (!asStorageError(error)) throw error
+      return
+    }
+    this.storage.succeeded()
+    this.scheduleCommit()
   }
 
   /** Jobs waiting out a backoff start when it ends, even if nothing else happens. */
   private scheduleWake(now: number): void {
     clearTimeout(this.wakeTimer)
     if (this.capacity() === 0) return
-    const due = this.store.nextDueAt()
+    let due: number | null
+    try {
+      due = this.store.nextDueAt()
+    } catch (error) {
+      if (!asStorageError(error)) throw error
+      return
+    }
     if (due === null || due <= now) return
     this.wakeTimer = setTimeout(() => this.scheduleCommit(), due - now).unref()
   }
@@ -442,27 +509,24 @@ export class Engine {
   }
 
   /**
-   * Claims jobs and puts them on workers: the most urgent on free workers,
-   * where they start at once, then more into the pipelines of busy workers
-   * whose jobs are short. Runs inside the commit transaction.
+   * Claims jobs for what is free: the most urgent for free workers, where
+   * they start at once, then more for the pipelines of busy workers whose
+   * jobs are short. Runs inside the commit transaction and changes nothing
+   * outside the database: the claims go to workers once they are committed.
    */
-  private dispatch(now: number): ActiveRun[] {
-    const started: ActiveRun[] = []
-    for (const claimed of this.store.claim(this.concurrency - this.busyWorkers(), now)) {
-      const worker = this.pool.acquire()
-      const lane = this.lanes.get(worker) ?? new Lane(worker)
-      this.lanes.set(worker, lane)
-      started.push(this.attach(claimed, lane, now))
-    }
+  private claimForFreeSlots(now: number): { fresh: ClaimedJob[]; topped: [Lane, ClaimedJob[]][] } {
+    const busy = this.busyWorkers()
+    const fresh = this.store.claim(this.concurrency - busy, now)
+    const topped: [Lane, ClaimedJob[]][] = []
     // After concurrency was lowered, busy workers drain instead of being topped up.
-    if (this.busyWorkers() > this.concurrency) return started
+    if (busy > this.concurrency) return { fresh, topped }
     for (const lane of this.lanes.values()) {
       if (lane.runs.length === 0) continue
       const room = lane.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - lane.runs.length
-      for (const claimed of this.store.claim(room, now)) started.push(this.attach(claimed, lane, now))
-      this.armRecall(lane)
+      const claimed = this.store.claim(room, now)
+      if (claimed.length > 0) topped.push([lane, claimed])
     }
-    return started
+    return { fresh, topped }
   }
 
   /**
@@ -488,17 +552,19 @@ export class Engine {
     }, this.options.pipelineWindowMs)
   }
 
-  private attach({ job, attempt }: ClaimedJob, lane: Lane, now: number): ActiveRun {
+  private attach({ job, attempt }: ClaimedJob, lane: Lane): ActiveRun {
     const run: ActiveRun = { job, attempt, worker: lane.worker }
-    if (lane.runs.length === 0) this.markStarted(run, now)
     lane.runs.push(run)
     this.runs.set(job.id, run)
     return run
   }
 
-  /** The worker began executing the job: its timeout starts now. */
+  /** The worker began executing the job: its attempt counts and its timeout runs from now. */
   private markStarted(run: ActiveRun, now: number): void {
+    if (run.startedAt !== undefined) return
     run.startedAt = now
+    this.pendingStarts.set(run.job.id, { id: run.job.id, attempt: run.attempt, at: now })
+    this.scheduleCommit()
     const { timeoutMs } = run.job
     if (timeoutMs === null || run.ending) return
     run.timeoutTimer = setTimeout(
@@ -601,8 +667,9 @@ export class Engine {
     if (ending?.kind === 'cancelled') return undefined
     const [error, retryable] =
       ending?.kind === 'error' ? [ending.error, ending.retryable] : outcome.ok ? [undefined, false] : [outcome.error, !NOT_RETRYABLE.has(outcome.error.code)]
-    if (!error) return this.store.markSucceeded(id, run.attempt, outcome.ok ? outcome.resultJson : 'null', now)
-    const job = this.store.markAttemptFailed(id, run.attempt, error, { retryable, now, jitter: this.random() })
+    const startedAt = run.startedAt ?? null
+    if (!error) return this.store.markSucceeded(id, run.attempt, outcome.ok ? outcome.resultJson : 'null', now, startedAt)
+    const job = this.store.markAttemptFailed(id, run.attempt, error, { retryable, now, jitter: this.random(), startedAt })
     if (job) this.store.appendLogs(id, [`Attempt ${run.attempt} failed (${error.code}): ${error.message}`], now)
     return job
   }
@@ -626,22 +693,54 @@ export class Engine {
   }
 
   /**
-   * Writes buffered progress and log lines: all of them, or only those of
-   * the given jobs (whose attempts are ending, so their last words land
-   * before their final state). Runs inside the commit transaction.
+   * What this commit writes: every ended attempt and start, and the buffered
+   * progress and log lines of all jobs (`all`) or only of those whose
+   * attempts are ending, so that their last words land before their final
+   * state.
    */
-  private writeBuffered(only: string[] | undefined, now: number): Job[] {
-    const ids = only ?? [...new Set([...this.pendingLogs.keys(), ...this.pendingProgress.keys()])]
-    const progress: ProgressUpdate[] = []
-    for (const id of ids) {
+  private takeBatch(all: boolean): Batch {
+    const outcomes = this.outcomes
+    this.outcomes = []
+    const starts = this.pendingStarts
+    this.pendingStarts = new Map()
+    if (all) {
+      const batch = { outcomes, logs: this.pendingLogs, progress: this.pendingProgress, starts }
+      this.pendingLogs = new Map()
+      this.pendingProgress = new Map()
+      return batch
+    }
+    const logs = new Map<string, string[]>()
+    const progress = new Map<string, ProgressUpdate>()
+    for (const { run } of outcomes) {
+      const id = run.job.id
       const lines = this.pendingLogs.get(id)
-      if (lines) this.store.appendLogs(id, lines, now)
+      if (lines) logs.set(id, lines)
       const update = this.pendingProgress.get(id)
-      if (update) progress.push(update)
+      if (update) progress.set(id, update)
       this.pendingLogs.delete(id)
       this.pendingProgress.delete(id)
     }
-    return this.store.saveProgress(progress, now)
+    return { outcomes, logs, progress, starts }
+  }
+
+  /** A commit that failed: its writes go back to the buffers, ahead of anything newer. */
+  private restoreBatch(batch: Batch): void {
+    this.outcomes.unshift(...batch.outcomes)
+    for (const [id, start] of batch.starts) if (!this.pendingStarts.has(id)) this.pendingStarts.set(id, start)
+    for (const [id, lines] of batch.logs) {
+      const newer = this.pendingLogs.get(id) ?? []
+      // The store keeps only the newest lines of a job, so neither need the buffer while the disk is full.
+      this.pendingLogs.set(id, [...lines, ...newer].slice(-this.options.maxBufferedLogLines))
+    }
+    for (const [id, update] of batch.progress) if (!this.pendingProgress.has(id)) this.pendingProgress.set(id, update)
+  }
+
+  /** Runs inside the commit transaction. Starts of attempts that end in this batch are written with their outcome. */
+  private writeBatch(batch: Batch, now: number): Job[] {
+    for (const { run } of batch.outcomes) batch.starts.delete(run.job.id)
+    const changed = this.store.markStarted([...batch.starts.values()])
+    for (const [id, lines] of batch.logs) this.store.appendLogs(id, lines, now)
+    return [...changed, ...this.store.saveProgress([...batch.progress.values()], now)]
   }
 
   // ── Validation ─────────────────────────────────────────────────────────
@@ -675,6 +774,16 @@ export class Engine {
       createdAt: now,
     }
   }
+}
+
+/** Refuses what zod would accept but mangle: a "__proto__" key (dropped by the copy) or nesting deep enough to overflow JSON.stringify. */
+function parseNewJob(input: NewJob): z.output<typeof NewJobSchema> {
+  const problem = jsonShapeProblem((input as { params?: unknown } | undefined)?.params)
+  if (problem) {
+    const path = problem.path ? `params.${problem.path}` : 'params'
+    throw new ApiError('invalid_params', `${path}: ${problem.message}`, [{ path, message: problem.message }])
+  }
+  return parseOrThrow(NewJobSchema, input)
 }
 
 function clampConcurrency(n: number): number {

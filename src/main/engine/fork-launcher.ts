@@ -1,8 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { setPriority } from 'node:os'
 import { createInterface } from 'node:readline'
+import { sweepProcesses } from '../common/process-sweep'
 import type { Launcher, LaunchOptions, WorkerProcess } from './launcher'
-import type { EngineToWorker, WorkerToEngine } from './protocol'
+import { WORKER_ENV, type EngineToWorker, type WorkerToEngine } from './protocol'
 
 export interface ForkLauncherOptions {
   /** The worker entry script. */
@@ -17,13 +18,11 @@ export const WORKER_NICENESS = 10
 
 const ignore = (): void => {}
 
-function killGroup(child: ChildProcess): void {
+/** The worker, its group, and whatever under it left the group (a detached child its job never handed over). */
+function killAll(child: ChildProcess): void {
   if (child.pid === undefined) return
-  try {
-    process.kill(-child.pid, 'SIGKILL')
-  } catch {
-    child.kill('SIGKILL')
-  }
+  sweepProcesses({ root: child.pid, includeRoot: true, groups: [child.pid] })
+  child.kill('SIGKILL')
 }
 
 class ForkedWorker implements WorkerProcess {
@@ -33,7 +32,7 @@ class ForkedWorker implements WorkerProcess {
   constructor(options: ForkLauncherOptions, launch: LaunchOptions) {
     this.child = fork(options.entry, [launch.name], {
       execArgv: options.execArgv ?? [],
-      env: { ...process.env, ...launch.env },
+      env: { ...process.env, ...launch.env, [WORKER_ENV.hostPid]: String(process.pid) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Group leader, so one kill takes the worker and everything it started.
       detached: true,
@@ -77,7 +76,7 @@ class ForkedWorker implements WorkerProcess {
 
   kill(): void {
     // Even after the worker exits, its group may hold grandchildren.
-    killGroup(this.child)
+    killAll(this.child)
   }
 }
 

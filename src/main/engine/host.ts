@@ -1,24 +1,14 @@
 import type Database from 'better-sqlite3'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import type { ApiHandlers } from '../../shared/api'
 import { loadKinds, type KindRegistry } from '../kinds/registry'
 import { createApiHandlers } from './api-handlers'
-import { openDatabase } from './database'
+import { dataPaths, describeFolderFailure, ensureDataFolder } from './data-folder'
+import { describeOpenFailure, openDatabase } from './database'
 import { Engine, type EngineOptions } from './engine'
 import { JobStore } from './job-store'
 import type { Launcher } from './launcher'
 import { WORKER_ENV } from './protocol'
-
-/** Where things live inside a data folder. */
-export function dataPaths(dataDir: string) {
-  return {
-    database: join(dataDir, 'offload.db'),
-    kinds: join(dataDir, 'kinds'),
-    scratch: join(dataDir, 'scratch'),
-    serverInfo: join(dataDir, 'server.json'),
-    token: join(dataDir, 'token'),
-  }
-}
 
 export interface Host {
   engine: Engine
@@ -39,17 +29,33 @@ export interface HostOptions {
 /**
  * Everything one data folder needs, assembled and started: the database, the
  * kinds, the engine. Used alike by the Electron main process, the headless
- * server, the tests and the benchmark.
+ * server, the tests and the benchmark. A folder or database that can't be
+ * used is a DataFolderError or a DatabaseOpenError, each with a message for
+ * a person; nothing is left open.
  */
 export async function openHost(options: HostOptions): Promise<Host> {
   const paths = dataPaths(options.dataDir)
+  ensureDataFolder(options.dataDir)
+  try {
+    // Scratch folders of attempts cut off by a crash; no worker runs yet, so none is in use.
+    rmSync(paths.scratch, { recursive: true, force: true })
+  } catch (error) {
+    throw describeFolderFailure(options.dataDir, error)
+  }
   const kinds = await loadKinds(paths.kinds)
   const db = openDatabase(paths.database, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
-  const engine = new Engine(
-    { store: new JobStore(db), launcher: options.launcher, kinds },
-    { ...options.engine, workerEnv: { [WORKER_ENV.kindsDir]: paths.kinds, [WORKER_ENV.scratchDir]: paths.scratch, ...options.engine?.workerEnv } },
-  )
-  engine.start()
+  let engine: Engine
+  try {
+    // Reading the counts and recovering the last run's jobs are the first real reads: damage shows here.
+    engine = new Engine(
+      { store: new JobStore(db), launcher: options.launcher, kinds },
+      { ...options.engine, workerEnv: { [WORKER_ENV.kindsDir]: paths.kinds, [WORKER_ENV.scratchDir]: paths.scratch, ...options.engine?.workerEnv } },
+    )
+    engine.start()
+  } catch (error) {
+    db.close()
+    throw describeOpenFailure(paths.database, error) ?? error
+  }
   let closed: Promise<void> | undefined
   return {
     engine,

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { Job, JobError, JobStatus, LogLine, Priority } from '../../shared/job'
 import { JOB_STATUSES } from '../../shared/job'
+import { asStorageError, type StorageError } from './storage-error'
 
 const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2, urgent: 3 }
 const PRIORITY_BY_RANK: Priority[] = ['low', 'normal', 'high', 'urgent']
@@ -25,6 +26,13 @@ export interface ClaimedJob {
   attempt: number
 }
 
+/** A worker began a job: its attempt now counts, even across a crash. */
+export interface StartUpdate {
+  id: string
+  attempt: number
+  at: number
+}
+
 export interface ProgressUpdate {
   id: string
   attempt: number
@@ -40,6 +48,9 @@ export interface StoreLimits {
 }
 
 export const DEFAULT_STORE_LIMITS: StoreLimits = { logLinesPerJob: 2000, logLineLength: 4000 }
+
+/** Room a recovered database must have: a few hundred jobs' worth, so one write's success is not the last. */
+const PROBE_BYTES = 256 * 1024
 
 interface JobRow {
   id: string
@@ -137,6 +148,7 @@ interface FailAttemptArgs {
   retryable: 0 | 1
   now: number
   jitter: number
+  startedAt: number | null
 }
 
 const detailJson = (error: JobError): string | null => (error.detail === undefined ? null : JSON.stringify(error.detail))
@@ -152,6 +164,7 @@ export class JobStore {
   private readonly stmt
   private readonly committedCounts: Record<JobStatus, number>
   private readonly countFrames: Map<JobStatus, number>[] = []
+  private readonly troubleListeners = new Set<(error: StorageError) => void>()
 
   constructor(
     private readonly db: Database.Database,
@@ -166,14 +179,20 @@ export class JobStore {
                 @backoffBaseMs, @backoffCapMs, @createdAt, @createdAt, @createdAt)`),
       get: db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE id = ?`),
       ready: db.prepare<[{ now: number; limit: number }], string>(READY_JOBS_SQL).pluck(),
+      // Claimed is not yet started: started_at stays empty until the worker says it began (markStarted).
       start: db.prepare<[{ id: string; now: number }], JobRow>(`
-        UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = @now, updated_at = @now,
+        UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = NULL, updated_at = @now,
                         progress = 0, progress_message = NULL, finished_at = NULL
         WHERE id = @id AND status = 'queued'
         RETURNING *`),
+      started: db.prepare<[{ id: string; attempt: number; at: number }], JobRow>(`
+        UPDATE jobs SET started_at = @at, updated_at = @at
+        WHERE id = @id AND attempts = @attempt AND status = 'running' AND started_at IS NULL
+        RETURNING *`),
       nextDueAt: db.prepare<[], { at: number | null }>(`SELECT min(run_after) AS at FROM jobs WHERE status = 'queued'`),
-      succeed: db.prepare<[{ id: string; attempt: number; result: string; now: number }], JobRow>(`
+      succeed: db.prepare<[{ id: string; attempt: number; result: string; now: number; startedAt: number | null }], JobRow>(`
         UPDATE jobs SET status = 'succeeded', result = @result, progress = 1, finished_at = @now, updated_at = @now,
+                        started_at = coalesce(started_at, @startedAt),
                         error_code = NULL, error_message = NULL, error_detail = NULL
         WHERE id = @id AND attempts = @attempt AND status = 'running'
         RETURNING *`),
@@ -185,6 +204,7 @@ export class JobStore {
                              THEN @now + CAST(@jitter * min(backoff_cap_ms, backoff_base_ms << min(attempts - 1, 30)) AS INTEGER)
                              ELSE run_after END,
           finished_at = CASE WHEN @retryable AND attempts < max_attempts THEN NULL ELSE @now END,
+          started_at  = coalesce(started_at, @startedAt),
           error_code = @code, error_message = @message, error_detail = @detail, updated_at = @now
         WHERE id = @id AND attempts = @attempt AND status = 'running'
         RETURNING *`),
@@ -207,7 +227,11 @@ export class JobStore {
         UPDATE jobs SET progress = @fraction, progress_message = @message, updated_at = @now
         WHERE id = @id AND attempts = @attempt AND status = 'running'
         RETURNING *`),
-      running: db.prepare<[], { id: string; attempts: number }>(`SELECT id, attempts FROM jobs WHERE status = 'running'`),
+      running: db.prepare<[], { id: string; started: 0 | 1 }>(`SELECT id, started_at IS NOT NULL AS started FROM jobs WHERE status = 'running'`),
+      requeueNeverStarted: db.prepare<[{ id: string; now: number }], JobRow>(`
+        UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_after = @now, updated_at = @now, progress = 0, progress_message = NULL
+        WHERE id = @id AND status = 'running' AND started_at IS NULL
+        RETURNING *`),
       requeueInterrupted: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET
           status      = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
@@ -229,12 +253,20 @@ export class JobStore {
         SELECT seq, at, line FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
       counts: db.prepare<[], { status: JobStatus; n: number }>(`SELECT status, count(*) AS n FROM jobs GROUP BY status`),
       getSetting: db.prepare<[string], { value: string }>(`SELECT value FROM settings WHERE key = ?`),
+      probeFill: db.prepare<[number]>(`INSERT OR REPLACE INTO storage_probe (id, at, room) VALUES (1, ?, zeroblob(${PROBE_BYTES}))`),
+      probeClear: db.prepare<[]>(`DELETE FROM storage_probe`),
       setSetting: db.prepare<[string, string]>(`
         INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
     }
     // Counted once at open (a scan of the jobs_by_status index), then kept in step by every write.
     this.committedCounts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>
     for (const { status, n } of this.stmt.counts.all()) this.committedCounts[status] = n
+  }
+
+  /** Hears of every failure of the database itself (full, read-only, damaged), whoever's call met it. */
+  onStorageTrouble(listener: (error: StorageError) => void): () => void {
+    this.troubleListeners.add(listener)
+    return () => this.troubleListeners.delete(listener)
   }
 
   /** New jobs, all queued, in one transaction. */
@@ -259,8 +291,10 @@ export class JobStore {
   }
 
   get(id: string): Job | undefined {
-    const row = this.stmt.get.get(id)
-    return row && toJob(row)
+    return this.read(() => {
+      const row = this.stmt.get.get(id)
+      return row && toJob(row)
+    })
   }
 
   /** A page of jobs, newest (or oldest) first; ids sort by creation time. */
@@ -272,10 +306,12 @@ export class JobStore {
     }
     const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY id ${query.sort === 'newest' ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`
-    return this.db
-      .prepare<(string | number)[], JobRow>(sql)
-      .all(...args, query.limit, query.offset ?? 0)
-      .map(toJob)
+    return this.read(() =>
+      this.db
+        .prepare<(string | number)[], JobRow>(sql)
+        .all(...args, query.limit, query.offset ?? 0)
+        .map(toJob),
+    )
   }
 
   /** How many jobs match: from the running counts when only the status is given, else by a scan. */
@@ -285,7 +321,7 @@ export class JobStore {
       return filter.status ? counts[filter.status] : Object.values(counts).reduce((a, b) => a + b, 0)
     }
     const { where, args } = whereClause(filter)
-    return this.db.prepare<(string | number)[], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE ${where.join(' AND ')}`).get(...args)!.n
+    return this.read(() => this.db.prepare<(string | number)[], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE ${where.join(' AND ')}`).get(...args)!.n)
   }
 
   /** Deletes a job that is not running, with its log. Says which status it had, or undefined if it had none to leave. */
@@ -301,8 +337,10 @@ export class JobStore {
 
   /** Re-prioritizes a job still waiting in the queue. */
   setPriority(id: string, priority: Priority, now: number): Job | undefined {
-    const row = this.stmt.setPriority.get({ id, priority: PRIORITY_RANK[priority], now })
-    return row && toJob(row)
+    return this.write(() => {
+      const row = this.stmt.setPriority.get({ id, priority: PRIORITY_RANK[priority], now })
+      return row && toJob(row)
+    })
   }
 
   /**
@@ -323,15 +361,28 @@ export class JobStore {
     })
   }
 
-  /** When the earliest queued job becomes due, or null when nothing is queued. */
-  nextDueAt(): number | null {
-    return this.stmt.nextDueAt.get()?.at ?? null
+  /** Claimed jobs that their workers have begun: from now on a crash counts their attempt. */
+  markStarted(updates: readonly StartUpdate[]): Job[] {
+    if (updates.length === 0) return []
+    return this.write(() => {
+      const jobs: Job[] = []
+      for (const u of updates) {
+        const row = this.stmt.started.get(u)
+        if (row) jobs.push(toJob(row))
+      }
+      return jobs
+    })
   }
 
-  /** running → succeeded, for this attempt only. */
-  markSucceeded(id: string, attempt: number, resultJson: string, now: number): Job | undefined {
+  /** When the earliest queued job becomes due, or null when nothing is queued. */
+  nextDueAt(): number | null {
+    return this.read(() => this.stmt.nextDueAt.get()?.at ?? null)
+  }
+
+  /** running → succeeded, for this attempt only. `startedAt` fills in a start not yet written. */
+  markSucceeded(id: string, attempt: number, resultJson: string, now: number, startedAt: number | null = null): Job | undefined {
     return this.write(() => {
-      const row = this.stmt.succeed.get({ id, attempt, result: resultJson, now })
+      const row = this.stmt.succeed.get({ id, attempt, result: resultJson, now, startedAt })
       if (row) this.moved('running', 'succeeded')
       return row && toJob(row)
     })
@@ -341,7 +392,12 @@ export class JobStore {
    * running → queued (retry after a full-jitter backoff) when `retryable` and
    * attempts remain, else running → failed. `jitter` is a number in [0, 1).
    */
-  markAttemptFailed(id: string, attempt: number, error: JobError, opts: { retryable: boolean; now: number; jitter: number }): Job | undefined {
+  markAttemptFailed(
+    id: string,
+    attempt: number,
+    error: JobError,
+    opts: { retryable: boolean; now: number; jitter: number; startedAt?: number | null },
+  ): Job | undefined {
     return this.write(() => {
       const row = this.stmt.failAttempt.get({
         id,
@@ -352,6 +408,7 @@ export class JobStore {
         retryable: opts.retryable ? 1 : 0,
         now: opts.now,
         jitter: opts.jitter,
+        startedAt: opts.startedAt ?? null,
       })
       if (row) this.moved('running', row.status)
       return row && toJob(row)
@@ -380,11 +437,12 @@ export class JobStore {
   }
 
   statusOf(id: string): JobStatus | undefined {
-    return this.stmt.statusOf.get(id)?.status
+    return this.read(() => this.stmt.statusOf.get(id)?.status)
   }
 
   /** Latest progress of many running jobs in one transaction; returns the rows that were still running that attempt. */
   saveProgress(updates: readonly ProgressUpdate[], now: number): Job[] {
+    if (updates.length === 0) return []
     return this.write(() => {
       const jobs: Job[] = []
       for (const u of updates) {
@@ -412,22 +470,25 @@ export class JobStore {
   }
 
   logs(id: string, afterSeq = 0, limit = this.limits.logLinesPerJob): LogLine[] {
-    return this.stmt.logs.all(id, afterSeq, limit).map((l) => ({ seq: l.seq, at: iso(l.at)!, line: l.line }))
+    return this.read(() => this.stmt.logs.all(id, afterSeq, limit).map((l) => ({ seq: l.seq, at: iso(l.at)!, line: l.line })))
   }
 
   /**
-   * At start: every job found running was cut off by a crash. Its attempt
-   * stays counted; it goes back to the queue (or fails when none remain)
-   * with a log line saying why.
+   * At start: every job found running was cut off by a crash. One that its
+   * worker had begun keeps its attempt counted and goes back to the queue
+   * (or fails when none remain) with a log line saying why; one that was
+   * only waiting in a worker's inbox goes back as if never claimed.
    */
   requeueInterrupted(now: number): Job[] {
     return this.write(() => {
       const jobs: Job[] = []
-      for (const { id } of this.stmt.running.all()) {
-        const row = this.stmt.requeueInterrupted.get({ id, now })
+      for (const { id, started } of this.stmt.running.all()) {
+        const row = started ? this.stmt.requeueInterrupted.get({ id, now }) : this.stmt.requeueNeverStarted.get({ id, now })
         if (!row) continue
         this.moved('running', row.status)
-        this.appendLogs(id, [`Interrupted: Offload stopped during attempt ${row.attempts}; ${row.status === 'queued' ? 'requeued' : 'no attempts left'}`], now)
+        if (started) {
+          this.appendLogs(id, [`Interrupted: Offload stopped during attempt ${row.attempts}; ${row.status === 'queued' ? 'requeued' : 'no attempts left'}`], now)
+        }
         jobs.push(toJob(row))
       }
       return jobs
@@ -448,11 +509,21 @@ export class JobStore {
   }
 
   getSetting(key: string): string | undefined {
-    return this.stmt.getSetting.get(key)?.value
+    return this.read(() => this.stmt.getSetting.get(key)?.value)
   }
 
   setSetting(key: string, value: string): void {
-    this.stmt.setSetting.run(key, value)
+    this.write(() => this.stmt.setSetting.run(key, value))
+  }
+
+  /**
+   * Whether the database takes writes again after trouble, with room to
+   * spare: commits a row of PROBE_BYTES, then removes it (the pages stay in
+   * the file, free for the next jobs).
+   */
+  probe(now: number): void {
+    this.write(() => this.stmt.probeFill.run(now))
+    this.write(() => this.stmt.probeClear.run())
   }
 
   /** Runs several store operations as one transaction. */
@@ -465,7 +536,8 @@ export class JobStore {
    * nested), it tracks how many jobs moved between statuses, applying the
    * moves to the counts only once the outermost transaction has committed;
    * a part that rolls back takes its moves with it. (Counting in SQL, by
-   * trigger, cost every status change about half its speed.)
+   * trigger, cost every status change about half its speed.) A failure of
+   * the database itself comes out as a StorageError.
    */
   private write<T>(fn: () => T): T {
     const frame = new Map<JobStatus, number>()
@@ -473,6 +545,8 @@ export class JobStore {
     let result: T
     try {
       result = this.db.transaction(fn)()
+    } catch (error) {
+      throw this.translate(error)
     } finally {
       this.countFrames.pop()
     }
@@ -482,6 +556,22 @@ export class JobStore {
       else this.committedCounts[status] += delta
     }
     return result
+  }
+
+  private read<T>(fn: () => T): T {
+    try {
+      return fn()
+    } catch (error) {
+      throw this.translate(error)
+    }
+  }
+
+  /** A database failure becomes a StorageError, told to the listeners once (not again by each enclosing transaction). */
+  private translate(error: unknown): unknown {
+    const storage = asStorageError(error)
+    if (!storage) return error
+    if (storage !== error) for (const listener of this.troubleListeners) listener(storage)
+    return storage
   }
 
   private moved(from: JobStatus | undefined, to: JobStatus | undefined, n = 1): void {

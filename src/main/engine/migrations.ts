@@ -52,4 +52,12 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  -- Written and emptied to learn whether a database in trouble (disk full) has room again.
+  CREATE TABLE storage_probe (
+    id   INTEGER PRIMARY KEY,
+    at   INTEGER NOT NULL,
+    room BLOB NOT NULL
+  );
+  `,
 ]

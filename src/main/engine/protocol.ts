@@ -5,15 +5,15 @@ import type { JobError, KindLoadError } from '../../shared/job'
  * The same shapes travel over child_process IPC and utilityProcess ports.
  */
 export type EngineToWorker =
-  /** `queued`: the worker is busy and will start this job after the ones before it. */
-  | { type: 'run'; job: { id: string; attempt: number; kind: string; params: unknown }; queued: boolean }
+  /** Jobs run in the order sent; one sent while the worker is busy waits in its inbox. */
+  | { type: 'run'; job: { id: string; attempt: number; kind: string; params: unknown } }
   | { type: 'abort'; id: string }
   | { type: 'exit' }
 
 export type WorkerToEngine =
   | { type: 'ready'; kinds: string[]; errors: KindLoadError[] }
   | { type: 'heartbeat' }
-  /** A job that waited in the worker's inbox has begun. */
+  /** The job has begun: only now does its attempt count, and its timeout run. */
   | { type: 'started'; id: string }
   | { type: 'progress'; id: string; fraction: number; message: string | null }
   | { type: 'log'; id: string; lines: string[] }
@@ -26,6 +26,8 @@ export type WorkerToEngine =
 export const WORKER_ENV = {
   kindsDir: 'OFFLOAD_KINDS_DIR',
   scratchDir: 'OFFLOAD_SCRATCH_DIR',
+  /** The host's pid: the worker's watchdog ends it when that process is gone. */
+  hostPid: 'OFFLOAD_HOST_PID',
 } as const
 
 export const HEARTBEAT_INTERVAL_MS = 1000

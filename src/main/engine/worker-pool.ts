@@ -1,3 +1,4 @@
+import { parseOutputMarker } from '../common/output-markers'
 import type { Launcher, WorkerProcess } from './launcher'
 import { signalProcessGroup } from './process-group'
 import type { EngineToWorker, WorkerToEngine } from './protocol'
@@ -14,7 +15,8 @@ export interface WorkerPoolOptions {
 
 export interface WorkerPoolEvents {
   onMessage(worker: PooledWorker, message: WorkerToEngine): void
-  onOutput(worker: PooledWorker, line: string): void
+  /** A line the worker printed; `jobId` when it came from that job's child processes (see output-markers). */
+  onOutput(worker: PooledWorker, line: string, jobId: string | undefined): void
   onExit(worker: PooledWorker, code: number | null, signal: string | null): void
   onStall(worker: PooledWorker): void
 }
@@ -29,6 +31,8 @@ export class PooledWorker {
   /** The last lines it printed, for a crash report. */
   readonly outputTail: string[] = []
   idleTimer: NodeJS.Timeout | undefined
+  /** Whose raw output each stream carries now, as the worker's markers say. */
+  readonly outputOwner: Record<'stdout' | 'stderr', string | undefined> = { stdout: undefined, stderr: undefined }
   private ready = false
   private pending: EngineToWorker[] = []
 
@@ -139,9 +143,14 @@ export class WorkerPool {
       if (message.type === 'ready') worker.markReady()
       this.events.onMessage(worker, message)
     })
-    proc.onOutput((line) => {
+    proc.onOutput((line, stream) => {
+      const marker = parseOutputMarker(line)
+      if (marker) {
+        worker.outputOwner[stream] = marker.edge === 'begin' ? marker.jobId : undefined
+        return
+      }
       worker.remember(line)
-      this.events.onOutput(worker, line)
+      this.events.onOutput(worker, line, worker.outputOwner[stream])
     })
     proc.onExit((code, signal) => {
       worker.exited = true

@@ -3,6 +3,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MAX_CONCURRENCY } from '../../shared/job'
+import { DataFolderError } from '../engine/data-folder'
 import { DatabaseOpenError } from '../engine/database'
 import { AlreadyRunningError, startHeadless } from './start-server'
 import { resolveWorkerEntry } from './worker-entry'
@@ -66,7 +67,7 @@ try {
     ...(concurrency ? { engine: { concurrency } } : {}),
   })
 } catch (error) {
-  if (error instanceof AlreadyRunningError || error instanceof DatabaseOpenError) fail(error.message)
+  if (error instanceof AlreadyRunningError || error instanceof DatabaseOpenError || error instanceof DataFolderError) fail(error.message)
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${port} is in use; pick another with --port (0 picks a free one)`)
   throw error
 }
@@ -76,6 +77,15 @@ console.log(`Offload is serving ${dataDir}`)
 console.log(`  Panel: ${server.info.url}/?token=${server.info.token}`)
 console.log(`  API:   ${server.info.url}/api (Authorization: Bearer <token from ${join(dataDir, 'server.json')}>)`)
 if (!rendererDir) console.log('  (the panel is not built; "npm run serve" builds it)')
+
+// Storage trouble (disk full, read-only, damaged) and its end are news for whoever watches the console.
+let storageStatus = server.host.engine.stats().storage.status
+server.host.engine.subscribe((event) => {
+  if (event.type !== 'stats' || event.stats.storage.status === storageStatus) return
+  storageStatus = event.stats.storage.status
+  if (storageStatus === 'ok') console.log('Storage is writable again; dispatching resumes.')
+  else console.error(`offload: ${event.stats.storage.message}`)
+})
 
 let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
+import { dataPaths, ensureDataFolder, writePrivateFile } from '../engine/data-folder'
 import { createForkLauncher } from '../engine/fork-launcher'
-import { dataPaths, openHost, type Host } from '../engine/host'
+import { openHost, type Host } from '../engine/host'
 import type { EngineOptions } from '../engine/engine'
 import { createHttpServer } from './http-server'
 import type { WorkerEntry } from './worker-entry'
@@ -34,12 +35,6 @@ export class AlreadyRunningError extends Error {
   }
 }
 
-function writePrivate(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.tmp`
-  writeFileSync(temp, text, { mode: 0o600 })
-  renameSync(temp, file)
-}
-
 function readJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8'))
@@ -58,7 +53,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** The token survives restarts so an open browser tab reconnects by itself. */
-function loadOrCreateToken(file: string): string {
+function loadOrCreateToken(dataDir: string, file: string): string {
   const saved = (() => {
     try {
       return readFileSync(file, 'utf8').trim()
@@ -68,19 +63,19 @@ function loadOrCreateToken(file: string): string {
   })()
   if (/^[A-Za-z0-9_-]{32,}$/.test(saved)) return saved
   const token = randomBytes(32).toString('base64url')
-  writePrivate(file, token)
+  writePrivateFile(dataDir, file, token)
   return token
 }
 
 /** Opens the data folder, starts the engine and serves the API on 127.0.0.1. */
 export async function startHeadless(options: HeadlessOptions): Promise<HeadlessServer> {
   const paths = dataPaths(options.dataDir)
-  mkdirSync(options.dataDir, { recursive: true })
+  ensureDataFolder(options.dataDir)
   const previous = readJson(paths.serverInfo) as ServerInfo | undefined
   if (previous && typeof previous.pid === 'number' && previous.pid !== process.pid && isAlive(previous.pid)) {
     throw new AlreadyRunningError(previous)
   }
-  const token = loadOrCreateToken(paths.token)
+  const token = loadOrCreateToken(options.dataDir, paths.token)
   const host = await openHost({
     dataDir: options.dataDir,
     launcher: createForkLauncher(options.worker),
@@ -100,7 +95,13 @@ export async function startHeadless(options: HeadlessOptions): Promise<HeadlessS
     throw error
   }
   const info: ServerInfo = { url: `http://127.0.0.1:${port}`, port, token, pid: process.pid }
-  writePrivate(paths.serverInfo, `${JSON.stringify(info, null, 2)}\n`)
+  try {
+    writePrivateFile(options.dataDir, paths.serverInfo, `${JSON.stringify(info, null, 2)}\n`)
+  } catch (error) {
+    await http.close()
+    await host.close(0)
+    throw error
+  }
   let stopped: Promise<void> | undefined
   return {
     info,

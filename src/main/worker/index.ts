@@ -1,31 +1,62 @@
+import { subscribe } from 'node:diagnostics_channel'
+import { writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { formatOutputMarker, type OutputMarker } from '../common/output-markers'
+import { descendantsOf, sweepProcesses } from '../common/process-sweep'
 import { loadKinds } from '../kinds/registry'
 import { HEARTBEAT_INTERVAL_MS, WORKER_ENV, type EngineToWorker } from '../engine/protocol'
-import { JobRun } from './job-runner'
+import { startHostWatchdog } from './host-watchdog'
+import { attemptContext, JobRun } from './job-runner'
+import { OutputCapture } from './output-capture'
 import { connectToParent } from './parent-port'
 
 /**
  * Worker process entry: loads the kinds, then runs jobs one at a time, in
  * the order the engine sends them (it may send the next few short jobs ahead,
  * to save a round trip each). It holds no state worth saving; the engine may
- * kill it at any moment.
+ * kill it at any moment, and it dies with the host however busy it is.
  */
 const port = connectToParent()
-// What a kind prints to stdout/stderr reaches its job's log through the launcher's onOutput.
+let current: JobRun | undefined
+
+// Before anything slow (loading kinds): a host that dies while this worker starts must take it along.
+const watchdog = startHostWatchdog(Number(process.env[WORKER_ENV.hostPid]) || process.ppid)
+port.onDisconnect(() => {
+  sweepProcesses({ root: process.pid })
+  process.exit(1)
+})
+
+/** The attempt whose code is running now: the one in whose async context we are, else the one under way. */
+const attemptNow = (): JobRun | undefined => attemptContext.getStore() ?? current
+const capture = new OutputCapture(attemptNow)
+// Every spawn, exec and fork in this process announces itself here, before the child starts.
+subscribe('child_process', () => attemptNow()?.noteSpawn())
+process.on('exit', () => current?.lastWords(writeAllSync))
+
 const registry = await loadKinds(process.env[WORKER_ENV.kindsDir] || undefined)
 const scratchRoot = process.env[WORKER_ENV.scratchDir] || join(tmpdir(), 'offload-scratch')
 const send = port.send.bind(port)
+const services = {
+  kinds: registry,
+  send,
+  scratchRoot,
+  capture,
+  ownProcesses: descendantsOf(process.pid),
+  groupsChanged: (groups: ReadonlySet<number>) => watchdog.groupsChanged(groups),
+  markOutput: (marker: OutputMarker) => {
+    const line = formatOutputMarker(marker)
+    capture.writeRaw('stdout', line)
+    capture.writeRaw('stderr', line)
+  },
+}
 const inbox: Extract<EngineToWorker, { type: 'run' }>[] = []
-let current: JobRun | undefined
 
 function runNext(): void {
   const message = inbox.shift()
   if (!message) return
-  const run = new JobRun(message, registry, send, scratchRoot)
+  const run = new JobRun(message, services)
   current = run
-  // The engine starts the timeout of a job that waited in the inbox only now.
-  if (message.queued) send({ type: 'started', id: run.id })
   void run.run().finally(() => {
     current = undefined
     // Not at once: messages that arrived meanwhile (an abort recalling the next job) are handled first.
@@ -53,10 +84,18 @@ port.onMessage((message) => {
   }
 })
 
-port.onDisconnect(() => {
-  current?.killGroups('SIGKILL')
-  process.exit(1)
-})
+/** Synchronous, for the last moment of the process; stderr is a non-blocking pipe, so a full one is waited out briefly. */
+function writeAllSync(text: string): void {
+  let rest = Buffer.from(text)
+  for (let tries = 0; rest.length > 0 && tries < 50; tries++) {
+    try {
+      rest = rest.subarray(writeSync(2, rest))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2)
+    }
+  }
+}
 
 setInterval(() => send({ type: 'heartbeat' }), HEARTBEAT_INTERVAL_MS)
 send({ type: 'ready', kinds: registry.names(), errors: [...registry.errors] })

@@ -1,17 +1,44 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { mkdirSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describeIssues } from '../../shared/errors'
 import { ERROR_CODES, type JobError, type JobErrorCode } from '../../shared/job'
+import { formatOutputMarker, type OutputMarker } from '../common/output-markers'
+import { sweepProcesses } from '../common/process-sweep'
 import { JobFailure, type JobContext } from '../kinds/kind'
 import type { KindRegistry } from '../kinds/registry'
-import { signalProcessGroup } from '../engine/process-group'
 import type { EngineToWorker, WorkerToEngine } from '../engine/protocol'
+import type { OutputCapture, OutputSink } from './output-capture'
 
 /** How often a job's progress and log lines may cross to the engine. */
 const FLUSH_INTERVAL_MS = 100
 const MAX_BUFFERED_LINES = 500
-const GROUP_KILL_GRACE_MS = 2000
+/** After an abort, how long the kind has to stop its own children before they are killed. */
+const CHILD_KILL_GRACE_MS = 2000
+/**
+ * Node announces the processes a job spawns (see noteSpawn), but not those
+ * started by spawnSync, from a worker thread or by native code; an attempt
+ * this long is swept anyway, as a sweep costs little next to it.
+ */
+const ALWAYS_SWEEP_AFTER_MS = 1000
+
+/** The attempt whose code is running: console.log and spawn calls are filed under it, even from its timers after it ended. */
+export const attemptContext = new AsyncLocalStorage<JobRun>()
+
+/** What an attempt needs from the worker around it. */
+export interface AttemptServices {
+  kinds: KindRegistry
+  send(message: WorkerToEngine): void
+  scratchRoot: string
+  capture: OutputCapture
+  /** Processes the worker itself started before any job (a loader's helper, say); no sweep touches them. */
+  ownProcesses: ReadonlySet<number>
+  /** Process groups the job handed over, for the host watchdog. */
+  groupsChanged(groups: ReadonlySet<number>): void
+  /** Brackets the raw output of the job's child processes on the worker's own streams. */
+  markOutput(marker: OutputMarker): void
+}
 
 type RunMessage = Extract<EngineToWorker, { type: 'run' }>
 
@@ -42,31 +69,56 @@ function toResultJson(result: unknown): string {
 }
 
 /** One attempt of one job inside the worker. */
-export class JobRun {
+export class JobRun implements OutputSink {
   readonly id: string
   private readonly controller = new AbortController()
   private readonly groups = new Set<number>()
+  private readonly startedAt = Date.now()
   private lines: string[] = []
   private pendingProgress: { fraction: number; message: string | null } | undefined
   private flushTimer: NodeJS.Timeout | undefined
   private lastFlush = 0
   private finished = false
+  private spawned = false
+  private outputMarked = false
 
   constructor(
     private readonly message: RunMessage,
-    private readonly kinds: KindRegistry,
-    private readonly send: (message: WorkerToEngine) => void,
-    private readonly scratchRoot: string,
+    private readonly services: AttemptServices,
   ) {
     this.id = message.job.id
   }
 
-  async run(): Promise<void> {
+  get open(): boolean {
+    return !this.finished
+  }
+
+  /** A line the job's code wrote to stdout or stderr. */
+  line(text: string): void {
+    this.pushLine(text)
+  }
+
+  /** The job is starting a child process: from here on, the worker's raw output may be the child's. */
+  noteSpawn(): void {
+    this.spawned = true
+    if (this.outputMarked || this.finished) return
+    this.outputMarked = true
+    this.services.markOutput({ edge: 'begin', jobId: this.id })
+  }
+
+  run(): Promise<void> {
+    // The engine counts an attempt, and starts its timeout, only from here.
+    this.services.send({ type: 'started', id: this.id })
+    return attemptContext.run(this, () => this.attempt())
+  }
+
+  private async attempt(): Promise<void> {
     const { job } = this.message
-    const loaded = this.kinds.get(job.kind)
+    const { kinds } = this.services
+    const loaded = kinds.get(job.kind)
     if (!loaded) {
       // The host knew the kind; if this process could not load it, say why.
-      const why = this.kinds.errors.map((e) => `${e.file}: ${e.message}`).join('; ')
+      const why = kinds.errors.map((e) => `${e.file}: ${e.message}`).join('; ')
       return this.finish({
         type: 'failed',
         id: this.id,
@@ -78,7 +130,7 @@ export class JobRun {
       const { message, detail } = describeIssues(parsed.error.issues)
       return this.finish({ type: 'failed', id: this.id, error: { code: 'invalid_params', message, detail } })
     }
-    const scratch = { path: join(this.scratchRoot, `${this.id}-${job.attempt}`), made: false }
+    const scratch = { path: join(this.services.scratchRoot, `${this.id}-${job.attempt}`), made: false }
     try {
       const result = await loaded.kind.run(parsed.data, this.context(scratch))
       this.finish({ type: 'done', id: this.id, resultJson: toResultJson(result) })
@@ -92,12 +144,28 @@ export class JobRun {
   abort(): void {
     if (this.controller.signal.aborted) return
     this.controller.abort()
-    // The kind should stop its children itself; if it doesn't, they go anyway.
-    setTimeout(() => this.killGroups('SIGKILL'), GROUP_KILL_GRACE_MS).unref()
+    // The kind should stop its children itself; if it doesn't, they go anyway (which may also unblock it).
+    setTimeout(() => {
+      if (!this.finished) this.sweep()
+    }, CHILD_KILL_GRACE_MS).unref()
   }
 
-  killGroups(signal: NodeJS.Signals): void {
-    for (const pid of this.groups) signalProcessGroup(pid, signal)
+  /**
+   * The worker is exiting mid-attempt (the job called process.exit, say):
+   * messages would be lost, so its unsent lines go straight to stderr,
+   * bracketed with its id, where the host still files them under the job.
+   */
+  lastWords(write: (text: string) => void): void {
+    this.services.capture.flush(this)
+    if (this.finished || this.lines.length === 0) return
+    this.finished = true
+    write(formatOutputMarker({ edge: 'begin', jobId: this.id }) + this.lines.map((l) => `${l}\n`).join('') + formatOutputMarker({ edge: 'end', jobId: this.id }))
+    this.lines = []
+  }
+
+  /** Kills every process this attempt started (the worker runs one attempt at a time); says how many there were. */
+  sweep(): number {
+    return sweepProcesses({ root: process.pid, groups: this.groups, spare: this.services.ownProcesses })
   }
 
   private pushLine(line: string): void {
@@ -123,9 +191,10 @@ export class JobRun {
       },
       log: (line) => this.pushLine(String(line)),
       ownProcessGroup: (pid) => {
-        if (!Number.isInteger(pid) || pid <= 0) return
+        if (!Number.isInteger(pid) || pid <= 1 || this.finished) return
         this.groups.add(pid)
-        this.send({ type: 'process-group', id: this.id, pid })
+        this.services.groupsChanged(this.groups)
+        this.services.send({ type: 'process-group', id: this.id, pid })
       },
     }
   }
@@ -143,19 +212,25 @@ export class JobRun {
     this.flushTimer = undefined
     this.lastFlush = Date.now()
     if (this.lines.length > 0) {
-      this.send({ type: 'log', id: this.id, lines: this.lines })
+      this.services.send({ type: 'log', id: this.id, lines: this.lines })
       this.lines = []
     }
     if (this.pendingProgress) {
-      this.send({ type: 'progress', id: this.id, ...this.pendingProgress })
+      this.services.send({ type: 'progress', id: this.id, ...this.pendingProgress })
       this.pendingProgress = undefined
     }
   }
 
+  /** The attempt is over: its last words, then no process of its own left, then the outcome. */
   private finish(message: Extract<WorkerToEngine, { type: 'done' | 'failed' }>): void {
+    this.services.capture.flush(this)
+    const mustSweep = this.spawned || this.groups.size > 0 || Date.now() - this.startedAt >= ALWAYS_SWEEP_AFTER_MS
+    const swept = mustSweep ? this.sweep() : 0
+    if (swept > 0) this.lines.push(`Offload stopped ${swept === 1 ? '1 process' : `${swept} processes`} the job left running`)
     this.flush()
     this.finished = true
-    this.killGroups('SIGKILL')
-    this.send(message)
+    if (this.outputMarked) this.services.markOutput({ edge: 'end', jobId: this.id })
+    if (this.groups.size > 0) this.services.groupsChanged(new Set())
+    this.services.send(message)
   }
 }
