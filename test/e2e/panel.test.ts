@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -231,6 +232,29 @@ describe('the panel in a browser, against npm run serve', () => {
     await page.getByText('Connected').waitFor({ timeout: 20_000 })
     await row('Survivor').getByText('succeeded').waitFor({ timeout: 20_000 })
     expect(await row('Survivor').locator('.col-attempts').textContent()).toBe('2/3')
+  })
+
+  it('says in a banner when its database cannot be written, and clears it once it can', async () => {
+    // Another process holding the write lock: the engine's writes give up after its busy timeout.
+    const locker = new Database(join(dataDir, 'offload.db'))
+    locker.exec('BEGIN EXCLUSIVE')
+    const banner = page.getByRole('alert').filter({ hasText: 'Database unreachable.' })
+    try {
+      const refused = await fetch(info.url + '/api/jobs', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${info.token}` },
+        body: JSON.stringify({ kind: 'sleep', params: { ms: 1 } }),
+      })
+      expect(refused.status).toBe(503)
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('storage_unavailable')
+      await banner.waitFor({ timeout: 15_000 })
+      expect(await banner.textContent()).toContain('Offload keeps trying')
+      await shot('storage-trouble')
+    } finally {
+      locker.exec('COMMIT')
+      locker.close()
+    }
+    await banner.waitFor({ state: 'detached', timeout: 30_000 })
   })
 
   it('shows 100,000 jobs smoothly and scrolls to the end', async () => {

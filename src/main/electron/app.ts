@@ -1,10 +1,11 @@
-import { app, BrowserWindow, dialog } from 'electron'
+import { app, BrowserWindow, dialog, Notification } from 'electron'
 import { pathToFileURL } from 'node:url'
 import type { OffloadEvent } from '../../shared/api'
 import { DataFolderError } from '../engine/data-folder'
 import { DatabaseOpenError } from '../engine/database'
 import { openHost, type Host } from '../engine/host'
 import { onWindowClose, quitQuestion } from '../desktop/lifecycle'
+import { storageNotice } from '../desktop/storage-notice'
 import type { TrayAction } from '../desktop/tray-model'
 import { registerIpcHandlers, streamEventsTo } from './ipc'
 import { createJobNotifier } from './notifications'
@@ -102,10 +103,16 @@ export async function runDesktopApp(paths: DesktopPaths): Promise<DesktopApp | u
     else app.quit()
   }
   const tray = createTray(paths.resources, engine.stats(), act)
+  let storageStatus = engine.stats().storage.status
   engine.subscribe((event) => {
     if (event.type === 'jobs') notifier.jobsChanged(event.jobs)
-    else if (event.type === 'stats') tray.update(event.stats)
-    else if (event.type === 'settings') power.settingsChanged()
+    else if (event.type === 'stats') {
+      tray.update(event.stats)
+      // Whatever the notification settings: the user must hear that nothing can be saved.
+      const notice = storageNotice(storageStatus, event.stats.storage)
+      storageStatus = event.stats.storage.status
+      if (notice && Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show()
+    } else if (event.type === 'settings') power.settingsChanged()
   })
 
   function createWindow(): BrowserWindow {

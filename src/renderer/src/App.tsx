@@ -12,6 +12,14 @@ import { startSync, useApp } from './state/app-store'
 import { PageLoader, useJobs } from './state/jobs-store'
 import { useAction } from './use-action'
 
+/** What the banner leads with while the jobs database is in trouble. */
+const STORAGE_TITLES = {
+  full: 'Disk full.',
+  readonly: 'Cannot save.',
+  corrupt: 'Database damaged.',
+  unavailable: 'Database unreachable.',
+} as const
+
 export function App() {
   const connection = useMemo(connect, [])
   const context = useMemo(() => ('error' in connection ? null : { transport: connection, loader: new PageLoader(connection.api) }), [connection])
@@ -36,6 +44,7 @@ function Panel() {
   const openId = useJobs((s) => s.openId)
   const notice = useApp((s) => s.notice)
   const connection = useApp((s) => s.connection)
+  const storage = useApp((s) => s.stats?.storage)
   const search = useRef<HTMLInputElement>(null)
   useShortcuts(setDialog, search)
 
@@ -51,6 +60,11 @@ function Panel() {
       {connection === 'reconnecting' && (
         <div className="banner" role="alert">
           Lost contact with Offload — reconnecting…
+        </div>
+      )}
+      {storage && storage.status !== 'ok' && (
+        <div className="banner storage" role="alert">
+          <strong>{STORAGE_TITLES[storage.status]}</strong> {storage.message}
         </div>
       )}
       <StatusTabs />

@@ -155,6 +155,22 @@ describe('the desktop shell (fake electron)', () => {
     await waitFor(() => sentEvents().flat().some((e) => e.type === 'reveal'), 'a reveal event')
   })
 
+  it('when nothing can be saved, the tray and a notification say so, and again when it can', async () => {
+    const tray = electron.Tray.instances[0]!
+    const notifications = electron.Notification.instances
+    notifications.length = 0
+    desktop.host.db.pragma('query_only = ON')
+    const refused = await call('createJob', { kind: 'sleep', params: { ms: 1 } })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'storage_readonly' } })
+    await waitFor(() => tray.tooltip.startsWith('Offload — Cannot save'), () => `tooltip "${tray.tooltip}"`)
+    await waitFor(() => notifications.some((n) => n.options.title === 'Offload: cannot save'), 'a notification of the trouble')
+    expect(notifications.find((n) => n.options.title === 'Offload: cannot save')!.options.body).toContain('cannot be written')
+    desktop.host.db.pragma('query_only = OFF')
+    await waitFor(() => notifications.some((n) => n.options.title === 'Offload is saving again'), 'a notification that it is over', 10_000)
+    await waitFor(() => !tray.tooltip.includes('Cannot save'), () => `tooltip "${tray.tooltip}"`)
+    expect(notifications.filter((n) => n.options.title.startsWith('Offload:'))).toHaveLength(1)
+  })
+
   it('on battery runs fewer jobs; while asleep, none start', async () => {
     const engine = desktop.host.engine
     engine.updateSettings({ concurrency: 4 })

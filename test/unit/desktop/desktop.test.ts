@@ -6,6 +6,7 @@ import { onWindowClose, quitQuestion } from '../../../src/main/desktop/lifecycle
 import { NotificationGrouper, type NotificationSummary } from '../../../src/main/desktop/notification-grouper'
 import { batteryConcurrency } from '../../../src/main/desktop/power-policy'
 import { trayMenu, trayTooltip } from '../../../src/main/desktop/tray-model'
+import { storageNotice } from '../../../src/main/desktop/storage-notice'
 import { isTrustedSender } from '../../../src/main/desktop/trusted-sender'
 
 function stats(counts: Partial<Stats['counts']>, paused = false): Stats {
@@ -185,5 +186,22 @@ describe('event batching per window', () => {
     batcher.push({ type: 'reveal', status: 'failed' })
     vi.advanceTimersByTime(0)
     expect(sent).toEqual([[{ type: 'reveal', jobId: 'a' }, { type: 'reveal', status: 'failed' }]])
+  })
+})
+
+describe('storage trouble on the desktop', () => {
+  const full = { status: 'full', message: 'The disk is full.', since: '2026-12-02T00:00:00.000Z' } as const
+  const ok = { status: 'ok', message: null, since: null } as const
+
+  it('leads the tray tooltip', () => {
+    expect(trayTooltip({ ...stats({ running: 2 }), storage: full })).toBe('Offload — Disk full · 2 running')
+  })
+
+  it('is announced when it begins, changes and ends, and not again while it lasts', () => {
+    expect(storageNotice('ok', full)).toEqual({ title: 'Offload: disk full', body: 'The disk is full.' })
+    expect(storageNotice('full', full)).toBeUndefined()
+    expect(storageNotice('full', { ...full, status: 'readonly', message: 'Read-only.' })).toEqual({ title: 'Offload: cannot save', body: 'Read-only.' })
+    expect(storageNotice('readonly', ok)).toEqual({ title: 'Offload is saving again', body: 'Jobs start again.' })
+    expect(storageNotice('ok', ok)).toBeUndefined()
   })
 })
