@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { OutputCapture, type OutputSink } from '../../src/main/worker/output-capture'
+
+const realStdout = process.stdout.write
+const realStderr = process.stderr.write
+afterEach(() => {
+  process.stdout.write = realStdout
+  process.stderr.write = realStderr
+})
+
+function sink(): OutputSink & { lines: string[]; open: boolean } {
+  const lines: string[] = []
+  return { lines, open: true, line: (text) => void lines.push(text) }
+}
+
+describe('what a job writes to stdout and stderr', () => {
+  it('becomes its log lines, partial lines joined, the last one flushed at the end', async () => {
+    const job = sink()
+    const capture = new OutputCapture(() => job)
+    process.stdout.write('one\n')
+    process.stdout.write('two\r\nthr')
+    process.stdout.write(Buffer.from('ee\nfo'))
+    process.stderr.write('err\n')
+    const callback = new Promise((resolve) => process.stdout.write('ur', resolve))
+    await callback
+    capture.flush(job)
+    expect(job.lines).toEqual(['one', 'two', 'three', 'err', 'four'])
+  })
+
+  it('goes to the real stream when no job is running, or the job has ended', () => {
+    const written: string[] = []
+    process.stdout.write = ((chunk: string) => written.push(chunk) > 0) as typeof process.stdout.write
+    const job = sink()
+    let current: OutputSink | undefined
+    const capture = new OutputCapture(() => current)
+    process.stdout.write('between jobs\n')
+    current = job
+    process.stdout.write('during\n')
+    job.open = false
+    process.stdout.write('after it ended\n')
+    capture.writeRaw('stdout', 'marker\n')
+    expect(job.lines).toEqual(['during'])
+    expect(written).toEqual(['between jobs\n', 'after it ended\n', 'marker\n'])
+  })
+})
