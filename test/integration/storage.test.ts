@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { createHash } from 'node:crypto'
-import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../../src/shared/errors'
@@ -26,8 +26,15 @@ const statusInDb = (db: Database.Database, id: string): string => (db.prepare(`S
 
 describe('the engine stays up when its database fails', () => {
   it('a read-only database: nothing new starts, a finished job waits in memory, and all resumes once it is writable', async () => {
-    const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 1, storageRetryMs: 100 } })
-    const first = host.engine.createJob({ kind: 'sleep', params: { ms: 800 } })
+    const dataDir = dataDirWithKinds(['sleep.mjs'])
+    writeFileSync(
+      join(dataDir, 'kinds', 'ticker.mjs'),
+      `export default { name: 'ticker', async run(_, ctx) {
+        for (let i = 1; i <= 8; i++) { ctx.log('tick ' + i); await new Promise((r) => setTimeout(r, 100)) }
+      } }`,
+    )
+    const host = await startHost({ dataDir, engine: { concurrency: 1, storageRetryMs: 100 } })
+    const first = host.engine.createJob({ kind: 'ticker' })
     const second = host.engine.createJob({ kind: 'sleep', params: { ms: 1 } })
     await waitFor(() => host.engine.getJob(first.id).startedAt, 'the first job to start')
     host.db.pragma('query_only = ON')
@@ -43,6 +50,8 @@ describe('the engine stays up when its database fails', () => {
     host.db.pragma('query_only = OFF')
     await waitFor(() => host.engine.stats().storage.status === 'ok', 'storage to be ok again')
     expect((await waitForStatus(host, first.id, 'succeeded')).attempts).toBe(1)
+    // Its lines from during the trouble were kept and written too.
+    expect(host.engine.getJobLogs(first.id).map((l) => l.line)).toEqual(Array.from({ length: 8 }, (_, i) => `tick ${i + 1}`))
     await waitForStatus(host, second.id, 'succeeded')
   })
 

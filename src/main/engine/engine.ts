@@ -416,6 +416,8 @@ export class Engine {
       clearTimeout(this.flushTimer)
       this.flushTimer = undefined
     }
+    // In trouble, what is held waits for the probe (a locked database would block every try for its busy timeout).
+    if (!this.storage.ok && !this.closing) return
     const now = this.clock.now()
     const batch = this.takeBatch(flushAll)
     const dispatch = !this.closing && !this.paused && !this.suspended && this.storage.ok
@@ -471,7 +473,7 @@ export class Engine {
       return
     }
     this.storage.succeeded()
-    this.scheduleCommit()
+    this.commit(true)
   }
 
   /** Jobs waiting out a backoff start when it ends, even if nothing else happens. */
