@@ -15,6 +15,7 @@ import {
   NewJobSchema,
   SettingsSchema,
   StatsSchema,
+  StorageHealthSchema,
 } from './job'
 import { METHOD_NAMES, type MethodName } from './methods'
 
@@ -81,6 +82,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('jobs'), jobs: z.array(JobSchema) }),
   z.object({ type: z.literal('stats'), stats: StatsSchema }),
   z.object({ type: z.literal('settings'), settings: SettingsSchema }),
+  /** The jobs database's health changed: trouble began, changed kind, or ended (stats carry it too). */
+  z.object({ type: z.literal('storage'), storage: StorageHealthSchema }),
   /** Desktop only: show this job, or the list filtered to a status (a notification was clicked). */
   z.object({ type: z.literal('reveal'), jobId: z.string().optional(), status: JobStatusSchema.optional() }),
 ])

@@ -34,6 +34,10 @@ describe('the engine stays up when its database fails', () => {
       } }`,
     )
     const host = await startHost({ dataDir, engine: { concurrency: 1, storageRetryMs: 100 } })
+    const told: string[] = []
+    host.engine.subscribe((event) => {
+      if (event.type === 'storage') told.push(event.storage.status)
+    })
     const first = host.engine.createJob({ kind: 'ticker' })
     const second = host.engine.createJob({ kind: 'sleep', params: { ms: 1 } })
     await waitFor(() => host.engine.getJob(first.id).startedAt, 'the first job to start')
@@ -53,6 +57,7 @@ describe('the engine stays up when its database fails', () => {
     // Its lines from during the trouble were kept and written too.
     expect(host.engine.getJobLogs(first.id).map((l) => l.line)).toEqual(Array.from({ length: 8 }, (_, i) => `tick ${i + 1}`))
     await waitForStatus(host, second.id, 'succeeded')
+    expect(told).toEqual(['readonly', 'ok'])
   })
 
   it('a full disk: new jobs get storage_full (HTTP 507) and stats say so, until there is room again', async () => {

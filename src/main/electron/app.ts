@@ -106,13 +106,14 @@ export async function runDesktopApp(paths: DesktopPaths): Promise<DesktopApp | u
   let storageStatus = engine.stats().storage.status
   engine.subscribe((event) => {
     if (event.type === 'jobs') notifier.jobsChanged(event.jobs)
-    else if (event.type === 'stats') {
-      tray.update(event.stats)
+    else if (event.type === 'stats') tray.update(event.stats)
+    else if (event.type === 'settings') power.settingsChanged()
+    else if (event.type === 'storage') {
       // Whatever the notification settings: the user must hear that nothing can be saved.
-      const notice = storageNotice(storageStatus, event.stats.storage)
-      storageStatus = event.stats.storage.status
+      const notice = storageNotice(storageStatus, event.storage)
+      storageStatus = event.storage.status
       if (notice && Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show()
-    } else if (event.type === 'settings') power.settingsChanged()
+    }
   })
 
   function createWindow(): BrowserWindow {

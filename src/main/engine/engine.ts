@@ -150,7 +150,7 @@ export class Engine {
     this.finished = new ThroughputMeter(THROUGHPUT_BUCKET_SECONDS * 1000, THROUGHPUT_BUCKETS, this.clock.now())
     this.events = new JobEvents(this.options.eventMs, () => this.stats())
     this.storage = new StorageMonitor(() => this.clock.now(), this.options.storageRetryMs, {
-      changed: () => this.events.statsChanged(),
+      changed: (health) => this.events.storageChanged(health),
       retry: () => this.probeStorage(),
     })
     this.store.onStorageTrouble((error) => this.storage.failed(error))

@@ -1,5 +1,5 @@
 import type { OffloadEvent } from '../../shared/api'
-import type { Job, Settings, Stats } from '../../shared/job'
+import type { Job, Settings, Stats, StorageHealth } from '../../shared/job'
 
 export type EventListener = (event: OffloadEvent) => void
 
@@ -32,6 +32,12 @@ export class JobEvents {
   /** Settings go out at once: they change rarely and every client should agree on them. */
   settingsChanged(settings: Settings): void {
     this.emit({ type: 'settings', settings })
+  }
+
+  /** So is a change in the database's health: every client must know at once that nothing can be saved. */
+  storageChanged(storage: StorageHealth): void {
+    this.emit({ type: 'storage', storage })
+    this.statsChanged()
   }
 
   /** Stats changed without any job changing (pause, settings, a worker exiting). */

@@ -79,12 +79,10 @@ console.log(`  API:   ${server.info.url}/api (Authorization: Bearer <token from 
 if (!rendererDir) console.log('  (the panel is not built; "npm run serve" builds it)')
 
 // Storage trouble (disk full, read-only, damaged) and its end are news for whoever watches the console.
-let storageStatus = server.host.engine.stats().storage.status
 server.host.engine.subscribe((event) => {
-  if (event.type !== 'stats' || event.stats.storage.status === storageStatus) return
-  storageStatus = event.stats.storage.status
-  if (storageStatus === 'ok') console.log('Storage is writable again; dispatching resumes.')
-  else console.error(`offload: ${event.stats.storage.message}`)
+  if (event.type !== 'storage') return
+  if (event.storage.status === 'ok') console.log('Storage is writable again; dispatching resumes.')
+  else console.error(`offload: ${event.storage.message}`)
 })
 
 let stopping = false

@@ -42,7 +42,7 @@ export function createHttpTransport(baseUrl: string, token: string): Transport {
       source.onopen = () => status('open')
       source.onerror = () => status('reconnecting')
       const handle = (message: MessageEvent<string>): void => onEvent(JSON.parse(message.data) as OffloadEvent)
-      for (const type of ['jobs', 'stats', 'settings'] as const) source.addEventListener(type, handle)
+      for (const type of ['jobs', 'stats', 'settings', 'storage'] as const) source.addEventListener(type, handle)
       return () => source.close()
     },
   }

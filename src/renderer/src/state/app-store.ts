@@ -63,6 +63,10 @@ export function startSync(transport: Transport, loader: PageLoader): () => void 
     if (event.type === 'jobs') for (const job of event.jobs) pendingJobs.set(job.id, job)
     else if (event.type === 'stats') pendingStats = event.stats
     else if (event.type === 'settings') useApp.setState({ settings: event.settings })
+    else if (event.type === 'storage') {
+      const { stats } = useApp.getState()
+      if (stats) useApp.setState({ stats: { ...stats, storage: event.storage } })
+    }
     else {
       if (event.status) useJobs.getState().setFilter({ status: event.status })
       if (event.jobId) useJobs.getState().open(event.jobId)
