@@ -550,7 +550,7 @@ export class Engine {
       lane.slowedBy(this.clock.now() - (head.startedAt ?? this.clock.now()))
       // No kill timer: a worker busy with a long synchronous head answers when it can, and must
       // answer before a recalled job may run elsewhere, or it could run twice.
-      for (const run of lane.runs.slice(1)) this.abortRun(run, { kind: 'requeue' }, { kill: false })
+      for (const run of lane.runs.slice(1)) this.recall(run)
     }, this.options.pipelineWindowMs)
   }
 
@@ -575,13 +575,30 @@ export class Engine {
     )
   }
 
-  /** Asks the job to stop; if it has not stopped after the grace period, its worker and process groups are killed. */
-  private abortRun(run: ActiveRun, ending: Ending, { kill } = { kill: true }): void {
-    if (run.ending) return
+  /**
+   * Asks the job to stop; if it has not stopped after the grace period, its
+   * worker and process groups are killed. A cancel overrides a recall still
+   * under way.
+   */
+  private abortRun(run: ActiveRun, ending: Ending): void {
+    if (run.ending && !run.recalled) return
     run.ending = ending
     clearTimeout(run.timeoutTimer)
     run.worker.send({ type: 'abort', id: run.job.id })
-    if (kill) run.killTimer = setTimeout(() => run.worker.kill(), this.options.killGraceMs)
+    run.killTimer = setTimeout(() => run.worker.kill(), this.options.killGraceMs)
+  }
+
+  /**
+   * Takes a job back from the inbox of a worker busy with a slow one. No kill
+   * timer: a worker busy with a long synchronous head answers when it can.
+   * The worker answers 'recalled' if the job was still waiting, or has
+   * already said 'started', in which case the job simply goes on.
+   */
+  private recall(run: ActiveRun): void {
+    if (run.ending) return
+    run.ending = { kind: 'requeue' }
+    run.recalled = true
+    run.worker.send({ type: 'recall', id: run.job.id })
   }
 
   private onWorkerMessage(worker: PooledWorker, message: WorkerToEngine): void {
@@ -590,7 +607,15 @@ export class Engine {
     if (!run) return
     switch (message.type) {
       case 'started':
+        if (run.recalled) {
+          // The worker began it before the recall reached it: it runs here after all.
+          run.recalled = false
+          if (run.ending?.kind === 'requeue') delete run.ending
+        }
         this.markStarted(run, this.clock.now())
+        break
+      case 'recalled':
+        this.endRun(run, { ok: false, error: { code: 'interrupted', message: 'Recalled before it started' } })
         break
       case 'progress':
         if (!run.ending) this.bufferProgress({ id: run.job.id, attempt: run.attempt, fraction: message.fraction, message: message.message })
@@ -614,17 +639,18 @@ export class Engine {
     const lane = this.lanes.get(worker)
     this.lanes.delete(worker)
     clearTimeout(lane?.recallTimer)
-    const [head, ...waiting] = lane?.runs ?? []
-    if (head) {
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
-      this.endRun(head, {
-        ok: false,
-        error: { code: 'worker_crashed', message: `The worker ${how}`, detail: { exitCode: code, signal, output: [...worker.outputTail] } },
-      })
-    }
-    // Jobs that were only waiting in its inbox never started: back to the queue, attempt not counted.
-    for (const run of waiting) {
-      run.ending ??= { kind: 'requeue' }
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
+    for (const [at, run] of (lane?.runs ?? []).entries()) {
+      // The head counts even if it never began: a worker that dies while starting must not get the same job forever.
+      if (at === 0 || run.startedAt !== undefined) {
+        this.endRun(run, {
+          ok: false,
+          error: { code: 'worker_crashed', message: `The worker ${how}`, detail: { exitCode: code, signal, output: [...worker.outputTail] } },
+        })
+        continue
+      }
+      // Only waiting in its inbox, never begun: back to the queue, attempt not counted.
+      if (run.ending?.kind !== 'cancelled') run.ending = { kind: 'requeue' }
       this.endRun(run, { ok: false, error: { code: 'interrupted', message: 'Its worker exited before it started' } })
     }
     this.events.statsChanged()

@@ -13,6 +13,8 @@ export interface ActiveRun {
   killTimer?: NodeJS.Timeout
   /** Set once Offload has decided how this attempt ends; the worker's own report is then ignored. */
   ending?: Ending
+  /** Asked back from a worker it waits in; if the worker began it meanwhile, the recall is void. */
+  recalled?: boolean
 }
 
 /**

@@ -8,6 +8,8 @@ export type EngineToWorker =
   /** Jobs run in the order sent; one sent while the worker is busy waits in its inbox. */
   | { type: 'run'; job: { id: string; attempt: number; kind: string; params: unknown } }
   | { type: 'abort'; id: string }
+  /** Give back a job that is still waiting in the inbox; one already begun goes on. */
+  | { type: 'recall'; id: string }
   | { type: 'exit' }
 
 export type WorkerToEngine =
@@ -15,6 +17,8 @@ export type WorkerToEngine =
   | { type: 'heartbeat' }
   /** The job has begun: only now does its attempt count, and its timeout run. */
   | { type: 'started'; id: string }
+  /** A recalled job was still waiting and has been taken out of the inbox unrun. */
+  | { type: 'recalled'; id: string }
   | { type: 'progress'; id: string; fraction: number; message: string | null }
   | { type: 'log'; id: string; lines: string[] }
   | { type: 'process-group'; id: string; pid: number }

@@ -34,7 +34,7 @@ const capture = new OutputCapture(attemptNow)
 subscribe('child_process', () => attemptNow()?.noteSpawn())
 process.on('exit', () => current?.lastWords(writeAllSync))
 
-const registry = await loadKinds(process.env[WORKER_ENV.kindsDir] || undefined)
+const [registry] = await Promise.all([loadKinds(process.env[WORKER_ENV.kindsDir] || undefined), watchdog.ready])
 const scratchRoot = process.env[WORKER_ENV.scratchDir] || join(tmpdir(), 'offload-scratch')
 const send = port.send.bind(port)
 const services = {
@@ -70,6 +70,15 @@ port.onMessage((message) => {
       inbox.push(message)
       if (!current) runNext()
       break
+    case 'recall': {
+      // One already begun (or finished) goes on: the engine hears 'started' first and lets it.
+      const waiting = inbox.findIndex((m) => m.job.id === message.id)
+      if (waiting >= 0) {
+        inbox.splice(waiting, 1)
+        send({ type: 'recalled', id: message.id })
+      }
+      break
+    }
     case 'abort': {
       if (current?.id === message.id) return current.abort()
       const waiting = inbox.findIndex((m) => m.job.id === message.id)

@@ -1,0 +1,102 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { openDatabase } from '../../src/main/engine/database'
+import { Engine } from '../../src/main/engine/engine'
+import { JobStore } from '../../src/main/engine/job-store'
+import type { Launcher, WorkerProcess } from '../../src/main/engine/launcher'
+import type { EngineToWorker, WorkerToEngine } from '../../src/main/engine/protocol'
+import { loadKinds } from '../../src/main/kinds/registry'
+import { FAST, tempDir, waitFor } from '../helpers'
+
+/**
+ * A worker played by the test, to stage an interleaving a real one produces
+ * only now and then: the host recalls a job just as the worker begins it.
+ * Like the real one it runs its inbox in order, one job at a time; quick
+ * jobs finish at once, the slow one when the first recall arrives, and the
+ * job after it begins before that recall is read.
+ */
+function racingLauncher(slow: Set<string>) {
+  const runs: string[] = []
+  const launcher: Launcher = {
+    launch() {
+      const listeners: ((m: WorkerToEngine) => void)[] = []
+      const say = (message: WorkerToEngine): void => void setImmediate(() => listeners.forEach((l) => l(message)))
+      const inbox: string[] = []
+      let current: string | undefined
+      const begin = (): string | undefined => {
+        current = inbox.shift()
+        if (current) {
+          runs.push(current)
+          say({ type: 'started', id: current })
+        }
+        return current
+      }
+      const runQuick = (): void => {
+        while (begin() && !slow.has(current!)) {
+          say({ type: 'done', id: current!, resultJson: 'null' })
+          current = undefined
+        }
+      }
+      const process: WorkerProcess = {
+        pid: undefined,
+        send: (message: EngineToWorker) => {
+          if (message.type === 'run') {
+            inbox.push(message.job.id)
+            if (!current) runQuick()
+          } else if (message.type === 'recall') {
+            if (current && slow.has(current)) {
+              say({ type: 'done', id: current, resultJson: 'null' })
+              if (begin()) {
+                say({ type: 'done', id: current!, resultJson: 'null' })
+                current = undefined
+              }
+            }
+            const at = inbox.indexOf(message.id)
+            if (at >= 0) {
+              inbox.splice(at, 1)
+              say({ type: 'recalled', id: message.id })
+            }
+            if (!current) setImmediate(runQuick)
+          }
+        },
+        onMessage: (listener) => listeners.push(listener),
+        onOutput: () => {},
+        onExit: () => {},
+        kill: () => {},
+      }
+      say({ type: 'ready', kinds: ['shell'], errors: [] })
+      return process
+    },
+  }
+  return { launcher, runs }
+}
+
+describe('a recall that crosses the job’s start', () => {
+  it('lets the job that began go on, runs it once, and counts it once', async () => {
+    const slow = new Set<string>()
+    const { launcher, runs } = racingLauncher(slow)
+    const db = openDatabase(join(tempDir(), 'offload.db'))
+    const store = new JobStore(db)
+    const engine = new Engine({ store, launcher, kinds: await loadKinds() }, { ...FAST, concurrency: 1, pipelineWindowMs: 30 })
+    engine.start()
+    try {
+      // Quick jobs first, so the worker is sent jobs ahead.
+      for (const id of engine.createJobs(Array.from({ length: 20 }, () => ({ kind: 'shell', params: { command: 'true' } })))) {
+        await waitFor(() => engine.getJob(id).status === 'succeeded', 'a warm-up job')
+      }
+      engine.pause()
+      const [head, ...behind] = engine.createJobs([{ kind: 'shell', params: { command: 'slow' }, priority: 'urgent' }, ...Array.from({ length: 3 }, () => ({ kind: 'shell', params: { command: 'quick' } }))])
+      slow.add(head!)
+      engine.resume()
+      await waitFor(() => [head!, ...behind].every((id) => engine.getJob(id).status === 'succeeded'), 'every job to succeed')
+      expect([head!, ...behind].map((id) => [runs.filter((r) => r === id).length > 0, engine.getJob(id).attempts])).toEqual(
+        Array(4).fill([true, 1]),
+      )
+      // The job that began under the recall ran once; the others were given back and ran again, once.
+      expect(runs.filter((r) => r === behind[0])).toHaveLength(1)
+    } finally {
+      await engine.shutdown(0)
+      db.close()
+    }
+  })
+})
