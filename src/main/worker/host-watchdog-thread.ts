@@ -42,3 +42,4 @@ function check(): void {
 
 check()
 setInterval(check, intervalMs)
+parentPort?.postMessage('ready')

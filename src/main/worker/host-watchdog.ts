@@ -8,7 +8,11 @@ const CHECK_INTERVAL_MS = 200
 export interface HostWatchdog {
   /** Process groups the current job handed over; they go too if the host dies. */
   groupsChanged(groups: Iterable<number>): void
+  /** Settles once the thread runs (or could not start): whatever it took to load it (tsx's esbuild, from source) is running by then. */
+  ready: Promise<void>
 }
+
+const READY_WAIT_MS = 5000
 
 /**
  * The thread's script: built beside this bundle, or, when the worker runs
@@ -31,5 +35,15 @@ export function startHostWatchdog(hostPid: number): HostWatchdog {
   // It must never keep the worker alive, nor take it down by failing.
   thread.unref()
   thread.on('error', (error) => process.stderr.write(`offload worker: host watchdog failed: ${error.message}\n`))
-  return { groupsChanged: (groups) => thread.postMessage({ groups: [...groups] }) }
+  const ready = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, READY_WAIT_MS).unref()
+    const done = (): void => {
+      clearTimeout(timer)
+      resolve()
+    }
+    thread.once('message', done)
+    thread.once('error', done)
+    thread.once('exit', done)
+  })
+  return { groupsChanged: (groups) => thread.postMessage({ groups: [...groups] }), ready }
 }
