@@ -5,8 +5,9 @@ import { join } from 'node:path'
 import { formatOutputMarker, type OutputMarker } from '../common/output-markers'
 import { descendantsOf, sweepProcesses } from '../common/process-sweep'
 import { loadKinds } from '../kinds/registry'
-import { HEARTBEAT_INTERVAL_MS, WORKER_ENV, type EngineToWorker } from '../engine/protocol'
+import { HEARTBEAT_INTERVAL_MS, WORKER_ENV } from '../engine/protocol'
 import { startHostWatchdog } from './host-watchdog'
+import { Inbox } from './inbox'
 import { attemptContext, JobRun } from './job-runner'
 import { OutputCapture } from './output-capture'
 import { connectToParent } from './parent-port'
@@ -18,7 +19,12 @@ import { connectToParent } from './parent-port'
  * kill it at any moment, and it dies with the host however busy it is.
  */
 const port = connectToParent()
-let current: JobRun | undefined
+const send = port.send.bind(port)
+const inbox = new Inbox(
+  (message) => new JobRun(message, services),
+  (id, why) =>
+    send(why === 'recalled' ? { type: 'recalled', id } : { type: 'failed', id, error: { code: 'cancelled', message: 'Stopped before it started' } }),
+)
 
 // Before anything slow (loading kinds): a host that dies while this worker starts must take it along.
 const watchdog = startHostWatchdog(Number(process.env[WORKER_ENV.hostPid]) || process.ppid)
@@ -28,15 +34,14 @@ port.onDisconnect(() => {
 })
 
 /** The attempt whose code is running now: the one in whose async context we are, else the one under way. */
-const attemptNow = (): JobRun | undefined => attemptContext.getStore() ?? current
+const attemptNow = (): JobRun | undefined => attemptContext.getStore() ?? inbox.running
 const capture = new OutputCapture(attemptNow)
 // Every spawn, exec and fork in this process announces itself here, before the child starts.
 subscribe('child_process', () => attemptNow()?.noteSpawn())
-process.on('exit', () => current?.lastWords(writeAllSync))
+process.on('exit', () => inbox.running?.lastWords(writeAllSync))
 
 const [registry] = await Promise.all([loadKinds(process.env[WORKER_ENV.kindsDir] || undefined), watchdog.ready])
 const scratchRoot = process.env[WORKER_ENV.scratchDir] || join(tmpdir(), 'offload-scratch')
-const send = port.send.bind(port)
 const services = {
   kinds: registry,
   send,
@@ -50,44 +55,14 @@ const services = {
     capture.writeRaw('stderr', line)
   },
 }
-const inbox: Extract<EngineToWorker, { type: 'run' }>[] = []
-
-function runNext(): void {
-  const message = inbox.shift()
-  if (!message) return
-  const run = new JobRun(message, services)
-  current = run
-  void run.run().finally(() => {
-    current = undefined
-    // Not at once: messages that arrived meanwhile (an abort recalling the next job) are handled first.
-    setImmediate(runNext)
-  })
-}
-
 port.onMessage((message) => {
   switch (message.type) {
     case 'run':
-      inbox.push(message)
-      if (!current) runNext()
-      break
-    case 'recall': {
-      // One already begun (or finished) goes on: the engine hears 'started' first and lets it.
-      const waiting = inbox.findIndex((m) => m.job.id === message.id)
-      if (waiting >= 0) {
-        inbox.splice(waiting, 1)
-        send({ type: 'recalled', id: message.id })
-      }
-      break
-    }
-    case 'abort': {
-      if (current?.id === message.id) return current.abort()
-      const waiting = inbox.findIndex((m) => m.job.id === message.id)
-      if (waiting >= 0) {
-        inbox.splice(waiting, 1)
-        send({ type: 'failed', id: message.id, error: { code: 'cancelled', message: 'Stopped before it started' } })
-      }
-      break
-    }
+      return inbox.push(message)
+    case 'recall':
+      return inbox.recall(message.id)
+    case 'abort':
+      return inbox.abort(message.id)
     case 'exit':
       process.exit(0)
   }
