@@ -421,7 +421,7 @@ export class Engine {
     const now = this.clock.now()
     const batch = this.takeBatch(flushAll)
     const dispatch = !this.closing && !this.paused && !this.suspended && this.storage.ok
-    let written: { changed: Job[]; ended: Job[]; fresh: ClaimedJob[]; topped: [Lane, ClaimedJob[]][] }
+    let written: { changed: Job[]; ended: Job[]; fresh: ClaimedJob[][]; topped: [Lane, ClaimedJob[]][] }
     try {
       written = this.store.transaction(() => {
         const changed = this.writeBatch(batch, now)
@@ -441,10 +441,11 @@ export class Engine {
     }
     const started: ActiveRun[] = []
     for (const claimed of written.fresh) {
+      // The same workers, in the same order, that claimForFreeSlots planned for (nothing ran in between).
       const worker = this.pool.acquire()
       const lane = this.lanes.get(worker) ?? new Lane(worker)
       this.lanes.set(worker, lane)
-      started.push(this.attach(claimed, lane))
+      for (const job of claimed) started.push(this.attach(job, lane))
     }
     for (const [lane, claimed] of written.topped) for (const job of claimed) started.push(this.attach(job, lane))
     if (dispatch) for (const lane of this.lanes.values()) if (lane.runs.length > 0) this.armRecall(lane)
@@ -512,13 +513,21 @@ export class Engine {
 
   /**
    * Claims jobs for what is free: the most urgent for free workers, where
-   * they start at once, then more for the pipelines of busy workers whose
-   * jobs are short. Runs inside the commit transaction and changes nothing
-   * outside the database: the claims go to workers once they are committed.
+   * they start at once, each with the jobs to send it ahead if its jobs have
+   * been short, then more for the pipelines of busy workers. Runs inside the
+   * commit transaction and changes nothing outside the database: the claims
+   * go to workers once they are committed. `fresh` holds one list per free
+   * worker, in the order acquire() will hand the workers out.
    */
-  private claimForFreeSlots(now: number): { fresh: ClaimedJob[]; topped: [Lane, ClaimedJob[]][] } {
+  private claimForFreeSlots(now: number): { fresh: ClaimedJob[][]; topped: [Lane, ClaimedJob[]][] } {
     const busy = this.busyWorkers()
-    const fresh = this.store.claim(this.concurrency - busy, now)
+    const heads = this.store.claim(this.concurrency - busy, now)
+    const idle = this.pool.nextIdle(heads.length)
+    const fresh = heads.map((head, i) => {
+      const lane = idle[i] && this.lanes.get(idle[i])
+      const ahead = lane ? lane.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - 1 : 0
+      return [head, ...this.store.claim(ahead, now)]
+    })
     const topped: [Lane, ClaimedJob[]][] = []
     // After concurrency was lowered, busy workers drain instead of being topped up.
     if (busy > this.concurrency) return { fresh, topped }

@@ -96,6 +96,11 @@ export class WorkerPool {
     return worker
   }
 
+  /** The idle workers the next `count` calls to acquire() will hand out, in that order (fewer if new ones must start). */
+  nextIdle(count: number): PooledWorker[] {
+    return this.idle.slice(Math.max(0, this.idle.length - count)).reverse()
+  }
+
   release(worker: PooledWorker): void {
     if (!this.workers.has(worker)) return
     worker.busy = false

@@ -17,10 +17,17 @@ import { FAST, tempDir, waitFor } from '../helpers'
  */
 function racingLauncher(slow: Set<string>) {
   const runs: string[] = []
+  /** The most jobs a worker was sent in one go, with no word from it in between. */
+  let burst = 0
+  let sinceReply = 0
   const launcher: Launcher = {
     launch() {
       const listeners: ((m: WorkerToEngine) => void)[] = []
-      const say = (message: WorkerToEngine): void => void setImmediate(() => listeners.forEach((l) => l(message)))
+      const say = (message: WorkerToEngine): void =>
+        void setImmediate(() => {
+          sinceReply = 0
+          listeners.forEach((l) => l(message))
+        })
       const inbox: string[] = []
       let current: string | undefined
       const begin = (): string | undefined => {
@@ -41,6 +48,7 @@ function racingLauncher(slow: Set<string>) {
         pid: undefined,
         send: (message: EngineToWorker) => {
           if (message.type === 'run') {
+            burst = Math.max(burst, ++sinceReply)
             inbox.push(message.job.id)
             if (!current) runQuick()
           } else if (message.type === 'recall') {
@@ -68,22 +76,53 @@ function racingLauncher(slow: Set<string>) {
       return process
     },
   }
-  return { launcher, runs }
+  return { launcher, runs, burst: () => burst }
 }
+
+async function engineWith(launcher: Launcher) {
+  const db = openDatabase(join(tempDir(), 'offload.db'))
+  const engine = new Engine({ store: new JobStore(db), launcher, kinds: await loadKinds() }, { ...FAST, concurrency: 1, pipelineWindowMs: 30 })
+  engine.start()
+  return {
+    engine,
+    close: async () => {
+      await engine.shutdown(0)
+      db.close()
+    },
+  }
+}
+
+async function warmUp(engine: Engine): Promise<void> {
+  for (const id of engine.createJobs(Array.from({ length: 20 }, () => ({ kind: 'shell', params: { command: 'true' } })))) {
+    await waitFor(() => engine.getJob(id).status === 'succeeded', 'a warm-up job')
+  }
+}
+
+describe('pipelining, with a worker played by the test', () => {
+  it('an idle worker whose jobs have been short is sent the next few with its first', async () => {
+    const { launcher, burst } = racingLauncher(new Set())
+    const { engine, close } = await engineWith(launcher)
+    try {
+      await warmUp(engine)
+      engine.pause()
+      const ids = engine.createJobs(Array.from({ length: 10 }, () => ({ kind: 'shell', params: { command: 'true' } })))
+      engine.resume()
+      await waitFor(() => ids.every((id) => engine.getJob(id).status === 'succeeded'), 'the jobs to succeed')
+      expect(burst()).toBeGreaterThan(1)
+    } finally {
+      await close()
+    }
+  })
+})
 
 describe('a recall that crosses the job’s start', () => {
   it('lets the job that began go on, runs it once, and counts it once', async () => {
     const slow = new Set<string>()
     const { launcher, runs } = racingLauncher(slow)
-    const db = openDatabase(join(tempDir(), 'offload.db'))
-    const store = new JobStore(db)
-    const engine = new Engine({ store, launcher, kinds: await loadKinds() }, { ...FAST, concurrency: 1, pipelineWindowMs: 30 })
-    engine.start()
+    const { engine, close } = await engineWith(launcher)
     try {
       // Quick jobs first, so the worker is sent jobs ahead.
-      for (const id of engine.createJobs(Array.from({ length: 20 }, () => ({ kind: 'shell', params: { command: 'true' } })))) {
-        await waitFor(() => engine.getJob(id).status === 'succeeded', 'a warm-up job')
-      }
+      await warmUp(engine)
       engine.pause()
       const [head, ...behind] = engine.createJobs([{ kind: 'shell', params: { command: 'slow' }, priority: 'urgent' }, ...Array.from({ length: 3 }, () => ({ kind: 'shell', params: { command: 'quick' } }))])
       slow.add(head!)
@@ -95,8 +134,7 @@ describe('a recall that crosses the job’s start', () => {
       // The job that began under the recall ran once; the others were given back and ran again, once.
       expect(runs.filter((r) => r === behind[0])).toHaveLength(1)
     } finally {
-      await engine.shutdown(0)
-      db.close()
+      await close()
     }
   })
 })
