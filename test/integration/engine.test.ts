@@ -125,6 +125,16 @@ describe('engine with real worker processes', () => {
     expect(after.error?.code).toBe('cancelled')
   })
 
+  it('refuses to retry a cancelled job while its attempt is still stopping', async () => {
+    const host = await startHost({ kinds: ['stubborn.mjs'], engine: { killGraceMs: 800 } })
+    const job = host.engine.createJob({ kind: 'stubborn', params: { ms: 60_000 } })
+    await waitFor(() => host.engine.getJob(job.id).startedAt, 'the job to start')
+    host.engine.cancelJob(job.id)
+    expect(() => host.engine.retryJob(job.id)).toThrow(expect.objectContaining({ code: 'wrong_state', message: expect.stringContaining('still stopping') }))
+    await waitFor(() => host.engine.stats().workers.busy === 0, 'the stubborn worker to be killed')
+    expect(host.engine.retryJob(job.id).status).toBe('queued')
+  })
+
   it('cancels a queued job at once and refuses to cancel a finished one', async () => {
     const host = await startHost({ kinds: ['noop.mjs'] })
     host.engine.pause()

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Host } from '../../src/main/engine/host'
-import { startHost, tempDir, waitFor, waitForStatus } from '../helpers'
+import { dataDirWithKinds, startHost, tempDir, waitFor, waitForStatus } from '../helpers'
 
 /** Runs enough quick jobs on one worker that it starts taking jobs ahead. */
 async function warmUp(host: Host): Promise<void> {
@@ -25,6 +25,22 @@ describe('pipelining short jobs', () => {
     expect(quick.map((id) => host.engine.getJob(id).status)).toEqual(Array(5).fill('queued'))
     expect(host.engine.getJob(slow.id).status).toBe('running')
     for (const id of quick) expect((await waitForStatus(host, id, 'succeeded')).attempts).toBe(1)
+  })
+
+  it('cancelling a job that waits behind a busy head takes it out without killing the worker', async () => {
+    const dataDir = dataDirWithKinds(['sleep.mjs'])
+    writeFileSync(join(dataDir, 'kinds', 'block.mjs'), "export default { name: 'block', run() { const t = Date.now(); while (Date.now() - t < 1500); return 'done' } }")
+    const host = await startHost({ dataDir, engine: { concurrency: 1, pipelineWindowMs: 5000, killGraceMs: 300 } })
+    await warmUp(host)
+    host.engine.pause()
+    const head = host.engine.createJob({ kind: 'block', priority: 'urgent' })
+    const [waiting] = host.engine.createJobs([{ kind: 'sleep', params: { ms: 0 } }])
+    host.engine.resume()
+    await waitFor(() => host.engine.getJob(waiting!).status === 'running', 'the quick job to be sent ahead')
+    host.engine.cancelJob(waiting!)
+    const done = await waitForStatus(host, head.id, ['succeeded', 'failed'])
+    expect([done.status, done.attempts]).toEqual(['succeeded', 1])
+    expect(host.engine.getJob(waiting!).status).toBe('cancelled')
   })
 
   it('jobs sent ahead to a worker stuck on a slow job move to a free one', async () => {

@@ -50,9 +50,14 @@ describe('the engine stays up when its database fails', () => {
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect([statusInDb(host.db, first.id), statusInDb(host.db, second.id)]).toEqual(['running', 'queued'])
     expect(host.engine.stats().storage.status).toBe('readonly')
+    // A pause is taken at once all the same, and saved once it can be.
+    host.engine.pause()
+    expect(host.engine.stats().paused).toBe(true)
 
     host.db.pragma('query_only = OFF')
     await waitFor(() => host.engine.stats().storage.status === 'ok', 'storage to be ok again')
+    expect(host.db.prepare(`SELECT value FROM settings WHERE key = 'paused'`).pluck().get()).toBe('true')
+    host.engine.resume()
     expect((await waitForStatus(host, first.id, 'succeeded')).attempts).toBe(1)
     // Its lines from during the trouble were kept and written too.
     expect(host.engine.getJobLogs(first.id).map((l) => l.line)).toEqual(Array.from({ length: 8 }, (_, i) => `tick ${i + 1}`))

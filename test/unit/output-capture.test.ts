@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { formatOutputMarker, splitOutputMarker } from '../../src/main/common/output-markers'
 import { OutputCapture, type OutputSink } from '../../src/main/worker/output-capture'
 
 const realStdout = process.stdout.write
@@ -41,5 +42,14 @@ describe('what a job writes to stdout and stderr', () => {
     capture.writeRaw('stdout', 'marker\n')
     expect(job.lines).toEqual(['during'])
     expect(written).toEqual(['between jobs\n', 'after it ended\n', 'marker\n'])
+  })
+})
+
+describe('output markers on the worker’s streams', () => {
+  it('are found on a line of their own, or glued to a child’s last words that had no newline', () => {
+    const marker = formatOutputMarker({ edge: 'end', jobId: 'JOB1' }).trimEnd()
+    expect(splitOutputMarker(marker)).toEqual({ text: undefined, marker: { edge: 'end', jobId: 'JOB1' } })
+    expect(splitOutputMarker(`done${marker}`)).toEqual({ text: 'done', marker: { edge: 'end', jobId: 'JOB1' } })
+    expect(splitOutputMarker('plain output')).toEqual({ text: 'plain output', marker: undefined })
   })
 })

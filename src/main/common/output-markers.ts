@@ -13,9 +13,15 @@ export function formatOutputMarker({ edge, jobId }: OutputMarker): string {
   return `${PREFIX}${edge} ${jobId}\n`
 }
 
-export function parseOutputMarker(line: string): OutputMarker | undefined {
-  if (!line.startsWith(PREFIX)) return undefined
-  const [edge, jobId] = line.slice(PREFIX.length).split(' ')
-  if ((edge !== 'begin' && edge !== 'end') || !jobId) return undefined
-  return { edge, jobId }
+/**
+ * A line as read from the worker's stream: plain output, a marker, or both
+ * when a child's last words had no newline and the marker was glued to them.
+ */
+export function splitOutputMarker(line: string): { text: string | undefined; marker: OutputMarker | undefined } {
+  const at = line.indexOf(PREFIX)
+  if (at < 0) return { text: line, marker: undefined }
+  const [edge, jobId] = line.slice(at + PREFIX.length).split(' ')
+  const marker: OutputMarker | undefined = (edge === 'begin' || edge === 'end') && jobId ? { edge, jobId } : undefined
+  if (!marker) return { text: line, marker: undefined }
+  return { text: at > 0 ? line.slice(0, at) : undefined, marker }
 }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 
 export interface ProcessEntry {
@@ -36,12 +36,15 @@ function fromProc(): ProcessEntry[] {
 }
 
 function fromPs(): ProcessEntry[] {
-  const text = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat='], { encoding: 'utf8' })
+  const ps = spawnSync('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat='], { encoding: 'utf8' })
+  if (ps.error) throw ps.error
+  const text = ps.stdout
   const entries: ProcessEntry[] = []
   for (const line of text.split('\n')) {
     const [pid, ppid, pgid, state] = line.trim().split(/\s+/)
     const numbers = [pid, ppid, pgid].map(Number)
-    if (numbers.every(Number.isInteger) && !isGone(state?.[0])) entries.push({ pid: numbers[0]!, ppid: numbers[1]!, pgid: numbers[2]! })
+    // ps lists itself, as a child of whoever asked.
+    if (numbers.every(Number.isInteger) && !isGone(state?.[0]) && numbers[0] !== ps.pid) entries.push({ pid: numbers[0]!, ppid: numbers[1]!, pgid: numbers[2]! })
   }
   return entries
 }
@@ -55,11 +58,20 @@ const hasProc = ((): boolean => {
   }
 })()
 
-/** Every process on the machine with its parent and group: /proc on Linux (about a millisecond), `ps` elsewhere. */
+/**
+ * Every process on the machine with its parent and group: /proc on Linux
+ * (about a millisecond), `ps` elsewhere. Empty when it can't be read (out of
+ * file descriptors, no `ps`): a sweep then finds nothing, and callers still
+ * kill what they know by pid and group.
+ */
 export function readProcessTable(): ProcessEntry[] {
-  if (hasProc) return fromProc()
-  if (process.platform === 'win32') return []
-  return fromPs()
+  try {
+    if (hasProc) return fromProc()
+    if (process.platform === 'win32') return []
+    return fromPs()
+  } catch {
+    return []
+  }
 }
 
 /** The parent of this process now (Node's process.ppid is fixed at start), or undefined where it can't be read cheaply. */

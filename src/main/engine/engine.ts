@@ -122,7 +122,7 @@ export class Engine {
   private readonly lanes = new Map<PooledWorker, Lane>()
   private pendingProgress = new Map<string, ProgressUpdate>()
   private pendingLogs = new Map<string, string[]>()
-  /** Starts reported by workers and not yet written; a start is usually written along with its job's outcome. */
+  /** Starts reported by workers and not yet written; one whose outcome comes in the same turn is written with it. */
   private pendingStarts = new Map<string, StartUpdate>()
   private readonly storage: StorageMonitor
   private flushTimer: NodeJS.Timeout | undefined
@@ -134,6 +134,8 @@ export class Engine {
   private cap: number | null = null
   private suspended = false
   private paused: boolean
+  /** Pause or settings changed while they could not be saved. */
+  private stateUnsaved = false
   private closing = false
   private closed = false
   private drained: (() => void) | undefined
@@ -284,6 +286,8 @@ export class Engine {
   }
 
   retryJob(id: string): Job {
+    // A cancelled attempt still stopping on its worker would otherwise run beside the new one, under the same attempt number.
+    if (this.runs.has(id)) throw new ApiError('wrong_state', `Job ${id} is still stopping; retry it in a moment`)
     const job = this.store.markRetried(id, this.clock.now())
     if (!job) {
       const status = this.store.statusOf(id)
@@ -296,14 +300,14 @@ export class Engine {
   }
 
   pause(): void {
-    this.store.setSetting(SETTING_PAUSED, 'true')
     this.paused = true
+    this.saveState()
     this.events.statsChanged()
   }
 
   resume(): void {
-    this.store.setSetting(SETTING_PAUSED, 'false')
     this.paused = false
+    this.saveState()
     this.events.statsChanged()
     this.scheduleCommit()
   }
@@ -314,12 +318,29 @@ export class Engine {
 
   /** Changes take effect at once: more jobs start, or fewer start until enough running ones finish. */
   updateSettings(patch: Partial<Settings>): Settings {
-    const next = { ...this.current, ...parseOrThrow(SettingsSchema.partial().strict(), patch) }
-    saveSettings(this.store, next)
-    this.current = next
+    this.current = { ...this.current, ...parseOrThrow(SettingsSchema.partial().strict(), patch) }
+    this.saveState()
     this.applyConcurrency()
     this.events.settingsChanged(this.settings())
     return this.settings()
+  }
+
+  /**
+   * Pause and settings take effect at once; while the database refuses
+   * writes, saving them waits for it to recover rather than refusing the user
+   * (a pause is what someone with a full disk may want most).
+   */
+  private saveState(): void {
+    try {
+      this.store.transaction(() => {
+        this.store.setSetting(SETTING_PAUSED, String(this.paused))
+        saveSettings(this.store, this.current)
+      })
+      this.stateUnsaved = false
+    } catch (error) {
+      if (!asStorageError(error)) throw error
+      this.stateUnsaved = true
+    }
   }
 
   /**
@@ -474,6 +495,7 @@ export class Engine {
       return
     }
     this.storage.succeeded()
+    if (this.stateUnsaved) this.saveState()
     this.commit(true)
   }
 
@@ -576,6 +598,8 @@ export class Engine {
     run.startedAt = now
     this.pendingStarts.set(run.job.id, { id: run.job.id, attempt: run.attempt, at: now })
     this.scheduleCommit()
+    // Cancelled while it waited, and begun before the worker read the abort: it has the grace from now.
+    if (run.ending && run.ending.kind !== 'requeue') this.armKill(run)
     const { timeoutMs } = run.job
     if (timeoutMs === null || run.ending) return
     run.timeoutTimer = setTimeout(
@@ -594,7 +618,12 @@ export class Engine {
     run.ending = ending
     clearTimeout(run.timeoutTimer)
     run.worker.send({ type: 'abort', id: run.job.id })
-    run.killTimer = setTimeout(() => run.worker.kill(), this.options.killGraceMs)
+    // One still waiting is taken out of the inbox when the worker can: killing the worker would take the job ahead of it.
+    if (run.startedAt !== undefined) this.armKill(run)
+  }
+
+  private armKill(run: ActiveRun): void {
+    run.killTimer ??= setTimeout(() => run.worker.kill(), this.options.killGraceMs)
   }
 
   /**
@@ -722,6 +751,9 @@ export class Engine {
     const buffered = this.pendingLogs.get(id)
     if (buffered) buffered.push(...lines)
     else this.pendingLogs.set(id, [...lines])
+    // The store keeps only a job's newest lines, so neither need the buffer (which grows while the database is in trouble).
+    const held = this.pendingLogs.get(id)!
+    if (held.length > 2 * this.options.maxBufferedLogLines) held.splice(0, held.length - this.options.maxBufferedLogLines)
     this.scheduleFlush()
   }
 
@@ -766,7 +798,6 @@ export class Engine {
     for (const [id, start] of batch.starts) if (!this.pendingStarts.has(id)) this.pendingStarts.set(id, start)
     for (const [id, lines] of batch.logs) {
       const newer = this.pendingLogs.get(id) ?? []
-      // The store keeps only the newest lines of a job, so neither need the buffer while the disk is full.
       this.pendingLogs.set(id, [...lines, ...newer].slice(-this.options.maxBufferedLogLines))
     }
     for (const [id, update] of batch.progress) if (!this.pendingProgress.has(id)) this.pendingProgress.set(id, update)

@@ -44,7 +44,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
   }
   const kinds = await loadKinds(paths.kinds)
   const db = openDatabase(paths.database, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
-  let engine: Engine
+  let engine: Engine | undefined
   try {
     // Reading the counts and recovering the last run's jobs are the first real reads: damage shows here.
     engine = new Engine(
@@ -53,6 +53,8 @@ export async function openHost(options: HostOptions): Promise<Host> {
     )
     engine.start()
   } catch (error) {
+    // Its timers (a storage retry, say) must not outlive it.
+    await engine?.shutdown(0)
     db.close()
     throw describeOpenFailure(paths.database, error) ?? error
   }

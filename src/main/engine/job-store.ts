@@ -51,6 +51,7 @@ export const DEFAULT_STORE_LIMITS: StoreLimits = { logLinesPerJob: 2000, logLine
 
 /** Room a recovered database must have: a few hundred jobs' worth, so one write's success is not the last. */
 const PROBE_BYTES = 256 * 1024
+const PROBE_BUSY_MS = 50
 
 interface JobRow {
   id: string
@@ -522,8 +523,15 @@ export class JobStore {
    * the file, free for the next jobs).
    */
   probe(now: number): void {
-    this.write(() => this.stmt.probeFill.run(now))
-    this.write(() => this.stmt.probeClear.run())
+    // Against a lock held by another program, a probe that waited out the busy timeout would freeze the engine each time.
+    const patience = this.db.pragma('busy_timeout', { simple: true }) as number
+    this.db.pragma(`busy_timeout = ${PROBE_BUSY_MS}`)
+    try {
+      this.write(() => this.stmt.probeFill.run(now))
+      this.write(() => this.stmt.probeClear.run())
+    } finally {
+      this.db.pragma(`busy_timeout = ${patience}`)
+    }
   }
 
   /** Runs several store operations as one transaction. */

@@ -1,4 +1,4 @@
-import { parseOutputMarker } from '../common/output-markers'
+import { splitOutputMarker } from '../common/output-markers'
 import type { Launcher, WorkerProcess } from './launcher'
 import { signalProcessGroup } from './process-group'
 import type { EngineToWorker, WorkerToEngine } from './protocol'
@@ -62,7 +62,8 @@ export class PooledWorker {
   }
 
   kill(): void {
-    for (const pid of this.groups) signalProcessGroup(pid, 'SIGKILL')
+    // A mistaken hand-over must not become kill(-1), or the host's own group.
+    for (const pid of this.groups) if (pid > 1 && pid !== process.pid) signalProcessGroup(pid, 'SIGKILL')
     this.process.kill()
   }
 }
@@ -149,13 +150,12 @@ export class WorkerPool {
       this.events.onMessage(worker, message)
     })
     proc.onOutput((line, stream) => {
-      const marker = parseOutputMarker(line)
-      if (marker) {
-        worker.outputOwner[stream] = marker.edge === 'begin' ? marker.jobId : undefined
-        return
+      const { text, marker } = splitOutputMarker(line)
+      if (text !== undefined) {
+        worker.remember(text)
+        this.events.onOutput(worker, text, worker.outputOwner[stream])
       }
-      worker.remember(line)
-      this.events.onOutput(worker, line, worker.outputOwner[stream])
+      if (marker) worker.outputOwner[stream] = marker.edge === 'begin' ? marker.jobId : undefined
     })
     proc.onExit((code, signal) => {
       worker.exited = true

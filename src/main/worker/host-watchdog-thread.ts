@@ -25,7 +25,11 @@ parentPort?.on('message', (message: { groups: number[] }) => {
 const watchParent = currentParentPid() === hostPid
 
 function hostGone(): boolean {
-  if (watchParent) return currentParentPid() !== hostPid
+  if (watchParent) {
+    // Unreadable (out of file descriptors, say) is not gone: look again on the next tick.
+    const parent = currentParentPid()
+    return parent !== undefined && parent !== hostPid
+  }
   try {
     process.kill(hostPid, 0)
     return false
@@ -36,8 +40,11 @@ function hostGone(): boolean {
 
 function check(): void {
   if (!hostGone()) return
-  sweepProcesses({ root: process.pid, groups })
-  process.kill(process.pid, 'SIGKILL')
+  try {
+    sweepProcesses({ root: process.pid, groups })
+  } finally {
+    process.kill(process.pid, 'SIGKILL')
+  }
 }
 
 check()

@@ -28,17 +28,18 @@ const inbox = new Inbox(
 
 // Before anything slow (loading kinds): a host that dies while this worker starts must take it along.
 const watchdog = startHostWatchdog(Number(process.env[WORKER_ENV.hostPid]) || process.ppid)
-port.onDisconnect(() => {
-  sweepProcesses({ root: process.pid })
-  process.exit(1)
-})
+port.onDisconnect(() => process.exit(1))
 
 /** The attempt whose code is running now: the one in whose async context we are, else the one under way. */
 const attemptNow = (): JobRun | undefined => attemptContext.getStore() ?? inbox.running
 const capture = new OutputCapture(attemptNow)
 // Every spawn, exec and fork in this process announces itself here, before the child starts.
 subscribe('child_process', () => attemptNow()?.noteSpawn())
-process.on('exit', () => inbox.running?.lastWords(writeAllSync))
+// However the worker ends (the host gone, a job calling process.exit), nothing it started outlives it.
+process.on('exit', () => {
+  inbox.running?.lastWords(writeAllSync)
+  sweepProcesses({ root: process.pid, groups: inbox.running?.groups ?? [] })
+})
 
 const [registry] = await Promise.all([loadKinds(process.env[WORKER_ENV.kindsDir] || undefined), watchdog.ready])
 const scratchRoot = process.env[WORKER_ENV.scratchDir] || join(tmpdir(), 'offload-scratch')

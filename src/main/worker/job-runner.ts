@@ -72,7 +72,8 @@ function toResultJson(result: unknown): string {
 export class JobRun implements OutputSink {
   readonly id: string
   private readonly controller = new AbortController()
-  private readonly groups = new Set<number>()
+  /** Process groups the job handed over (ctx.ownProcessGroup). */
+  readonly groups = new Set<number>()
   private readonly startedAt = Date.now()
   private lines: string[] = []
   private pendingProgress: { fraction: number; message: string | null } | undefined
