@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
-import { createForkLauncher } from '../../src/main/engine/fork-launcher'
-import type { Launcher, WorkerProcess } from '../../src/main/engine/launcher'
-import { WORKER_ENV, type WorkerToEngine } from '../../src/main/engine/protocol'
+import { createForkLauncher } from '../../src/main/node/fork-launcher'
+import type { Launcher, WorkerProcess } from '../../src/main/common/launcher'
+import { WORKER_ENV, type WorkerToEngine } from '../../src/main/common/protocol'
 import { dataDirWithKinds, isAlive, waitFor, WORKER } from '../helpers'
 
 vi.mock('electron', () => import('../fakes/electron'))

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createForkLauncher } from '../../src/main/engine/fork-launcher'
+import { createForkLauncher } from '../../src/main/node/fork-launcher'
 import { openHost, type Host } from '../../src/main/engine/host'
 import { createHttpServer, type HttpServer } from '../../src/main/headless/http-server'
 import { FAST, WORKER } from '../helpers'

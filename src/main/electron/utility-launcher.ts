@@ -1,10 +1,8 @@
 import { app, utilityProcess } from 'electron'
-import { setPriority } from 'node:os'
-import { createInterface } from 'node:readline'
+import type { Launcher } from '../common/launcher'
 import { sweepProcesses } from '../common/process-sweep'
-import { WORKER_NICENESS } from '../engine/fork-launcher'
-import type { Launcher } from '../engine/launcher'
-import { WORKER_ENV, type WorkerToEngine } from '../engine/protocol'
+import { WORKER_ENV, type WorkerToEngine } from '../common/protocol'
+import { forwardLines, lowerPriority } from '../common/worker-launch'
 
 /**
  * Workers as Electron utility processes: Electron's own Node processes with
@@ -35,13 +33,7 @@ export function createUtilityLauncher(entry: string): Launcher {
       }
       app.on('child-process-gone', onGone)
       child.on('exit', (code) => reportExit(code, null))
-      child.once('spawn', () => {
-        try {
-          if (child.pid !== undefined) setPriority(child.pid, WORKER_NICENESS)
-        } catch {
-          // Not permitted here: the worker runs at normal priority.
-        }
-      })
+      child.once('spawn', () => lowerPriority(child.pid))
       return {
         get pid() {
           return child.pid
@@ -50,10 +42,7 @@ export function createUtilityLauncher(entry: string): Launcher {
           if (!exited) child.postMessage(message)
         },
         onMessage: (listener) => child.on('message', (message: WorkerToEngine) => listener(message)),
-        onOutput: (listener) => {
-          if (child.stdout) createInterface({ input: child.stdout }).on('line', (l) => listener(l, 'stdout'))
-          if (child.stderr) createInterface({ input: child.stderr }).on('line', (l) => listener(l, 'stderr'))
-        },
+        onOutput: (listener) => forwardLines(child, listener),
         onExit: (listener) => exitListeners.push(listener),
         // A utility process shares the app's process group, so what it started is found by walking its tree.
         kill: () => {

@@ -7,8 +7,8 @@ import { dataPaths, describeFolderFailure, ensureDataFolder } from './data-folde
 import { describeOpenFailure, openDatabase } from './database'
 import { Engine, type EngineOptions } from './engine'
 import { JobStore } from './job-store'
-import type { Launcher } from './launcher'
-import { WORKER_ENV } from './protocol'
+import type { Launcher } from '../common/launcher'
+import { WORKER_ENV } from '../common/protocol'
 
 export interface Host {
   engine: Engine

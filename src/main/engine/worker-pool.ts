@@ -1,7 +1,7 @@
 import { splitOutputMarker } from '../common/output-markers'
-import type { Launcher, WorkerProcess } from './launcher'
-import { signalProcessGroup } from './process-group'
-import type { EngineToWorker, WorkerToEngine } from './protocol'
+import type { Launcher, WorkerProcess } from '../common/launcher'
+import { signalProcessGroup } from '../common/process-group'
+import type { EngineToWorker, WorkerToEngine } from '../common/protocol'
 
 const OUTPUT_TAIL_LINES = 20
 

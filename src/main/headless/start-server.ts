@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, rmSync } from 'node:fs'
 import { dataPaths, ensureDataFolder, writePrivateFile } from '../engine/data-folder'
-import { createForkLauncher } from '../engine/fork-launcher'
+import { createForkLauncher } from '../node/fork-launcher'
 import { openHost, type Host } from '../engine/host'
 import type { EngineOptions } from '../engine/engine'
 import { createHttpServer } from './http-server'

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { z } from 'zod'
 import { defineKind, JobFailure } from './kind'
-import { signalProcessGroup } from '../engine/process-group'
+import { signalProcessGroup } from '../common/process-group'
 import { existingFolder } from './path-params'
 
 const TAIL_LINES = 20

@@ -1,4 +1,4 @@
-import type { EngineToWorker } from '../engine/protocol'
+import type { EngineToWorker } from '../common/protocol'
 
 export type RunMessage = Extract<EngineToWorker, { type: 'run' }>
 

@@ -8,7 +8,7 @@ import { formatOutputMarker, type OutputMarker } from '../common/output-markers'
 import { sweepProcesses } from '../common/process-sweep'
 import { JobFailure, type JobContext } from '../kinds/kind'
 import type { KindRegistry } from '../kinds/registry'
-import type { EngineToWorker, WorkerToEngine } from '../engine/protocol'
+import type { EngineToWorker, WorkerToEngine } from '../common/protocol'
 import type { OutputCapture, OutputSink } from './output-capture'
 
 /** How often a job's progress and log lines may cross to the engine. */

@@ -1,4 +1,4 @@
-import type { EngineToWorker, WorkerToEngine } from '../engine/protocol'
+import type { EngineToWorker, WorkerToEngine } from '../common/protocol'
 
 export interface ParentPort {
   send(message: WorkerToEngine): void

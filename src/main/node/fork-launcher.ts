@@ -1,20 +1,17 @@
 import { fork, type ChildProcess } from 'node:child_process'
-import { setPriority } from 'node:os'
-import { createInterface } from 'node:readline'
+import type { Launcher, LaunchOptions, WorkerProcess } from '../common/launcher'
 import { sweepProcesses } from '../common/process-sweep'
-import type { Launcher, LaunchOptions, WorkerProcess } from './launcher'
-import { WORKER_ENV, type EngineToWorker, type WorkerToEngine } from './protocol'
+import { WORKER_ENV, type EngineToWorker, type WorkerToEngine } from '../common/protocol'
+import { forwardLines, lowerPriority } from '../common/worker-launch'
 
 export interface ForkLauncherOptions {
   /** The worker entry script. */
   entry: string
   /** Node flags for the worker, e.g. a TypeScript loader when running from source. */
   execArgv?: string[]
-  /** OS niceness for workers (0 = as the host, 19 = lowest); keeps the host responsive when every core is busy. */
+  /** OS niceness for workers, if not the usual WORKER_NICENESS. */
   niceness?: number
 }
-
-export const WORKER_NICENESS = 10
 
 const ignore = (): void => {}
 
@@ -37,13 +34,7 @@ class ForkedWorker implements WorkerProcess {
       // Group leader, so one kill takes the worker and everything it started.
       detached: true,
     })
-    if (this.child.pid !== undefined) {
-      try {
-        setPriority(this.child.pid, options.niceness ?? WORKER_NICENESS)
-      } catch {
-        // Not permitted on this system: the worker runs at normal priority.
-      }
-    }
+    lowerPriority(this.child.pid, options.niceness)
     this.child.once('exit', () => {
       this.exited = true
     })
@@ -66,8 +57,7 @@ class ForkedWorker implements WorkerProcess {
   }
 
   onOutput(listener: (line: string, stream: 'stdout' | 'stderr') => void): void {
-    if (this.child.stdout) createInterface({ input: this.child.stdout }).on('line', (l) => listener(l, 'stdout'))
-    if (this.child.stderr) createInterface({ input: this.child.stderr }).on('line', (l) => listener(l, 'stderr'))
+    forwardLines(this.child, listener)
   }
 
   onExit(listener: (code: number | null, signal: string | null) => void): void {
