@@ -8,7 +8,7 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           // Electron main process.
-          index: resolve('src/main/index.ts'),
+          index: resolve('src/main/electron/main.ts'),
           // Worker process entry (utilityProcess in the app, child_process under Node).
           worker: resolve('src/main/worker/index.ts'),
           // The worker's watchdog thread, which ends it when the host dies, however busy it is.

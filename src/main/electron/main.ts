@@ -1,9 +1,9 @@
 import { app } from 'electron'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { runDesktopApp } from './electron/app'
+import { runDesktopApp } from './app'
 
-/** Electron main process entry: only where things are; src/main/electron/app.ts does the rest. */
+/** Electron main process entry (built as out/main/index.js): only where things are; app.ts does the rest. */
 const here = import.meta.dirname
 const devNative = join(app.getAppPath(), '.electron-native', 'better_sqlite3.node')
 
