@@ -44,7 +44,11 @@ function ensureSqliteForElectron() {
   try {
     run(bin('prebuild-install'), ['--runtime', 'electron', '--target', electronVersion, '--arch', process.arch], work)
   } catch {
-    run(bin('node-gyp'), ['rebuild', '--release', '--runtime=electron', `--target=${electronVersion}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers'], work)
+    run(
+      bin('node-gyp'),
+      ['rebuild', '--release', '--runtime=electron', `--target=${electronVersion}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers'],
+      work,
+    )
   }
   cpSync(join(work, 'build', 'Release', 'better_sqlite3.node'), target)
   writeFileSync(stampFile, stamp)

@@ -9,16 +9,7 @@ export const JobStatusSchema = z.enum(JOB_STATUSES)
 export type JobStatus = z.infer<typeof JobStatusSchema>
 
 /** Why an attempt (or a request) ended badly; programs branch on these. */
-export const ERROR_CODES = [
-  'exit_code',
-  'timeout',
-  'worker_crashed',
-  'cancelled',
-  'invalid_params',
-  'interrupted',
-  'job_error',
-  'unknown_kind',
-] as const
+export const ERROR_CODES = ['exit_code', 'timeout', 'worker_crashed', 'cancelled', 'invalid_params', 'interrupted', 'job_error', 'unknown_kind'] as const
 export const JobErrorCodeSchema = z.enum(ERROR_CODES)
 export type JobErrorCode = z.infer<typeof JobErrorCodeSchema>
 
@@ -29,9 +20,7 @@ export const JobErrorSchema = z.object({
 })
 export type JobError = z.infer<typeof JobErrorSchema>
 
-export const JobIdSchema = z
-  .string()
-  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Job ids are 26-character ULIDs')
+export const JobIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Job ids are 26-character ULIDs')
 
 export const JobSchema = z.object({
   id: z.string(),

@@ -136,7 +136,8 @@ async function uiBench(): Promise<{ firstRowsMs: number; frameP95Ms: number; rep
 
   const big = await serve(1)
   big.host.engine.pause()
-  for (let i = 0; i < 10; i++) big.host.engine.createJobs(Array.from({ length: 10_000 }, (_, j) => ({ kind: 'sleep', name: `job ${i * 10_000 + j}`, params: { ms: 1 } })))
+  for (let i = 0; i < 10; i++)
+    big.host.engine.createJobs(Array.from({ length: 10_000 }, (_, j) => ({ kind: 'sleep', name: `job ${i * 10_000 + j}`, params: { ms: 1 } })))
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   await page.goto(`${big.info.url}/?token=${big.info.token}`)
   await page.waitForSelector('[data-job-id]')

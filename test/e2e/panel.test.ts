@@ -126,7 +126,12 @@ describe('the panel in a browser, against npm run serve', () => {
 
   it('retries a failed job', async () => {
     const marker = join(dataDir, 'second-time')
-    await api('POST', '/api/jobs', { kind: 'shell', name: 'Flaky', maxAttempts: 1, params: { command: `test -f ${marker} || (touch ${marker}; echo first try fails; exit 3)` } })
+    await api('POST', '/api/jobs', {
+      kind: 'shell',
+      name: 'Flaky',
+      maxAttempts: 1,
+      params: { command: `test -f ${marker} || (touch ${marker}; echo first try fails; exit 3)` },
+    })
     await row('Flaky').getByText('failed').waitFor()
     await row('Flaky').click()
     const pane = page.getByRole('complementary', { name: 'Details of Flaky' })

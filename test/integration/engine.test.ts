@@ -15,7 +15,9 @@ describe('engine with real worker processes', () => {
     const ids = order.map((priority, i) => host.engine.createJob({ kind: 'sleep', params: { ms: 10 }, priority, name: `${priority}-${i}` }).id)
     host.engine.resume()
     await Promise.all(ids.map((id) => waitForStatus(host, id, 'succeeded')))
-    const started = ids.map((id) => host.engine.getJob(id)).sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!) || (a.startedAt! < b.startedAt! ? -1 : 1))
+    const started = ids
+      .map((id) => host.engine.getJob(id))
+      .sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!) || (a.startedAt! < b.startedAt! ? -1 : 1))
     expect(started.map((j) => j.name)).toEqual(['urgent-2', 'high-3', 'normal-1', 'normal-4', 'low-0'])
   })
 
@@ -44,10 +46,7 @@ describe('engine with real worker processes', () => {
     expect(done.attempts).toBe(3)
     expect(done.result).toEqual({ attemptsSeen: 3 })
     const lines = host.engine.getJobLogs(job.id).map((l) => l.line)
-    expect(lines).toEqual([
-      'Attempt 1 failed (job_error): planned failure 1 of 2',
-      'Attempt 2 failed (job_error): planned failure 2 of 2',
-    ])
+    expect(lines).toEqual(['Attempt 1 failed (job_error): planned failure 1 of 2', 'Attempt 2 failed (job_error): planned failure 2 of 2'])
   })
 
   it('fails a job for good when its attempts are used up, keeping the last error', async () => {
@@ -328,7 +327,14 @@ describe('engine with real worker processes', () => {
     expect(reject(() => host.engine.createJob({ kind: 'shell', params: { command: 'x', cwd: '/no/such/dir' } }))).toBe('invalid_params')
     expect(reject(() => host.engine.createJob({ kind: 'shell', params: { command: 'x'.repeat(300_000) } }))).toBe('invalid_params')
     expect(reject(() => host.engine.createJob({ kind: 'add', params: { a: 1, b: 2 }, priority: 'asap' as never }))).toBe('invalid_input')
-    expect(reject(() => host.engine.createJobs([{ kind: 'add', params: { a: 1, b: 2 } }, { kind: 'add', params: { a: 'x' } }]))).toBe('invalid_params')
+    expect(
+      reject(() =>
+        host.engine.createJobs([
+          { kind: 'add', params: { a: 1, b: 2 } },
+          { kind: 'add', params: { a: 'x' } },
+        ]),
+      ),
+    ).toBe('invalid_params')
     expect(host.engine.stats().counts.queued).toBe(0)
     const [id] = host.engine.createJobs([{ kind: 'add', params: { a: 2, b: 3 } }])
     expect((await waitForStatus(host, id!, 'succeeded')).result).toEqual({ sum: 5 })

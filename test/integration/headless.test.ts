@@ -83,12 +83,16 @@ describe('headless server', () => {
       server = await startServer(dataDir, ['--concurrency', '2'])
     }
 
-    const final = await waitFor(() => {
-      const db = new Database(join(dataDir, 'offload.db'), { readonly: true })
-      const rows = db.prepare(`SELECT id, name, status, attempts FROM jobs`).all() as { id: string; name: string; status: string; attempts: number }[]
-      db.close()
-      return rows.every((r) => r.status === 'succeeded') && rows
-    }, 'every job to succeed', 60_000)
+    const final = await waitFor(
+      () => {
+        const db = new Database(join(dataDir, 'offload.db'), { readonly: true })
+        const rows = db.prepare(`SELECT id, name, status, attempts FROM jobs`).all() as { id: string; name: string; status: string; attempts: number }[]
+        db.close()
+        return rows.every((r) => r.status === 'succeeded') && rows
+      },
+      'every job to succeed',
+      60_000,
+    )
     expect(final).toHaveLength(total)
     expect(inFlight.size).toBeGreaterThan(0)
     for (const row of final) {

@@ -33,7 +33,15 @@ function parseBody(text: string, type = 'application/json'): Body {
 /** One request over node:http, which (unlike fetch) lets a test set Host and Origin as a browser or an attacker would. */
 function send(port: number, options: { method?: string; path: string; headers?: OutgoingHttpHeaders; body?: string; setHost?: boolean }): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, agent: false, method: options.method ?? 'GET', path: options.path, headers: options.headers, setHost: options.setHost ?? true })
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      agent: false,
+      method: options.method ?? 'GET',
+      path: options.path,
+      headers: options.headers,
+      setHost: options.setHost ?? true,
+    })
     req.on('response', (res) => {
       let text = ''
       res.setEncoding('utf8')
@@ -145,7 +153,15 @@ function panelDir(): string {
 describe('HTTP server hardening', () => {
   it('refuses a request addressed to another host (DNS rebinding)', async () => {
     const { port, close } = await startApi({ rendererDir: panelDir() })
-    const foreign = ['evil.example', `evil.example:${port}`, `127.0.0.1:${port + 1}`, 'localhost', `localhost.:${port}`, `127.0.0.1.nip.io:${port}`, `[::2]:${port}`]
+    const foreign = [
+      'evil.example',
+      `evil.example:${port}`,
+      `127.0.0.1:${port + 1}`,
+      'localhost',
+      `localhost.:${port}`,
+      `127.0.0.1.nip.io:${port}`,
+      `[::2]:${port}`,
+    ]
     for (const host of foreign) {
       for (const path of ['/api/stats', '/', '/app.js']) {
         const res = await send(port, { path, headers: { ...AUTH, host } })
@@ -173,7 +189,12 @@ describe('HTTP server hardening', () => {
       const read = await send(port, { path: '/api/stats', headers: { ...AUTH, origin } })
       expect([origin, read.status, read.body.error?.code]).toEqual([origin, 403, 'forbidden'])
       expect(read.body.error?.message).toContain(origin)
-      const write = await send(port, { method: 'POST', path: '/api/jobs', headers: { ...AUTH, origin, 'content-type': 'application/json' }, body: '{"kind":"noop"}' })
+      const write = await send(port, {
+        method: 'POST',
+        path: '/api/jobs',
+        headers: { ...AUTH, origin, 'content-type': 'application/json' },
+        body: '{"kind":"noop"}',
+      })
       expect([origin, write.status]).toEqual([origin, 403])
       expect([origin, (await send(port, { path: '/', headers: { origin } })).status]).toEqual([origin, 403])
     }
@@ -190,7 +211,12 @@ describe('HTTP server hardening', () => {
     for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]) {
       const host = origin.slice('http://'.length)
       const sameOrigin = { host, origin, 'sec-fetch-site': 'same-origin' }
-      const created = await send(port, { method: 'POST', path: '/api/jobs', headers: { ...AUTH, ...sameOrigin, 'content-type': 'application/json' }, body: '{"kind":"noop"}' })
+      const created = await send(port, {
+        method: 'POST',
+        path: '/api/jobs',
+        headers: { ...AUTH, ...sameOrigin, 'content-type': 'application/json' },
+        body: '{"kind":"noop"}',
+      })
       expect([origin, created.status]).toEqual([origin, 201])
       const events = await new Promise<{ status: number; type: string }>((resolve, reject) => {
         const req = request({ host: '127.0.0.1', port, agent: false, path: `/api/events?token=${TOKEN}`, headers: sameOrigin })

@@ -60,7 +60,13 @@ describe('HTTP API', () => {
     expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: true, counts: { queued: 0, running: 0 }, workers: { busy: 0 } })
     expect((await call('POST', '/api/queue/resume')).body).toEqual({ ok: true })
     expect((await call('PUT', '/api/settings', { concurrency: 3, notifyOnSuccess: false })).body).toMatchObject({ concurrency: 3, notifyOnSuccess: false })
-    expect((await call('GET', '/api/settings')).body).toEqual({ concurrency: 3, batteryConcurrency: null, closeToTray: true, notifyOnSuccess: false, notifyOnFailure: true })
+    expect((await call('GET', '/api/settings')).body).toEqual({
+      concurrency: 3,
+      batteryConcurrency: null,
+      closeToTray: true,
+      notifyOnSuccess: false,
+      notifyOnFailure: true,
+    })
     expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: false, workers: { max: 3 } })
     const kinds = await call('GET', '/api/kinds')
     expect(kinds.body.kinds.map((k: { name: string }) => k.name).sort()).toEqual(['hash-files', 'noop', 'shell', 'sleep'])
@@ -167,7 +173,13 @@ describe('HTTP API', () => {
   it('acts on many jobs at once, reporting each one it could not change', async () => {
     const { call, close, host } = await startApi()
     await call('POST', '/api/queue/pause')
-    const { body } = await call('POST', '/api/jobs/batch', { jobs: [{ kind: 'noop', name: 'a' }, { kind: 'noop', name: 'b' }, { kind: 'noop', name: 'c' }] })
+    const { body } = await call('POST', '/api/jobs/batch', {
+      jobs: [
+        { kind: 'noop', name: 'a' },
+        { kind: 'noop', name: 'b' },
+        { kind: 'noop', name: 'c' },
+      ],
+    })
     const [a, b, c] = body.ids as string[]
     const missing = '01J00000000000000000000000'
     expect((await call('POST', '/api/jobs/priority', { ids: [a, missing], priority: 'urgent' })).body).toEqual({
@@ -222,7 +234,12 @@ describe('HTTP API', () => {
       .filter((block) => block.startsWith('event:'))
       .map((block) => ({ type: block.split('\n')[0]!.slice(7), data: JSON.parse(block.split('\n')[1]!.slice(6)) }))
     const jobEvents = events.filter((e) => e.type === 'jobs').flatMap((e) => e.data.jobs)
-    expect(jobEvents.filter((j: { id: string }) => j.id === job.id).map((j: { status: string }) => j.status).at(-1)).toBe('succeeded')
+    expect(
+      jobEvents
+        .filter((j: { id: string }) => j.id === job.id)
+        .map((j: { status: string }) => j.status)
+        .at(-1),
+    ).toBe('succeeded')
     expect(events.some((e) => e.type === 'stats' && e.data.stats.counts)).toBe(true)
     controller.abort()
     await pump

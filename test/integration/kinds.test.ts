@@ -83,7 +83,12 @@ describe('shell kind', () => {
     const done = await waitForStatus(host, job.id, 'succeeded')
     expect(done.result).toEqual({ exitCode: 0, tail: expect.arrayContaining(['one', 'two', 'hello']) })
     expect(done.progress.message).toBe('reading')
-    expect(host.engine.getJobLogs(job.id).map((l) => l.line).sort()).toEqual(['hello', 'one', 'two'])
+    expect(
+      host.engine
+        .getJobLogs(job.id)
+        .map((l) => l.line)
+        .sort(),
+    ).toEqual(['hello', 'one', 'two'])
   })
 
   it('runs a command with args directly, in the given folder', async () => {

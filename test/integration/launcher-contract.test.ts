@@ -20,7 +20,10 @@ let serial = 0
 function observe(launcher: Launcher): Observed {
   const dataDir = dataDirWithKinds(['add.js', 'crash.mjs', 'sleep.mjs'])
   // Names are unique, as the pool makes them: utilityProcess matches crash reports to workers by name.
-  const worker = launcher.launch({ name: `offload-worker-${++serial}`, env: { [WORKER_ENV.kindsDir]: join(dataDir, 'kinds'), [WORKER_ENV.scratchDir]: join(dataDir, 'scratch') } })
+  const worker = launcher.launch({
+    name: `offload-worker-${++serial}`,
+    env: { [WORKER_ENV.kindsDir]: join(dataDir, 'kinds'), [WORKER_ENV.scratchDir]: join(dataDir, 'scratch') },
+  })
   const observed: Observed = { worker, messages: [], output: [], exits: [] }
   worker.onMessage((m) => observed.messages.push(m))
   worker.onOutput((line) => observed.output.push(line))

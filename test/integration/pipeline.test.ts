@@ -29,7 +29,10 @@ describe('pipelining short jobs', () => {
 
   it('cancelling a job that waits behind a busy head takes it out without killing the worker', async () => {
     const dataDir = dataDirWithKinds(['sleep.mjs'])
-    writeFileSync(join(dataDir, 'kinds', 'block.mjs'), "export default { name: 'block', run() { const t = Date.now(); while (Date.now() - t < 1500); return 'done' } }")
+    writeFileSync(
+      join(dataDir, 'kinds', 'block.mjs'),
+      "export default { name: 'block', run() { const t = Date.now(); while (Date.now() - t < 1500); return 'done' } }",
+    )
     const host = await startHost({ dataDir, engine: { concurrency: 1, pipelineWindowMs: 5000, killGraceMs: 300 } })
     await warmUp(host)
     host.engine.pause()

@@ -22,7 +22,11 @@ describe('every process a job starts is gone when its attempt ends', () => {
     await waitFor(() => processesMatching(marker).length === 1, 'the child to start')
     await waitFor(() => host.engine.getJobLogs(job.id).some((l) => l.line === 'spawned'), 'the kind to say so')
     host.engine.cancelJob(job.id)
-    await waitFor(() => processesMatching(marker).length === 0, () => `the child to be gone (alive: ${processesMatching(marker)})`, 5000)
+    await waitFor(
+      () => processesMatching(marker).length === 0,
+      () => `the child to be gone (alive: ${processesMatching(marker)})`,
+      5000,
+    )
     const next = host.engine.createJob({ kind: 'noop' })
     await waitForStatus(host, next.id, 'succeeded')
     expect(host.engine.stats().workers).toMatchObject({ busy: 0, idle: 1 })
@@ -58,7 +62,11 @@ describe('workers die with their host', () => {
     await waitFor(() => processesMatching(marker).length === 1 && workersOf(dataDir).length === 1, 'the job to spawn its child')
     server.child.kill('SIGKILL')
     await exited(server.child)
-    await waitFor(() => workersOf(dataDir).length + processesMatching(marker).length === 0, () => `the worker and child to die (alive: ${[...workersOf(dataDir), ...processesMatching(marker)]})`, 5000)
+    await waitFor(
+      () => workersOf(dataDir).length + processesMatching(marker).length === 0,
+      () => `the worker and child to die (alive: ${[...workersOf(dataDir), ...processesMatching(marker)]})`,
+      5000,
+    )
   })
 
   it('even while the worker is still starting', async () => {
@@ -68,7 +76,11 @@ describe('workers die with their host', () => {
     await new Promise((resolve) => setTimeout(resolve, 50))
     server.child.kill('SIGKILL')
     await exited(server.child)
-    await waitFor(() => workersOf(dataDir).length === 0, () => `the worker to die (alive: ${workersOf(dataDir)})`, 5000)
+    await waitFor(
+      () => workersOf(dataDir).length === 0,
+      () => `the worker to die (alive: ${workersOf(dataDir)})`,
+      5000,
+    )
     expect(processesMatching(dataDir)).toEqual([])
   })
 })

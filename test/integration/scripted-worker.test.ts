@@ -124,13 +124,14 @@ describe('a recall that crosses the job’s start', () => {
       // Quick jobs first, so the worker is sent jobs ahead.
       await warmUp(engine)
       engine.pause()
-      const [head, ...behind] = engine.createJobs([{ kind: 'shell', params: { command: 'slow' }, priority: 'urgent' }, ...Array.from({ length: 3 }, () => ({ kind: 'shell', params: { command: 'quick' } }))])
+      const [head, ...behind] = engine.createJobs([
+        { kind: 'shell', params: { command: 'slow' }, priority: 'urgent' },
+        ...Array.from({ length: 3 }, () => ({ kind: 'shell', params: { command: 'quick' } })),
+      ])
       slow.add(head!)
       engine.resume()
       await waitFor(() => [head!, ...behind].every((id) => engine.getJob(id).status === 'succeeded'), 'every job to succeed')
-      expect([head!, ...behind].map((id) => [runs.filter((r) => r === id).length > 0, engine.getJob(id).attempts])).toEqual(
-        Array(4).fill([true, 1]),
-      )
+      expect([head!, ...behind].map((id) => [runs.filter((r) => r === id).length > 0, engine.getJob(id).attempts])).toEqual(Array(4).fill([true, 1]))
       // The job that began under the recall ran once; the others were given back and ran again, once.
       expect(runs.filter((r) => r === behind[0])).toHaveLength(1)
     } finally {

@@ -144,7 +144,9 @@ describe('crash torture', () => {
       try {
         const running = db.prepare(`SELECT id, started_at, attempts FROM jobs WHERE status = 'running'`).all() as RunningRow[]
         // What the database said of every unfinished job, kept for the evidence of a duplicate.
-        const unfinished = db.prepare(`SELECT id, status, attempts, started_at FROM jobs WHERE status <> 'succeeded'`).all() as (RunningRow & { status: string })[]
+        const unfinished = db.prepare(`SELECT id, status, attempts, started_at FROM jobs WHERE status <> 'succeeded'`).all() as (RunningRow & {
+          status: string
+        })[]
         statesAtKill[rounds] = new Map(unfinished.map((r) => [r.id, `${r.status}${r.started_at === null ? '' : ' started'}, attempts ${r.attempts}`]))
         const queued = (db.prepare(`SELECT count(*) AS n FROM jobs WHERE status = 'queued'`).get() as { n: number }).n
         const check = (db.pragma('integrity_check', { simple: true }) as string) ?? 'no answer'
@@ -191,7 +193,9 @@ describe('crash torture', () => {
         // than two per worker can have begun. More "started" rows are jobs merely waiting in a
         // worker's inbox, and the restart would charge them an attempt they never used.
         if (shownStarted.length > 2 * CONCURRENCY) {
-          phantomStarts.push(`kill ${rounds}: ${shownStarted.length} jobs shown running with started_at set on ${CONCURRENCY} workers (${running.length} running in all)`)
+          phantomStarts.push(
+            `kill ${rounds}: ${shownStarted.length} jobs shown running with started_at set on ${CONCURRENCY} workers (${running.length} running in all)`,
+          )
         }
         inFlightSeen += running.length
         for (const row of running) {
@@ -233,7 +237,9 @@ describe('crash torture', () => {
 
       // ── The verdict, from the database and the side-effect files ──
       const db = new Database(dbFile, { readonly: true, fileMustExist: true })
-      const rows = new Map((db.prepare(`SELECT id, name, status, attempts, max_attempts, error_code, error_message FROM jobs`).all() as FinalRow[]).map((r) => [r.id, r]))
+      const rows = new Map(
+        (db.prepare(`SELECT id, name, status, attempts, max_attempts, error_code, error_message FROM jobs`).all() as FinalRow[]).map((r) => [r.id, r]),
+      )
       const finalCheck = db.pragma('integrity_check', { simple: true }) as string
       const logsStmt = db.prepare(`SELECT line FROM job_logs WHERE job_id = ? ORDER BY seq`).pluck()
       const logsOf = (id: string): string => JSON.stringify((logsStmt.all(id) as string[]).slice(-6))
@@ -309,7 +315,12 @@ describe('crash torture', () => {
       expect.soft(stuck.length, `stuck jobs (seed ${seed}):\n${sample(stuck)}`).toBe(0)
       expect.soft(duplicates.length, `duplicate runs of jobs not in flight (seed ${seed}):\n${sample(duplicates)}`).toBe(0)
       expect.soft(overAttempts.length, `attempts charged beyond 1 + kills seen started (seed ${seed}):\n${sample(overAttempts)}`).toBe(0)
-      expect.soft(phantomStarts.length, `kills at which more jobs were shown started than ${CONCURRENCY} workers can have begun (seed ${seed}):\n${sample(phantomStarts)}`).toBe(0)
+      expect
+        .soft(
+          phantomStarts.length,
+          `kills at which more jobs were shown started than ${CONCURRENCY} workers can have begun (seed ${seed}):\n${sample(phantomStarts)}`,
+        )
+        .toBe(0)
       expect.soft(orphans, `processes alive ${ORPHAN_AFTER_MS / 1000} s after a kill -9 (seed ${seed}):\n${orphanReports.slice(0, 6).join('\n\n')}`).toBe(0)
       expect.soft(integrity, 'PRAGMA integrity_check after every kill').toEqual([])
       expect(rounds).toBeGreaterThan(0)

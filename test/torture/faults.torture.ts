@@ -176,7 +176,10 @@ async function poolIsWhole(): Promise<void> {
 async function noSpinner(): Promise<void> {
   const busy = async () => {
     const procs = taggedProcesses(hostTag)
-    const shares = await cpuShares(procs.map((p) => p.pid), 500)
+    const shares = await cpuShares(
+      procs.map((p) => p.pid),
+      500,
+    )
     return procs.filter((p) => (shares.get(p.pid) ?? 0) > 0.6)
   }
   let spinning = await busy()
@@ -184,7 +187,10 @@ async function noSpinner(): Promise<void> {
     await sleep(1500)
     spinning = await busy()
   }
-  expect(spinning.map((p) => p.pid), `processes of this host at >60% of a core:\n${describeProcs(spinning)}`).toEqual([])
+  expect(
+    spinning.map((p) => p.pid),
+    `processes of this host at >60% of a core:\n${describeProcs(spinning)}`,
+  ).toEqual([])
 }
 
 async function noneMarked(marker: string, timeoutMs: number): Promise<void> {
@@ -386,47 +392,58 @@ describe('faults torture', () => {
     await noneMarked(marker, 2000)
   })
 
-  fault('grandchild (d): kill -9 of the server while such jobs run: no worker, no marked child within a few seconds', async () => {
-    const dir = dataFolderWithTortureKinds('faults-kill')
-    const server = await startServer(dir, ['--concurrency', '3'])
-    const plain = newMarker()
-    const background = newMarker()
-    const shell = newMarker()
-    await create({ kind: 't-child', params: { marker: plain, mode: 'plain' } }, server.call)
-    await create({ kind: 't-child', params: { marker: background, mode: 'background' } }, server.call)
-    await create({ kind: 'shell', params: { command: `sleep 1000; : ${shell}` } }, server.call)
-    await waitUntil(
-      () => [plain, background, shell].every((m) => markedProcesses(m).length > 0),
-      () => `all three jobs' children to start (${[plain, background, shell].map((m) => markedProcesses(m).length).join(', ')})`,
-      30_000,
-    )
-    const workers = taggedProcesses(server.tag).filter(isWorker)
-    expect(workers.length).toBeGreaterThan(0)
-    await kill9(server)
-    const gone = await becomes(() => taggedProcesses(server.tag).length === 0, 5000)
-    const left = taggedProcesses(server.tag)
-    const evidence = describeProcs(left)
-    killPids(left.map((p) => p.pid))
-    expect(gone, `5 s after kill -9 of the server (pid ${server.child.pid}), still alive:\n${evidence}`).toBe(true)
-  }, { ownServer: true })
+  fault(
+    'grandchild (d): kill -9 of the server while such jobs run: no worker, no marked child within a few seconds',
+    async () => {
+      const dir = dataFolderWithTortureKinds('faults-kill')
+      const server = await startServer(dir, ['--concurrency', '3'])
+      const plain = newMarker()
+      const background = newMarker()
+      const shell = newMarker()
+      await create({ kind: 't-child', params: { marker: plain, mode: 'plain' } }, server.call)
+      await create({ kind: 't-child', params: { marker: background, mode: 'background' } }, server.call)
+      await create({ kind: 'shell', params: { command: `sleep 1000; : ${shell}` } }, server.call)
+      await waitUntil(
+        () => [plain, background, shell].every((m) => markedProcesses(m).length > 0),
+        () => `all three jobs' children to start (${[plain, background, shell].map((m) => markedProcesses(m).length).join(', ')})`,
+        30_000,
+      )
+      const workers = taggedProcesses(server.tag).filter(isWorker)
+      expect(workers.length).toBeGreaterThan(0)
+      await kill9(server)
+      const gone = await becomes(() => taggedProcesses(server.tag).length === 0, 5000)
+      const left = taggedProcesses(server.tag)
+      const evidence = describeProcs(left)
+      killPids(left.map((p) => p.pid))
+      expect(gone, `5 s after kill -9 of the server (pid ${server.child.pid}), still alive:\n${evidence}`).toBe(true)
+    },
+    { ownServer: true },
+  )
 
-  fault('a worker stuck in a synchronous loop dies within a few seconds of kill -9 of its server', async () => {
-    const dir = dataFolderWithTortureKinds('faults-spin')
-    const server = await startServer(dir, ['--concurrency', '1'])
-    const pidFile = join(dir, 'spin-pids')
-    await create({ kind: 't-spin', params: { pidFile } }, server.call)
-    const [pid] = await waitUntil(() => pidsIn(pidFile).length > 0 && pidsIn(pidFile), 'the spinning job to start', 30_000)
-    const share = (await cpuShares([pid!], 500)).get(pid!) ?? 0
-    expect(share, 'the worker spins').toBeGreaterThan(0.3)
-    await kill9(server)
-    const dead = await becomes(() => !alive(pid!), 5000)
-    const evidence = psEvidence([pid!])
-    const left = taggedProcesses(server.tag)
-    const leftEvidence = describeProcs(left)
-    killPids([pid!, ...left.map((p) => p.pid)])
-    expect(dead, `5 s after kill -9 of its server, the spinning worker is still alive:\n${evidence}`).toBe(true)
-    expect(left.map((p) => p.pid), leftEvidence).toEqual([])
-  }, { ownServer: true })
+  fault(
+    'a worker stuck in a synchronous loop dies within a few seconds of kill -9 of its server',
+    async () => {
+      const dir = dataFolderWithTortureKinds('faults-spin')
+      const server = await startServer(dir, ['--concurrency', '1'])
+      const pidFile = join(dir, 'spin-pids')
+      await create({ kind: 't-spin', params: { pidFile } }, server.call)
+      const [pid] = await waitUntil(() => pidsIn(pidFile).length > 0 && pidsIn(pidFile), 'the spinning job to start', 30_000)
+      const share = (await cpuShares([pid!], 500)).get(pid!) ?? 0
+      expect(share, 'the worker spins').toBeGreaterThan(0.3)
+      await kill9(server)
+      const dead = await becomes(() => !alive(pid!), 5000)
+      const evidence = psEvidence([pid!])
+      const left = taggedProcesses(server.tag)
+      const leftEvidence = describeProcs(left)
+      killPids([pid!, ...left.map((p) => p.pid)])
+      expect(dead, `5 s after kill -9 of its server, the spinning worker is still alive:\n${evidence}`).toBe(true)
+      expect(
+        left.map((p) => p.pid),
+        leftEvidence,
+      ).toEqual([])
+    },
+    { ownServer: true },
+  )
 
   it('every fault case passed', () => {
     expect(passed, `${cases - passed} of ${cases} fault cases failed (see above)`).toBe(cases)

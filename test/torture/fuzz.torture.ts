@@ -117,7 +117,9 @@ function randomValue(rng: Rng, depth = 0): unknown {
     case 5:
       return depth > 2 ? [] : Array.from({ length: rng.int(0, 4) }, () => randomValue(rng, depth + 1))
     case 6:
-      return depth > 2 ? {} : Object.fromEntries(Array.from({ length: rng.int(0, 3) }, () => [rng.pick([...ODD_KEYS, rng.string(5)]), randomValue(rng, depth + 1)]))
+      return depth > 2
+        ? {}
+        : Object.fromEntries(Array.from({ length: rng.int(0, 3) }, () => [rng.pick([...ODD_KEYS, rng.string(5)]), randomValue(rng, depth + 1)]))
     case 7:
       return 'x'.repeat(rng.int(1000, 300_000))
     case 8:
@@ -487,17 +489,14 @@ function send(port: number, req: FuzzRequest, agent: Agent): Promise<FuzzRespons
     }
     let r: ReturnType<typeof request>
     try {
-      r = request(
-        { host: '127.0.0.1', port, method: req.method, path: req.path, headers: req.headers, agent: big ? false : agent },
-        (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () =>
-            done({ statuses: [res.statusCode!], status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-          )
-          res.on('error', (e) => done({ statuses: [res.statusCode!], status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), error: e.message }))
-        },
-      )
+      r = request({ host: '127.0.0.1', port, method: req.method, path: req.path, headers: req.headers, agent: big ? false : agent }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => done({ statuses: [res.statusCode!], status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+        res.on('error', (e) =>
+          done({ statuses: [res.statusCode!], status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), error: e.message }),
+        )
+      })
     } catch (error) {
       // The client itself refuses (an invalid header value): nothing was sent.
       return done({ statuses: [], status: undefined, headers: {}, body: '', error: `client refused: ${(error as Error).message}` })
@@ -687,7 +686,8 @@ describe('fuzz torture', () => {
           try {
             const parsed = ApiErrorBodySchema.safeParse(JSON.parse(res.body))
             if (!parsed.success) problem = `not the error shape: ${parsed.error.issues[0]?.message}`
-            else if (HTTP_STATUS[parsed.data.error.code] !== res.status) problem = `code ${parsed.data.error.code} maps to ${HTTP_STATUS[parsed.data.error.code]}, sent ${res.status}`
+            else if (HTTP_STATUS[parsed.data.error.code] !== res.status)
+              problem = `code ${parsed.data.error.code} maps to ${HTTP_STATUS[parsed.data.error.code]}, sent ${res.status}`
           } catch {
             problem = 'not JSON'
           }

@@ -13,7 +13,20 @@
  */
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
@@ -343,7 +356,11 @@ describe('storage torture', () => {
       const statsMs = performance.now() - t0
       expect(stats.status, stats.text).toBe(200)
       expect(statsMs, 'GET /api/stats answers promptly while full (ms)').toBeLessThan(1000)
-      expect(stats.body.storage, 'stats.storage while the disk is full').toMatchObject({ status: 'full', message: expect.any(String), since: expect.any(String) })
+      expect(stats.body.storage, 'stats.storage while the disk is full').toMatchObject({
+        status: 'full',
+        message: expect.any(String),
+        since: expect.any(String),
+      })
       const again = await call('POST', '/api/jobs', { kind: 'shell', params: { command: 'true' } })
       expect([again.status, again.body?.error?.code], again.text).toEqual([507, 'storage_full'])
 
@@ -370,21 +387,32 @@ describe('storage torture', () => {
       remount('remount,size=64m', mnt)
       const freedAt = Date.now()
       let health: any
-      const recovered = await becomes(async () => {
-        health = (await call('GET', '/api/stats')).body?.storage
-        return health?.status === 'ok'
-      }, 10_000, 200)
+      const recovered = await becomes(
+        async () => {
+          health = (await call('GET', '/api/stats')).body?.storage
+          return health?.status === 'ok'
+        },
+        10_000,
+        200,
+      )
       expect(recovered, `stats.storage within 10 s of freeing space: ${JSON.stringify(health)}`).toBe(true)
       console.log(`[storage] recovered ${Date.now() - freedAt} ms after space was freed`)
 
       let last: any[] = []
-      const finished = await becomes(async () => {
-        const page = await call('GET', '/api/jobs?limit=1000')
-        last = page.body?.jobs ?? []
-        return created.every((id) => last.find((j) => j.id === id)?.status === 'succeeded')
-      }, 60_000, 500)
+      const finished = await becomes(
+        async () => {
+          const page = await call('GET', '/api/jobs?limit=1000')
+          last = page.body?.jobs ?? []
+          return created.every((id) => last.find((j) => j.id === id)?.status === 'succeeded')
+        },
+        60_000,
+        500,
+      )
       const bad = created.map((id) => last.find((j) => j.id === id) ?? { id, status: 'missing' }).filter((j) => j.status !== 'succeeded')
-      expect(finished, `every job added before and during the trouble ends succeeded: ${JSON.stringify(bad.map((j) => [j.name ?? j.id, j.status, j.error]).slice(0, 10))}`).toBe(true)
+      expect(
+        finished,
+        `every job added before and during the trouble ends succeeded: ${JSON.stringify(bad.map((j) => [j.name ?? j.id, j.status, j.error]).slice(0, 10))}`,
+      ).toBe(true)
       expect(server.child.exitCode, server.output().slice(-3000)).toBeNull()
       expect(stackTraceLines(server.output()), `no stack trace in the output:\n${server.output().slice(-3000)}`).toEqual([])
       expect(await stopServer(server, 10_000)).toBe(0)
@@ -411,7 +439,9 @@ describe('storage torture', () => {
     const verdict = await startAndJudge(dataDir)
     if (verdict.outcome === 'serving') await stopServer(verdict.server, 5000)
     expectRefusedInOneLine(verdict, 'full disk at start')
-    const leftovers = readdirSync(dataDir, { recursive: true }).map(String).filter((f) => f.endsWith('.tmp'))
+    const leftovers = readdirSync(dataDir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.tmp'))
     expect(leftovers, '*.tmp files left in the data folder').toEqual([])
   })
 

@@ -156,7 +156,12 @@ describe('job store', () => {
     const job = row()
     store.insert([job])
     store.claim(1, 10_000)
-    const after = store.markAttemptFailed(job.id, 1, { code: 'invalid_params', message: 'bad', detail: [{ path: 'x' }] }, { retryable: false, now: 10_001, jitter: 0 })!
+    const after = store.markAttemptFailed(
+      job.id,
+      1,
+      { code: 'invalid_params', message: 'bad', detail: [{ path: 'x' }] },
+      { retryable: false, now: 10_001, jitter: 0 },
+    )!
     expect(after.status).toBe('failed')
     expect(after.attempts).toBe(1)
     expect(after.error).toEqual({ code: 'invalid_params', message: 'bad', detail: [{ path: 'x' }] })
@@ -237,7 +242,11 @@ describe('job store', () => {
     const lines = store.logs(job.id)
     expect(lines.map((l) => l.line)).toEqual(['d', 'e', 'f', 'g', 'x'.repeat(10)])
     expect(lines.map((l) => l.seq)).toEqual([4, 5, 6, 7, 8])
-    store.appendLogs(job.id, Array.from({ length: 12 }, (_, i) => `n${i}`), 4)
+    store.appendLogs(
+      job.id,
+      Array.from({ length: 12 }, (_, i) => `n${i}`),
+      4,
+    )
     expect(store.logs(job.id).map((l) => l.line)).toEqual(['n7', 'n8', 'n9', 'n10', 'n11'])
   })
 

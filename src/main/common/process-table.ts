@@ -44,7 +44,8 @@ function fromPs(): ProcessEntry[] {
     const [pid, ppid, pgid, state] = line.trim().split(/\s+/)
     const numbers = [pid, ppid, pgid].map(Number)
     // ps lists itself, as a child of whoever asked.
-    if (numbers.every(Number.isInteger) && !isGone(state?.[0]) && numbers[0] !== ps.pid) entries.push({ pid: numbers[0]!, ppid: numbers[1]!, pgid: numbers[2]! })
+    if (numbers.every(Number.isInteger) && !isGone(state?.[0]) && numbers[0] !== ps.pid)
+      entries.push({ pid: numbers[0]!, ppid: numbers[1]!, pgid: numbers[2]! })
   }
   return entries
 }

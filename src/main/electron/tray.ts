@@ -10,8 +10,7 @@ export interface TrayHandle {
 
 /** The tray icon: a light or dark glyph to match the menu bar, the state in its tooltip, the common actions in its menu. */
 export function createTray(resourcesDir: string, stats: Stats, act: (action: TrayAction) => void): TrayHandle {
-  const icon = (): Electron.NativeImage =>
-    nativeImage.createFromPath(join(resourcesDir, nativeTheme.shouldUseDarkColors ? 'tray-dark.png' : 'tray-light.png'))
+  const icon = (): Electron.NativeImage => nativeImage.createFromPath(join(resourcesDir, nativeTheme.shouldUseDarkColors ? 'tray-dark.png' : 'tray-light.png'))
   const tray = new Tray(icon())
   let last = ''
   const update = (next: Stats): void => {

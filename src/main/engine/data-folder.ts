@@ -24,7 +24,9 @@ export class DataFolderError extends Error {
 export function describeFolderFailure(dataDir: string, error: unknown): unknown {
   const { code, message } = error as NodeJS.ErrnoException
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
-    return new DataFolderError(`The data folder ${dataDir} is read-only (${code}); Offload needs to write there. Check its permissions, or use another data folder.`)
+    return new DataFolderError(
+      `The data folder ${dataDir} is read-only (${code}); Offload needs to write there. Check its permissions, or use another data folder.`,
+    )
   }
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new DataFolderError(`The disk that holds the data folder ${dataDir} is full (${code}). Free some space and start Offload again.`)

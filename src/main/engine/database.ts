@@ -83,7 +83,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
     db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   } catch (error) {
-    throw describeOpenFailure(file, error) ?? new DatabaseOpenError('database_unavailable', `Cannot open the jobs database ${file}: ${(error as Error).message}`)
+    throw (
+      describeOpenFailure(file, error) ?? new DatabaseOpenError('database_unavailable', `Cannot open the jobs database ${file}: ${(error as Error).message}`)
+    )
   }
   try {
     db.pragma('journal_mode = WAL')

@@ -488,7 +488,11 @@ export class JobStore {
         if (!row) continue
         this.moved('running', row.status)
         if (started) {
-          this.appendLogs(id, [`Interrupted: Offload stopped during attempt ${row.attempts}; ${row.status === 'queued' ? 'requeued' : 'no attempts left'}`], now)
+          this.appendLogs(
+            id,
+            [`Interrupted: Offload stopped during attempt ${row.attempts}; ${row.status === 'queued' ? 'requeued' : 'no attempts left'}`],
+            now,
+          )
         }
         jobs.push(toJob(row))
       }

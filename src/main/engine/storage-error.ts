@@ -42,8 +42,7 @@ const MESSAGES: Record<StorageCode, string> = {
     'The jobs database cannot be written (the file or its disk is read-only). Running jobs go on, but nothing new starts until it can be written; Offload keeps trying.',
   storage_corrupt:
     'The jobs database is damaged. Nothing new starts. Quit Offload, move the database file aside (it is offload.db in the data folder) and start again with an empty queue.',
-  storage_unavailable:
-    'The jobs database cannot be reached right now. Running jobs go on, but nothing new starts until it can; Offload keeps trying.',
+  storage_unavailable: 'The jobs database cannot be reached right now. Running jobs go on, but nothing new starts until it can; Offload keeps trying.',
 }
 
 /** The storage failure an error from better-sqlite3 stands for, or undefined when it is something else (a bug, a constraint). */

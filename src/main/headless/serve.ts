@@ -53,9 +53,7 @@ const dataDir = resolve(args.data ?? join(homedir(), '.offload'))
 const port = integerArg('port', args.port, 0, 65535) ?? DEFAULT_PORT
 const concurrency = integerArg('concurrency', args.concurrency, 1, MAX_CONCURRENCY)
 const graceMs = (integerArg('grace', args.grace, 0, 3600) ?? DEFAULT_GRACE_MS / 1000) * 1000
-const rendererDir = [join(here, '..', 'renderer'), join(here, '..', '..', '..', 'out', 'renderer')].find((d) =>
-  existsSync(join(d, 'index.html')),
-)
+const rendererDir = [join(here, '..', 'renderer'), join(here, '..', '..', '..', 'out', 'renderer')].find((d) => existsSync(join(d, 'index.html')))
 
 let server
 try {

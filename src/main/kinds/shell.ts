@@ -66,9 +66,7 @@ export const shellKind = defineKind({
     }
     ctx.signal.addEventListener('abort', onAbort, { once: true })
 
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      child.once('close', (c, s) => resolve([c, s])),
-    )
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])))
     ctx.signal.removeEventListener('abort', onAbort)
     clearTimeout(escalation)
     // Whatever the command left running in its group goes with it.

@@ -22,8 +22,7 @@ const port = connectToParent()
 const send = port.send.bind(port)
 const inbox = new Inbox(
   (message) => new JobRun(message, services),
-  (id, why) =>
-    send(why === 'recalled' ? { type: 'recalled', id } : { type: 'failed', id, error: { code: 'cancelled', message: 'Stopped before it started' } }),
+  (id, why) => send(why === 'recalled' ? { type: 'recalled', id } : { type: 'failed', id, error: { code: 'cancelled', message: 'Stopped before it started' } }),
 )
 
 // Before anything slow (loading kinds): a host that dies while this worker starts must take it along.

@@ -63,7 +63,10 @@ function toResultJson(result: unknown): string {
   }
   if (json === undefined) throw new JobFailure('job_error', "The job's result cannot be stored as JSON (it is a function or symbol)")
   if (json.length > MAX_RESULT_BYTES) {
-    throw new JobFailure('job_error', `The job's result is ${(json.length / 1024 / 1024).toFixed(1)} MB; the limit is 1 MB (write big output to a file instead)`)
+    throw new JobFailure(
+      'job_error',
+      `The job's result is ${(json.length / 1024 / 1024).toFixed(1)} MB; the limit is 1 MB (write big output to a file instead)`,
+    )
   }
   return json
 }
@@ -160,7 +163,9 @@ export class JobRun implements OutputSink {
     this.services.capture.flush(this)
     if (this.finished || this.lines.length === 0) return
     this.finished = true
-    write(formatOutputMarker({ edge: 'begin', jobId: this.id }) + this.lines.map((l) => `${l}\n`).join('') + formatOutputMarker({ edge: 'end', jobId: this.id }))
+    write(
+      formatOutputMarker({ edge: 'begin', jobId: this.id }) + this.lines.map((l) => `${l}\n`).join('') + formatOutputMarker({ edge: 'end', jobId: this.id }),
+    )
     this.lines = []
   }
 

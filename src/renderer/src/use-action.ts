@@ -8,7 +8,7 @@ import { useApp } from './state/app-store'
 export function useAction() {
   const { transport, loader } = useTransport()
   return useCallback(
-    async <T,>(run: (api: typeof transport.api) => Promise<T>, done?: string): Promise<T | undefined> => {
+    async <T>(run: (api: typeof transport.api) => Promise<T>, done?: string): Promise<T | undefined> => {
       try {
         const result = await run(transport.api)
         const bulk = result as Partial<BulkResult> | undefined

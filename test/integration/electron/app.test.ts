@@ -29,7 +29,11 @@ async function start(): Promise<DesktopApp> {
 /** The window, as the fake it is. */
 const win = () => desktop.window() as unknown as InstanceType<typeof electron.BrowserWindow>
 const appFrame = () => ({ sender: win().webContents, senderFrame: win().webContents.mainFrame })
-const call = (method: string, input: unknown, from: { sender: InstanceType<typeof electron.FakeWebContents>; senderFrame: InstanceType<typeof electron.FakeFrame> | null } = appFrame()) => electron.ipcMain.invoke(`${IPC_PREFIX}${method}`, from, input)
+const call = (
+  method: string,
+  input: unknown,
+  from: { sender: InstanceType<typeof electron.FakeWebContents>; senderFrame: InstanceType<typeof electron.FakeFrame> | null } = appFrame(),
+) => electron.ipcMain.invoke(`${IPC_PREFIX}${method}`, from, input)
 
 function sentEvents(): OffloadEvent[][] {
   return win()
@@ -116,7 +120,10 @@ describe('the desktop shell (fake electron)', () => {
     electron.nativeTheme.emit('updated')
     expect(tray.image.path).toBe(join(ROOT, 'resources', 'tray-dark.png'))
     const reply = (await call('createJob', { kind: 'sleep', params: { ms: 800 } })) as { value: { id: string } }
-    await waitFor(() => tray.tooltip === 'Offload — 1 running', () => `tooltip "${tray.tooltip}"`)
+    await waitFor(
+      () => tray.tooltip === 'Offload — 1 running',
+      () => `tooltip "${tray.tooltip}"`,
+    )
     tray.clickItem('Pause all')
     expect(desktop.host.engine.stats().paused).toBe(true)
     await waitFor(() => tray.menu!.items.some((i) => i.label === 'Resume'), 'the menu to offer Resume')
@@ -132,7 +139,7 @@ describe('the desktop shell (fake electron)', () => {
     const notifications = electron.Notification.instances
     /** Waits until no notification has come for longer than the grouping's quiet time. */
     const settle = async (): Promise<void> => {
-      for (let seen = -1; seen !== notifications.length; ) {
+      for (let seen = -1; seen !== notifications.length;) {
         seen = notifications.length
         await new Promise((resolve) => setTimeout(resolve, 2500))
       }
@@ -152,7 +159,13 @@ describe('the desktop shell (fake electron)', () => {
     win().hide()
     notification.emit('click')
     expect(win().visible).toBe(true)
-    await waitFor(() => sentEvents().flat().some((e) => e.type === 'reveal'), 'a reveal event')
+    await waitFor(
+      () =>
+        sentEvents()
+          .flat()
+          .some((e) => e.type === 'reveal'),
+      'a reveal event',
+    )
   })
 
   it('when nothing can be saved, the tray and a notification say so, and again when it can', async () => {
@@ -162,12 +175,18 @@ describe('the desktop shell (fake electron)', () => {
     desktop.host.db.pragma('query_only = ON')
     const refused = await call('createJob', { kind: 'sleep', params: { ms: 1 } })
     expect(refused).toMatchObject({ ok: false, error: { code: 'storage_readonly' } })
-    await waitFor(() => tray.tooltip.startsWith('Offload — Cannot save'), () => `tooltip "${tray.tooltip}"`)
+    await waitFor(
+      () => tray.tooltip.startsWith('Offload — Cannot save'),
+      () => `tooltip "${tray.tooltip}"`,
+    )
     await waitFor(() => notifications.some((n) => n.options.title === 'Offload: cannot save'), 'a notification of the trouble')
     expect(notifications.find((n) => n.options.title === 'Offload: cannot save')!.options.body).toContain('cannot be written')
     desktop.host.db.pragma('query_only = OFF')
     await waitFor(() => notifications.some((n) => n.options.title === 'Offload is saving again'), 'a notification that it is over', 10_000)
-    await waitFor(() => !tray.tooltip.includes('Cannot save'), () => `tooltip "${tray.tooltip}"`)
+    await waitFor(
+      () => !tray.tooltip.includes('Cannot save'),
+      () => `tooltip "${tray.tooltip}"`,
+    )
     expect(notifications.filter((n) => n.options.title.startsWith('Offload:'))).toHaveLength(1)
   })
 

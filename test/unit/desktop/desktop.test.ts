@@ -104,7 +104,14 @@ describe('notification grouping', () => {
 
   function grouper(settings = { notifyOnSuccess: true, notifyOnFailure: true }) {
     const shown: NotificationSummary[] = []
-    return { shown, grouper: new NotificationGrouper(() => settings, (s) => shown.push(s), { quietMs: 1000, maxWaitMs: 4000 }) }
+    return {
+      shown,
+      grouper: new NotificationGrouper(
+        () => settings,
+        (s) => shown.push(s),
+        { quietMs: 1000, maxWaitMs: 4000 },
+      ),
+    }
   }
 
   it('one job finishing gives one notification about that job', () => {
@@ -158,7 +165,11 @@ describe('event batching per window', () => {
 
   it('sends a quiet event at once and a flood at most ten times a second, latest state per job', () => {
     const sent: OffloadEvent[][] = []
-    const batcher = new EventBatcher(100, (b) => sent.push(b), () => Date.now())
+    const batcher = new EventBatcher(
+      100,
+      (b) => sent.push(b),
+      () => Date.now(),
+    )
     batcher.push({ type: 'stats', stats: stats({ running: 1 }) })
     vi.advanceTimersByTime(0)
     expect(sent).toHaveLength(1)
@@ -185,7 +196,12 @@ describe('event batching per window', () => {
     batcher.push({ type: 'reveal', jobId: 'a' })
     batcher.push({ type: 'reveal', status: 'failed' })
     vi.advanceTimersByTime(0)
-    expect(sent).toEqual([[{ type: 'reveal', jobId: 'a' }, { type: 'reveal', status: 'failed' }]])
+    expect(sent).toEqual([
+      [
+        { type: 'reveal', jobId: 'a' },
+        { type: 'reveal', status: 'failed' },
+      ],
+    ])
   })
 })
 

@@ -21,7 +21,11 @@ export function DetailPane({ id }: { id: string }) {
   const now = useNow(job?.status === 'running' ? 1000 : null)
 
   useEffect(() => {
-    if (!useJobs.getState().byId[id]) void transport.api.getJob({ id }).then((j) => useJobs.getState().remember(j), () => close(null))
+    if (!useJobs.getState().byId[id])
+      void transport.api.getJob({ id }).then(
+        (j) => useJobs.getState().remember(j),
+        () => close(null),
+      )
   }, [id, transport, close])
 
   const running = job?.status === 'running'

@@ -30,12 +30,24 @@ export function JobList({ onNewJob }: { onNewJob(): void }) {
     <div className="list" role="grid" aria-label="Jobs" aria-rowcount={total ?? undefined}>
       <div className="list-head" role="row">
         <span role="columnheader" className="col-select" aria-label="Select" />
-        <span role="columnheader" className="col-name">Name</span>
-        <span role="columnheader" className="col-status">Status</span>
-        <span role="columnheader" className="col-progress">Progress</span>
-        <span role="columnheader" className="col-attempts">Tries</span>
-        <span role="columnheader" className="col-created">Created</span>
-        <span role="columnheader" className="col-duration">Duration</span>
+        <span role="columnheader" className="col-name">
+          Name
+        </span>
+        <span role="columnheader" className="col-status">
+          Status
+        </span>
+        <span role="columnheader" className="col-progress">
+          Progress
+        </span>
+        <span role="columnheader" className="col-attempts">
+          Tries
+        </span>
+        <span role="columnheader" className="col-created">
+          Created
+        </span>
+        <span role="columnheader" className="col-duration">
+          Duration
+        </span>
       </div>
       <div className="list-body" ref={scroller} data-testid="job-list">
         {total === 0 && <EmptyState filtered={filter.status !== null || filter.kind !== null || filter.q !== ''} onNewJob={onNewJob} />}

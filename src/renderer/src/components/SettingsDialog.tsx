@@ -30,16 +30,14 @@ export function SettingsDialog({ onClose }: { onClose(): void }) {
         <small>Desktop app only</small>
       </label>
       <label className="check">
-        <input type="checkbox" checked={settings.notifyOnSuccess} onChange={(e) => update({ notifyOnSuccess: e.target.checked })} /> Notify when jobs
-        finish
+        <input type="checkbox" checked={settings.notifyOnSuccess} onChange={(e) => update({ notifyOnSuccess: e.target.checked })} /> Notify when jobs finish
       </label>
       <label className="check">
-        <input type="checkbox" checked={settings.notifyOnFailure} onChange={(e) => update({ notifyOnFailure: e.target.checked })} /> Notify when jobs
-        fail
+        <input type="checkbox" checked={settings.notifyOnFailure} onChange={(e) => update({ notifyOnFailure: e.target.checked })} /> Notify when jobs fail
       </label>
       <label className="check">
-        <input type="checkbox" checked={settings.closeToTray} onChange={(e) => update({ closeToTray: e.target.checked })} /> Keep working in the tray
-        when the window is closed
+        <input type="checkbox" checked={settings.closeToTray} onChange={(e) => update({ closeToTray: e.target.checked })} /> Keep working in the tray when the
+        window is closed
       </label>
       <p className="muted">Finished jobs are kept until you remove them; automatic clean-up of old jobs comes with the maintenance schedule.</p>
       <div className="dialog-actions">

@@ -56,10 +56,14 @@ export function toParams(fields: Field[], values: FormValues): { params: Record<
     }
     if (field.kind === 'number' || field.kind === 'integer') {
       const n = Number(text)
-      if (!Number.isFinite(n) || (field.kind === 'integer' && !Number.isInteger(n))) errors[field.name] = field.kind === 'integer' ? 'A whole number' : 'A number'
+      if (!Number.isFinite(n) || (field.kind === 'integer' && !Number.isInteger(n)))
+        errors[field.name] = field.kind === 'integer' ? 'A whole number' : 'A number'
       else params[field.name] = n
     } else if (field.kind === 'lines') {
-      params[field.name] = text.split('\n').map((l) => l.trim()).filter(Boolean)
+      params[field.name] = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
     } else if (field.kind === 'pairs') {
       const pairs: Record<string, string> = {}
       for (const line of text.split('\n').filter((l) => l.trim())) {

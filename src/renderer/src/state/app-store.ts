@@ -66,8 +66,7 @@ export function startSync(transport: Transport, loader: PageLoader): () => void 
     else if (event.type === 'storage') {
       const { stats } = useApp.getState()
       if (stats) useApp.setState({ stats: { ...stats, storage: event.storage } })
-    }
-    else {
+    } else {
       if (event.status) useJobs.getState().setFilter({ status: event.status })
       if (event.jobId) useJobs.getState().open(event.jobId)
     }
