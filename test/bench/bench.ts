@@ -152,7 +152,7 @@ async function uiBench(): Promise<{ firstRowsMs: number; frameP95Ms: number; rep
   await live.goto(`${busy.info.url}/?token=${busy.info.token}`)
   await live.waitForSelector('[data-job-id]')
   // A string, not a function: the TypeScript loader would wrap a function with helpers the page lacks.
-  const frames = (await live.evaluate(`new Promise((resolve) => {
+  const frames = await live.evaluate<number[]>(`new Promise((resolve) => {
     const deltas = []
     let last = performance.now()
     const end = last + 3000
@@ -163,7 +163,7 @@ async function uiBench(): Promise<{ firstRowsMs: number; frameP95Ms: number; rep
       else resolve(deltas)
     }
     requestAnimationFrame(tick)
-  })`)) as number[]
+  })`)
   const reporting = busy.host.engine.stats().counts.running
   await live.close()
   await busy.stop(0)

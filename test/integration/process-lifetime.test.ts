@@ -24,7 +24,7 @@ describe('every process a job starts is gone when its attempt ends', () => {
     host.engine.cancelJob(job.id)
     await waitFor(
       () => processesMatching(marker).length === 0,
-      () => `the child to be gone (alive: ${processesMatching(marker)})`,
+      () => `the child to be gone (alive: ${processesMatching(marker).join(' ')})`,
       5000,
     )
     const next = host.engine.createJob({ kind: 'noop' })
@@ -64,7 +64,7 @@ describe('workers die with their host', () => {
     await exited(server.child)
     await waitFor(
       () => workersOf(dataDir).length + processesMatching(marker).length === 0,
-      () => `the worker and child to die (alive: ${[...workersOf(dataDir), ...processesMatching(marker)]})`,
+      () => `the worker and child to die (alive: ${[...workersOf(dataDir), ...processesMatching(marker)].join(' ')})`,
       5000,
     )
   })
@@ -78,7 +78,7 @@ describe('workers die with their host', () => {
     await exited(server.child)
     await waitFor(
       () => workersOf(dataDir).length === 0,
-      () => `the worker to die (alive: ${workersOf(dataDir)})`,
+      () => `the worker to die (alive: ${workersOf(dataDir).join(' ')})`,
       5000,
     )
     expect(processesMatching(dataDir)).toEqual([])

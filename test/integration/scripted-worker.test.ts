@@ -55,7 +55,7 @@ function racingLauncher(slow: Set<string>) {
             if (current && slow.has(current)) {
               say({ type: 'done', id: current, resultJson: 'null' })
               if (begin()) {
-                say({ type: 'done', id: current!, resultJson: 'null' })
+                say({ type: 'done', id: current, resultJson: 'null' })
                 current = undefined
               }
             }

@@ -169,8 +169,9 @@ function plausibleQuery(method: MethodName, rng: Rng, ids: string[]): Record<str
   if (rng.chance(0.3)) q.q = 'fuzz'
   if (rng.chance(0.3)) q.sort = rng.pick(['newest', 'oldest'])
   if (rng.chance(0.5)) q.limit = String(rng.int(1, 1000))
-  if (rng.chance(0.2)) q.cursor = rng.pick(ids)
-  else if (rng.chance(0.2)) q.offset = String(rng.int(0, 100))
+  const paging = rng.next()
+  if (paging < 0.2) q.cursor = rng.pick(ids)
+  else if (paging < 0.36) q.offset = String(rng.int(0, 100))
   if (rng.chance(0.3)) q.count = 'true'
   return q
 }
@@ -203,7 +204,7 @@ function mutate(value: Record<string, unknown>, rng: Rng): unknown {
       case 4: // the whole thing becomes something else
         return rng.pick([[copy], null, 42, 'string', true, [], [[]]])
       default: // numbers that are not quite numbers
-        if (keys.length) target[rng.pick(keys)] = rng.pick([1.5, -1, 0, 1e309 /* Infinity → null in JSON */, 2 ** 63, -0])
+        if (keys.length) target[rng.pick(keys)] = rng.pick([1.5, -1, 0, Infinity /* null in JSON */, 2 ** 63, -0])
     }
   }
   return copy

@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { formatOutputMarker, splitOutputMarker } from '../../src/main/common/output-markers'
 import { OutputCapture, type OutputSink } from '../../src/main/worker/output-capture'
 
+// Put back as they were, on the same objects: no `this` goes astray.
+// eslint-disable-next-line @typescript-eslint/unbound-method
 const realStdout = process.stdout.write
+// eslint-disable-next-line @typescript-eslint/unbound-method
 const realStderr = process.stderr.write
 afterEach(() => {
   process.stdout.write = realStdout
@@ -30,7 +33,7 @@ describe('what a job writes to stdout and stderr', () => {
 
   it('goes to the real stream when no job is running, or the job has ended', () => {
     const written: string[] = []
-    process.stdout.write = ((chunk: string) => written.push(chunk) > 0) as typeof process.stdout.write
+    process.stdout.write = (chunk: string) => written.push(chunk) > 0
     const job = sink()
     let current: OutputSink | undefined
     const capture = new OutputCapture(() => current)

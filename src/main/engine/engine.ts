@@ -869,6 +869,6 @@ function formatMs(ms: number): string {
 /** A readable default name: the kind and its most telling param. */
 function defaultName(kind: string, params: unknown): string {
   const p = params as Record<string, unknown>
-  const hint = [p.command, p.folder, p.path, p.url].find((v) => typeof v === 'string') as string | undefined
+  const hint = [p.command, p.folder, p.path, p.url].find((v): v is string => typeof v === 'string')
   return (hint ? `${kind}: ${hint}` : kind).slice(0, 200)
 }

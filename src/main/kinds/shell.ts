@@ -45,7 +45,7 @@ export const shellKind = defineKind({
       tail.push(line)
       if (tail.length > TAIL_LINES) tail.shift()
     }
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const match = PROGRESS_LINE.exec(line)
       if (match) ctx.progress(Math.min(100, Number(match[1])) / 100, match[2])
       else {
@@ -53,7 +53,7 @@ export const shellKind = defineKind({
         keep(line)
       }
     })
-    createInterface({ input: child.stderr! }).on('line', (line) => {
+    createInterface({ input: child.stderr }).on('line', (line) => {
       ctx.log(line)
       keep(line)
     })

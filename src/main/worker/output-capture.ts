@@ -45,10 +45,10 @@ export class OutputCapture {
       const sink = this.sinkNow()
       if (!sink?.open) return (original as (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean)(chunk, encoding, callback)
       this.take(sink, stream, chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : undefined)
-      if (typeof done === 'function') process.nextTick(done as () => void)
+      if (typeof done === 'function') process.nextTick(done)
       return true
     }
-    process[stream].write = capture as Write
+    process[stream].write = capture
   }
 
   private take(sink: OutputSink, stream: StreamName, chunk: unknown, encoding: BufferEncoding | undefined): void {

@@ -21,7 +21,7 @@ const STORAGE_TITLES = {
 } as const
 
 export function App() {
-  const connection = useMemo(connect, [])
+  const connection = useMemo(() => connect(), [])
   const context = useMemo(() => ('error' in connection ? null : { transport: connection, loader: new PageLoader(connection.api) }), [connection])
   useEffect(() => (context ? startSync(context.transport, context.loader) : undefined), [context])
   if (!context) {

@@ -3,7 +3,8 @@ import { ApiCallError, type ConnectionStatus, type Transport } from './transport
 
 function toQuery(input: Record<string, unknown>): string {
   const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(input)) if (value !== undefined && value !== null) params.set(key, String(value))
+  for (const [key, value] of Object.entries(input))
+    if (value !== undefined && value !== null) params.set(key, typeof value === 'string' ? value : JSON.stringify(value))
   const text = params.toString()
   return text ? `?${text}` : ''
 }

@@ -1,4 +1,4 @@
-export function EmptyState({ filtered, onNewJob }: { filtered: boolean; onNewJob(): void }) {
+export function EmptyState({ filtered, onNewJob }: { filtered: boolean; onNewJob: () => void }) {
   if (filtered) {
     return (
       <div className="empty" role="status">

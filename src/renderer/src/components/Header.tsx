@@ -3,7 +3,7 @@ import { useApp } from '../state/app-store'
 import { useAction } from '../use-action'
 import { Sparkline } from './Sparkline'
 
-export function Header({ onNewJob, onSettings }: { onNewJob(): void; onSettings(): void }) {
+export function Header({ onNewJob, onSettings }: { onNewJob: () => void; onSettings: () => void }) {
   const stats = useApp((s) => s.stats)
   const settings = useApp((s) => s.settings)
   const connection = useApp((s) => s.connection)

@@ -8,7 +8,7 @@ import { JobRow } from './JobRow'
 const ROW_HEIGHT = 44
 
 /** The jobs, virtualized: only visible rows exist, and only their pages are loaded. */
-export function JobList({ onNewJob }: { onNewJob(): void }) {
+export function JobList({ onNewJob }: { onNewJob: () => void }) {
   const { loader } = useTransport()
   const total = useJobs((s) => s.total)
   const filter = useJobs((s) => s.filter)

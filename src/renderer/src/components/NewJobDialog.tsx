@@ -8,7 +8,7 @@ import { Dialog } from './Dialog'
 import { fieldsOf, toParams, type FormValues, type JsonSchema } from './schema-form'
 
 /** A form generated from the chosen kind's params schema, with the server's verdict next to each field. */
-export function NewJobDialog({ onClose }: { onClose(): void }) {
+export function NewJobDialog({ onClose }: { onClose: () => void }) {
   const { transport, loader } = useTransport()
   const kinds = useApp((s) => s.kinds)
   const [kindName, setKindName] = useState(kinds[0]?.name ?? '')

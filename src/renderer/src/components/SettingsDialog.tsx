@@ -3,7 +3,7 @@ import { useApp } from '../state/app-store'
 import { useAction } from '../use-action'
 import { Dialog } from './Dialog'
 
-export function SettingsDialog({ onClose }: { onClose(): void }) {
+export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const settings = useApp((s) => s.settings)
   const act = useAction()
   if (!settings) return null

@@ -12,7 +12,7 @@ interface AppState {
   kindErrors: KindLoadError[]
   /** A short message for the user (an action failed, a bulk action partly failed). */
   notice: { text: string; tone: 'info' | 'error' } | null
-  notify(text: string, tone?: 'info' | 'error'): void
+  notify: (text: string, tone?: 'info' | 'error') => void
 }
 
 export const useApp = create<AppState>()((set) => ({

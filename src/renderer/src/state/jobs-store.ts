@@ -24,13 +24,13 @@ interface JobsState {
   selected: Set<string>
   /** The job open in the detail pane. */
   openId: string | null
-  setFilter(patch: Partial<Filter>): void
-  applyChanges(jobs: readonly Job[]): void
-  toggleSelected(id: string, extend: boolean): void
-  selectOnly(ids: string[]): void
-  open(id: string | null): void
+  setFilter: (patch: Partial<Filter>) => void
+  applyChanges: (jobs: readonly Job[]) => void
+  toggleSelected: (id: string, extend: boolean) => void
+  selectOnly: (ids: string[]) => void
+  open: (id: string | null) => void
   /** Keeps a job fetched on its own (the detail pane) up to date with events. */
-  remember(job: Job): void
+  remember: (job: Job) => void
 }
 
 export const useJobs = create<JobsState>()((set) => ({

@@ -1,0 +1,96 @@
+// @ts-check
+import js from '@eslint/js'
+import reactHooks from 'eslint-plugin-react-hooks'
+import globals from 'globals'
+import tseslint from 'typescript-eslint'
+
+/**
+ * The rooms of src/ and what each may not import (see docs/architecture.md):
+ * a layer imports only from the layers below it, and only the Electron
+ * adapters and the preload import `electron`, the way VS Code's
+ * code-layering rule guards common/ ⇢ node/ ⇢ electron-main/.
+ */
+const ROOMS = {
+  'src/shared': ['main', 'renderer', 'preload'],
+  'src/main/common': ['engine', 'kinds', 'worker', 'node', 'desktop', 'electron', 'headless', 'cli'],
+  'src/main/kinds': ['engine', 'worker', 'node', 'desktop', 'electron', 'headless', 'cli'],
+  'src/main/worker': ['engine', 'node', 'desktop', 'electron', 'headless', 'cli'],
+  'src/main/engine': ['worker', 'node', 'desktop', 'electron', 'headless', 'cli'],
+  'src/main/node': ['desktop', 'electron', 'headless', 'cli'],
+  'src/main/desktop': ['engine', 'kinds', 'worker', 'node', 'electron', 'headless', 'cli'],
+  'src/main/headless': ['desktop', 'electron', 'cli'],
+  'src/renderer': ['main', 'preload'],
+}
+const MAY_IMPORT_ELECTRON = ['src/main/electron/**', 'src/preload/**']
+
+/** A relative import that reaches into one of these folders, from anywhere. */
+const into = (folders) => ({
+  regex: `^(\\.{1,2}/)+(.*/)?(${folders.join('|')})(/|$)`,
+  message: 'This import crosses the layering of src/ (see the rooms in eslint.config.js and docs/architecture.md).',
+})
+const electron = { name: 'electron', message: 'Only src/main/electron and the preload import electron; the rest runs under plain Node too.' }
+
+export default tseslint.config(
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'test/bench/tmp/**',
+      '.electron-native/**',
+      'test/lint-fixtures/**',
+      'test/fixtures/kinds/broken-syntax.mjs',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { project: ['./tsconfig.node.json', './tsconfig.web.json'], tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.node },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Promises handed to `void` on purpose are how fire-and-forget is said here.
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: true }],
+      'no-restricted-imports': ['error', { paths: [electron] }],
+      // A variable read by a closure before its one assignment can't be const.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
+  },
+  ...Object.entries(ROOMS).map(([room, forbidden]) => ({
+    files: [`${room}/**/*.{ts,tsx}`],
+    rules: { 'no-restricted-imports': ['error', { paths: [electron], patterns: [into(forbidden)] }] },
+  })),
+  { files: MAY_IMPORT_ELECTRON, rules: { 'no-restricted-imports': 'off' } },
+  {
+    files: ['src/renderer/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      // About the React Compiler, which the panel does not use.
+      'react-hooks/incompatible-library': 'off',
+    },
+  },
+  {
+    // Tests read JSON bodies and fakes loosely on purpose: `any` there is a test's shortcut, not the contract's.
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      // Fakes keep the async shape of the APIs they stand in for.
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    // Plain JavaScript: the config itself, scripts, fixture kinds (they run in workers, untyped by design).
+    files: ['**/*.{js,mjs,cjs}'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+)
