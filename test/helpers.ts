@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
 import type { Job, JobStatus } from '../src/shared/job'
-import type { EngineOptions } from '../src/main/engine/engine'
 import { createForkLauncher } from '../src/main/node/fork-launcher'
-import { openHost, type Host } from '../src/main/engine/host'
+import { openHost, type Host, type HostTuning } from '../src/main/engine/host'
 import type { ServerInfo } from '../src/main/headless/start-server'
 import { resolveWorkerEntry } from '../src/main/headless/worker-entry'
 
@@ -36,7 +35,7 @@ export function dataDirWithKinds(kinds?: string[]): string {
   return dir
 }
 
-export const FAST: Partial<EngineOptions> = {
+export const FAST: HostTuning = {
   backoffBaseMs: 20,
   backoffCapMs: 100,
   killGraceMs: 500,
@@ -45,7 +44,7 @@ export const FAST: Partial<EngineOptions> = {
 }
 
 /** A whole engine on a temp data folder with real worker processes; closed after the test. */
-export async function startHost(options: { dataDir?: string; kinds?: string[]; engine?: Partial<EngineOptions> } = {}): Promise<Host & { dataDir: string }> {
+export async function startHost(options: { dataDir?: string; kinds?: string[]; engine?: HostTuning } = {}): Promise<Host & { dataDir: string }> {
   const dataDir = options.dataDir ?? dataDirWithKinds(options.kinds)
   const host = await openHost({ dataDir, launcher: createForkLauncher(WORKER), engine: { ...FAST, ...options.engine } })
   cleanups.push(() => host.close(0))
@@ -66,10 +65,10 @@ export function waitForStatus(host: Host, id: string, status: JobStatus | JobSta
   const wanted = Array.isArray(status) ? status : [status]
   return waitFor(
     () => {
-      const job = host.engine.getJob(id)
+      const job = host.api.getJob({ id: id })
       return wanted.includes(job.status) && job
     },
-    () => `job ${id} to be ${wanted.join(' or ')} (it is ${host.engine.getJob(id).status})`,
+    () => `job ${id} to be ${wanted.join(' or ')} (it is ${host.api.getJob({ id: id }).status})`,
     timeoutMs,
   )
 }

@@ -17,6 +17,8 @@ import {
   StatsSchema,
   StorageHealthSchema,
 } from './job'
+import { ApiError, parseOrThrow } from './errors'
+import { jsonShapeProblem } from './json-shape'
 import { METHOD_NAMES, type MethodName } from './methods'
 
 /**
@@ -89,3 +91,22 @@ export const EventSchema = z.discriminatedUnion('type', [
 ])
 export type OffloadEvent = z.infer<typeof EventSchema>
 export const EVENTS_PATH = '/api/events'
+
+/** A problem's path is echoed in the message only this far; keys are the client's and may be long. */
+const PATH_SHOWN_CHARS = 120
+
+/**
+ * The boundary's one parse of a request, shared by every transport: the
+ * shape check (nesting too deep to serialize again, "__proto__" keys a copy
+ * would drop), then the method's schema. Handlers get only what passes.
+ */
+export function parseRequest<M extends MethodName>(method: M, input: unknown, what = 'Request'): ParsedInput<M> {
+  const problem = jsonShapeProblem(input)
+  if (problem) {
+    const path = problem.path.length > PATH_SHOWN_CHARS ? `${problem.path.slice(0, PATH_SHOWN_CHARS)}…` : problem.path
+    throw new ApiError('invalid_input', `${what}${path ? ` ${path}` : ''}: ${problem.message}`, [
+      { path: problem.path.slice(0, PATH_SHOWN_CHARS), message: problem.message },
+    ])
+  }
+  return parseOrThrow(api[method].input, input) as ParsedInput<M>
+}

@@ -55,6 +55,8 @@ export const NewJobSchema = z.strictObject({
   timeoutMs: z.number().int().min(1).max(MAX_TIMEOUT_MS).optional(),
 })
 export type NewJob = z.input<typeof NewJobSchema>
+/** A new job as the boundary hands it on: checked, with its defaults filled in. */
+export type ParsedNewJob = z.output<typeof NewJobSchema>
 
 export const MAX_BATCH = 10_000
 export const NewJobBatchSchema = z.strictObject({
@@ -84,6 +86,7 @@ export const ListJobsQuerySchema = z
   })
   .refine((q) => q.cursor === undefined || q.offset === undefined, { message: 'Give cursor or offset, not both', path: ['offset'] })
 export type ListJobsQuery = z.input<typeof ListJobsQuerySchema>
+export type ParsedListJobsQuery = z.output<typeof ListJobsQuerySchema>
 
 export const JobPageSchema = z.object({
   jobs: z.array(JobSchema),

@@ -46,10 +46,10 @@ async function enqueueBatch(): Promise<number> {
   const host = await freshHost()
   host.engine.pause()
   const batch: NewJob[] = Array.from({ length: 10_000 }, (_, i) => ({ kind: 'noop', name: `n${i}`, params: { i } }))
-  host.engine.createJobs(batch)
+  host.api.createJobs({ jobs: batch })
   const rounds = 20
   const start = performance.now()
-  for (let r = 0; r < rounds; r++) host.engine.createJobs(batch)
+  for (let r = 0; r < rounds; r++) host.api.createJobs({ jobs: batch })
   const rate = (rounds * batch.length) / ((performance.now() - start) / 1000)
   await host.close(0)
   return rate
@@ -60,7 +60,7 @@ async function enqueueSingle(): Promise<number> {
   host.engine.pause()
   const n = 20_000
   const start = performance.now()
-  for (let i = 0; i < n; i++) host.engine.createJob({ kind: 'noop', params: { i } })
+  for (let i = 0; i < n; i++) host.api.createJob({ kind: 'noop', params: { i } })
   const rate = n / ((performance.now() - start) / 1000)
   await host.close(0)
   return rate
@@ -69,11 +69,11 @@ async function enqueueSingle(): Promise<number> {
 async function noopThroughput(): Promise<number> {
   const host = await freshHost()
   // Warm the pool so process start-up is not what is measured.
-  host.engine.createJobs(Array.from({ length: cores * 2 }, () => ({ kind: 'noop' })))
+  host.api.createJobs({ jobs: Array.from({ length: cores * 2 }, () => ({ kind: 'noop' })) })
   await until(() => host.engine.stats().counts.succeeded === cores * 2)
   host.engine.pause()
   const n = 20_000
-  for (let i = 0; i < n; i += 10_000) host.engine.createJobs(Array.from({ length: 10_000 }, () => ({ kind: 'noop' })))
+  for (let i = 0; i < n; i += 10_000) host.api.createJobs({ jobs: Array.from({ length: 10_000 }, () => ({ kind: 'noop' })) })
   const start = performance.now()
   host.engine.resume()
   await until(() => host.engine.stats().counts.succeeded === n + cores * 2)
@@ -85,15 +85,15 @@ async function noopThroughput(): Promise<number> {
 /** Enqueue → start on an idle, warm pool: one job at a time, start seen by polling the store on every turn of the loop. */
 async function latency(): Promise<{ p50: number; p99: number }> {
   const host = await freshHost()
-  host.engine.createJobs(Array.from({ length: cores }, () => ({ kind: 'noop' })))
+  host.api.createJobs({ jobs: Array.from({ length: cores }, () => ({ kind: 'noop' })) })
   await until(() => host.engine.stats().counts.succeeded === cores)
   const samples: number[] = []
   for (let i = 0; i < 300; i++) {
     const t0 = performance.now()
-    const job = host.engine.createJob({ kind: 'noop' })
-    while (host.engine.getJob(job.id).status === 'queued') await new Promise((resolve) => setImmediate(resolve))
+    const job = host.api.createJob({ kind: 'noop' })
+    while (host.api.getJob({ id: job.id }).status === 'queued') await new Promise((resolve) => setImmediate(resolve))
     samples.push(performance.now() - t0)
-    await until(() => host.engine.getJob(job.id).status === 'succeeded')
+    await until(() => host.api.getJob({ id: job.id }).status === 'succeeded')
   }
   samples.sort((a, b) => a - b)
   await host.close(0)
@@ -102,11 +102,11 @@ async function latency(): Promise<{ p50: number; p99: number }> {
 
 async function cpuRun(concurrency: number, jobs: number, rounds: number): Promise<{ seconds: number; lagP99: number }> {
   const host = await freshHost(concurrency)
-  host.engine.createJobs(Array.from({ length: concurrency }, () => ({ kind: 'noop' })))
+  host.api.createJobs({ jobs: Array.from({ length: concurrency }, () => ({ kind: 'noop' })) })
   await until(() => host.engine.stats().counts.succeeded === concurrency)
   const lag = monitorEventLoopDelay({ resolution: 1 })
   host.engine.pause()
-  host.engine.createJobs(Array.from({ length: jobs }, () => ({ kind: 'spin', params: { rounds } })))
+  host.api.createJobs({ jobs: Array.from({ length: jobs }, () => ({ kind: 'spin', params: { rounds } })) })
   lag.enable()
   const start = performance.now()
   host.engine.resume()
@@ -137,7 +137,7 @@ async function uiBench(): Promise<{ firstRowsMs: number; frameP95Ms: number; rep
   const big = await serve(1)
   big.host.engine.pause()
   for (let i = 0; i < 10; i++)
-    big.host.engine.createJobs(Array.from({ length: 10_000 }, (_, j) => ({ kind: 'sleep', name: `job ${i * 10_000 + j}`, params: { ms: 1 } })))
+    big.host.api.createJobs({ jobs: Array.from({ length: 10_000 }, (_, j) => ({ kind: 'sleep', name: `job ${i * 10_000 + j}`, params: { ms: 1 } })) })
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   await page.goto(`${big.info.url}/?token=${big.info.token}`)
   await page.waitForSelector('[data-job-id]')
@@ -146,7 +146,7 @@ async function uiBench(): Promise<{ firstRowsMs: number; frameP95Ms: number; rep
   await big.stop(0)
 
   const busy = await serve(MAX_CONCURRENCY)
-  busy.host.engine.createJobs(Array.from({ length: 200 }, (_, i) => ({ kind: 'sleep', name: `progress ${i}`, params: { ms: 20_000 } })))
+  busy.host.api.createJobs({ jobs: Array.from({ length: 200 }, (_, i) => ({ kind: 'sleep', name: `progress ${i}`, params: { ms: 20_000 } })) })
   await until(() => busy.host.engine.stats().counts.running === MAX_CONCURRENCY)
   const live = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   await live.goto(`${busy.info.url}/?token=${busy.info.token}`)

@@ -12,11 +12,11 @@ describe('engine with real worker processes', () => {
     const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 1 } })
     host.engine.pause()
     const order = ['low', 'normal', 'urgent', 'high', 'normal'] as const
-    const ids = order.map((priority, i) => host.engine.createJob({ kind: 'sleep', params: { ms: 10 }, priority, name: `${priority}-${i}` }).id)
+    const ids = order.map((priority, i) => host.api.createJob({ kind: 'sleep', params: { ms: 10 }, priority, name: `${priority}-${i}` }).id)
     host.engine.resume()
     await Promise.all(ids.map((id) => waitForStatus(host, id, 'succeeded')))
     const started = ids
-      .map((id) => host.engine.getJob(id))
+      .map((id) => host.api.getJob({ id: id }))
       .sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!) || (a.startedAt! < b.startedAt! ? -1 : 1))
     expect(started.map((j) => j.name)).toEqual(['urgent-2', 'high-3', 'normal-1', 'normal-4', 'low-0'])
   })
@@ -25,7 +25,7 @@ describe('engine with real worker processes', () => {
     const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 1 } })
     let peak = 0
     host.engine.subscribe(() => (peak = Math.max(peak, host.engine.stats().counts.running)))
-    const ids = Array.from({ length: 4 }, () => host.engine.createJob({ kind: 'sleep', params: { ms: 300 } }).id)
+    const ids = Array.from({ length: 4 }, () => host.api.createJob({ kind: 'sleep', params: { ms: 300 } }).id)
     await waitForStatus(host, ids[0]!, 'running')
     expect(host.engine.stats().counts.running).toBe(1)
     host.engine.updateSettings({ concurrency: 2 })
@@ -41,17 +41,17 @@ describe('engine with real worker processes', () => {
   it('retries a failing job with backoff until it succeeds', async () => {
     const host = await startHost({ kinds: ['flaky.mjs'] })
     const counter = join(tempDir(), 'count')
-    const job = host.engine.createJob({ kind: 'flaky', params: { counter, failures: 2 } })
+    const job = host.api.createJob({ kind: 'flaky', params: { counter, failures: 2 } })
     const done = await waitForStatus(host, job.id, 'succeeded')
     expect(done.attempts).toBe(3)
     expect(done.result).toEqual({ attemptsSeen: 3 })
-    const lines = host.engine.getJobLogs(job.id).map((l) => l.line)
+    const lines = host.api.getJobLogs({ id: job.id }).lines.map((l) => l.line)
     expect(lines).toEqual(['Attempt 1 failed (job_error): planned failure 1 of 2', 'Attempt 2 failed (job_error): planned failure 2 of 2'])
   })
 
   it('fails a job for good when its attempts are used up, keeping the last error', async () => {
     const host = await startHost({ kinds: ['flaky.mjs'] })
-    const job = host.engine.createJob({ kind: 'flaky', params: { counter: join(tempDir(), 'c'), failures: 5 }, maxAttempts: 2 })
+    const job = host.api.createJob({ kind: 'flaky', params: { counter: join(tempDir(), 'c'), failures: 5 }, maxAttempts: 2 })
     const failed = await waitForStatus(host, job.id, 'failed')
     expect(failed.attempts).toBe(2)
     expect(failed.error).toMatchObject({ code: 'job_error', message: 'planned failure 2 of 5' })
@@ -63,7 +63,7 @@ describe('engine with real worker processes', () => {
     const folder = join(tempDir(), 'gone-soon')
     mkdirSync(folder)
     host.engine.pause()
-    const job = host.engine.createJob({ kind: 'hash-files', params: { folder } })
+    const job = host.api.createJob({ kind: 'hash-files', params: { folder } })
     rmSync(folder, { recursive: true })
     host.engine.resume()
     const failed = await waitForStatus(host, job.id, 'failed')
@@ -73,7 +73,7 @@ describe('engine with real worker processes', () => {
 
   it('kills a job that ignores its timeout and records why', async () => {
     const host = await startHost({ kinds: ['stubborn.mjs'], engine: { killGraceMs: 300 } })
-    const job = host.engine.createJob({ kind: 'stubborn', params: { ms: 60_000 }, timeoutMs: 300, maxAttempts: 1 })
+    const job = host.api.createJob({ kind: 'stubborn', params: { ms: 60_000 }, timeoutMs: 300, maxAttempts: 1 })
     const failed = await waitForStatus(host, job.id, 'failed')
     expect(failed.error).toMatchObject({ code: 'timeout', message: 'Timed out after 300 ms' })
     expect(Date.parse(failed.finishedAt!) - Date.parse(failed.startedAt!)).toBeLessThan(10_000)
@@ -81,7 +81,7 @@ describe('engine with real worker processes', () => {
 
   it('a timed-out job that stops when asked keeps its worker and is retried', async () => {
     const host = await startHost({ kinds: ['sleep.mjs'] })
-    const job = host.engine.createJob({ kind: 'sleep', params: { ms: 60_000 }, timeoutMs: 200, maxAttempts: 2 })
+    const job = host.api.createJob({ kind: 'sleep', params: { ms: 60_000 }, timeoutMs: 200, maxAttempts: 2 })
     const failed = await waitForStatus(host, job.id, 'failed')
     expect(failed.attempts).toBe(2)
     expect(failed.error?.code).toBe('timeout')
@@ -92,7 +92,7 @@ describe('engine with real worker processes', () => {
     const host = await startHost({ kinds: [] })
     const dir = tempDir()
     const pidFile = join(dir, 'pids')
-    const job = host.engine.createJob({
+    const job = host.api.createJob({
       kind: 'shell',
       params: { command: `sleep 120 & echo $! > ${pidFile}; echo $$ >> ${pidFile}; wait` },
     })
@@ -105,67 +105,69 @@ describe('engine with real worker processes', () => {
       }
     }, 'the shell to write its pids')
     expect(pids.every(isAlive)).toBe(true)
-    const cancelled = host.engine.cancelJob(job.id)
+    const cancelled = host.api.cancelJob({ id: job.id })
     expect(cancelled.status).toBe('cancelled')
     await waitFor(() => pids.every((pid) => !isAlive(pid)), 'the shell and its background child to die', 5000)
     await waitFor(() => host.engine.stats().workers.busy === 0, 'the worker to be free')
-    expect(host.engine.getJob(job.id).status).toBe('cancelled')
+    expect(host.api.getJob({ id: job.id }).status).toBe('cancelled')
   })
 
   it('cancel of a job that ignores it kills the worker after the grace period', async () => {
     const host = await startHost({ kinds: ['stubborn.mjs'], engine: { killGraceMs: 200 } })
-    const job = host.engine.createJob({ kind: 'stubborn', params: { ms: 60_000 } })
+    const job = host.api.createJob({ kind: 'stubborn', params: { ms: 60_000 } })
     await waitForStatus(host, job.id, 'running')
     await waitFor(() => host.engine.stats().workers.busy === 1, 'the job to be on a worker')
-    host.engine.cancelJob(job.id)
+    host.api.cancelJob({ id: job.id })
     await waitFor(() => host.engine.stats().workers.busy === 0, 'the stubborn worker to be killed', 5000)
-    const after = host.engine.getJob(job.id)
+    const after = host.api.getJob({ id: job.id })
     expect(after.status).toBe('cancelled')
     expect(after.error?.code).toBe('cancelled')
   })
 
   it('refuses to retry a cancelled job while its attempt is still stopping', async () => {
     const host = await startHost({ kinds: ['stubborn.mjs'], engine: { killGraceMs: 800 } })
-    const job = host.engine.createJob({ kind: 'stubborn', params: { ms: 60_000 } })
-    await waitFor(() => host.engine.getJob(job.id).startedAt, 'the job to start')
-    host.engine.cancelJob(job.id)
-    expect(() => host.engine.retryJob(job.id)).toThrow(expect.objectContaining({ code: 'wrong_state', message: expect.stringContaining('still stopping') }))
+    const job = host.api.createJob({ kind: 'stubborn', params: { ms: 60_000 } })
+    await waitFor(() => host.api.getJob({ id: job.id }).startedAt, 'the job to start')
+    host.api.cancelJob({ id: job.id })
+    expect(() => host.api.retryJob({ id: job.id })).toThrow(
+      expect.objectContaining({ code: 'wrong_state', message: expect.stringContaining('still stopping') }),
+    )
     await waitFor(() => host.engine.stats().workers.busy === 0, 'the stubborn worker to be killed')
-    expect(host.engine.retryJob(job.id).status).toBe('queued')
+    expect(host.api.retryJob({ id: job.id }).status).toBe('queued')
   })
 
   it('cancels a queued job at once and refuses to cancel a finished one', async () => {
     const host = await startHost({ kinds: ['noop.mjs'] })
     host.engine.pause()
-    const job = host.engine.createJob({ kind: 'noop' })
-    expect(host.engine.cancelJob(job.id).status).toBe('cancelled')
-    expect(() => host.engine.cancelJob(job.id)).toThrowError(expect.objectContaining({ code: 'wrong_state' }))
-    expect(() => host.engine.cancelJob('01J00000000000000000000000')).toThrowError(expect.objectContaining({ code: 'not_found' }))
+    const job = host.api.createJob({ kind: 'noop' })
+    expect(host.api.cancelJob({ id: job.id }).status).toBe('cancelled')
+    expect(() => host.api.cancelJob({ id: job.id })).toThrowError(expect.objectContaining({ code: 'wrong_state' }))
+    expect(() => host.api.cancelJob({ id: '01J00000000000000000000000' })).toThrowError(expect.objectContaining({ code: 'not_found' }))
   })
 
   it('a worker that dies mid-job ends the attempt as worker_crashed and is replaced', async () => {
     const host = await startHost({ kinds: ['crash.mjs', 'noop.mjs'] })
-    const job = host.engine.createJob({ kind: 'crash', params: { exitCode: 7 }, maxAttempts: 2 })
+    const job = host.api.createJob({ kind: 'crash', params: { exitCode: 7 }, maxAttempts: 2 })
     const failed = await waitForStatus(host, job.id, 'failed')
     expect(failed.attempts).toBe(2)
     expect(failed.error).toMatchObject({ code: 'worker_crashed', message: 'The worker exited with code 7' })
     expect(failed.error?.detail).toMatchObject({ exitCode: 7, output: expect.arrayContaining(['crash kind: going down']) })
-    const logs = host.engine.getJobLogs(job.id).map((l) => l.line)
+    const logs = host.api.getJobLogs({ id: job.id }).lines.map((l) => l.line)
     expect(logs).toContain('about to crash')
-    const next = host.engine.createJob({ kind: 'noop' })
+    const next = host.api.createJob({ kind: 'noop' })
     expect((await waitForStatus(host, next.id, 'succeeded')).attempts).toBe(1)
   })
 
   it('a worker killed by a signal is reported with the signal', async () => {
     const host = await startHost({ kinds: ['crash.mjs'] })
-    const job = host.engine.createJob({ kind: 'crash', params: { signal: 'SIGKILL' }, maxAttempts: 1 })
+    const job = host.api.createJob({ kind: 'crash', params: { signal: 'SIGKILL' }, maxAttempts: 1 })
     const failed = await waitForStatus(host, job.id, 'failed')
     expect(failed.error).toMatchObject({ code: 'worker_crashed', message: 'The worker was killed by SIGKILL' })
   })
 
   it('a worker that stops answering is killed and its job retried', async () => {
     const host = await startHost({ kinds: ['hang.mjs'], engine: { stallMs: 1500 } })
-    const job = host.engine.createJob({ kind: 'hang', maxAttempts: 1 })
+    const job = host.api.createJob({ kind: 'hang', maxAttempts: 1 })
     const failed = await waitForStatus(host, job.id, 'failed', 15_000)
     expect(failed.error).toMatchObject({ code: 'worker_crashed', message: expect.stringContaining('stopped responding') })
     await waitFor(() => host.engine.stats().workers.busy === 0, 'the hung worker to be gone')
@@ -177,7 +179,7 @@ describe('engine with real worker processes', () => {
     host.engine.subscribe((event: OffloadEvent) => {
       if (event.type === 'jobs') seen.push(...event.jobs)
     })
-    const job = host.engine.createJob({ kind: 'chatty', params: { ticks: 50_000, lines: 3000, ms: 1000 } })
+    const job = host.api.createJob({ kind: 'chatty', params: { ticks: 50_000, lines: 3000, ms: 1000 } })
     const done = await waitForStatus(host, job.id, 'succeeded')
     expect((done.result as { ticks: number }).ticks).toBeGreaterThan(40_000)
     const progressUpdates = seen.filter((j) => j.id === job.id && j.status === 'running')
@@ -186,19 +188,19 @@ describe('engine with real worker processes', () => {
     expect(progressUpdates.length).toBeLessThan(15)
     const fractions = progressUpdates.map((j) => j.progress.fraction)
     expect([...fractions].sort((a, b) => a - b)).toEqual(fractions)
-    const logs = host.engine.getJobLogs(job.id)
+    const logs = host.api.getJobLogs({ id: job.id }).lines
     expect(logs).toHaveLength(2000)
     expect(logs.at(-1)!.line).toBe('line 3000')
   })
 
   it('what a job prints lands in its own log, all of it in order, never in the next job’s', async () => {
     const host = await startHost({ kinds: ['flood.mjs'], engine: { concurrency: 1 } })
-    const flood = host.engine.createJob({ kind: 'flood', params: { lines: 100_000 } })
-    const hello = host.engine.createJob({ kind: 'shell', params: { command: 'echo hello' } })
+    const flood = host.api.createJob({ kind: 'flood', params: { lines: 100_000 } })
+    const hello = host.api.createJob({ kind: 'shell', params: { command: 'echo hello' } })
     await waitForStatus(host, hello.id, 'succeeded', 60_000)
-    expect(host.engine.getJob(flood.id).status).toBe('succeeded')
-    expect(host.engine.getJobLogs(hello.id).map((l) => l.line)).toEqual(['hello'])
-    const lines = host.engine.getJobLogs(flood.id).map((l) => l.line)
+    expect(host.api.getJob({ id: flood.id }).status).toBe('succeeded')
+    expect(host.api.getJobLogs({ id: hello.id }).lines.map((l) => l.line)).toEqual(['hello'])
+    const lines = host.api.getJobLogs({ id: flood.id }).lines.map((l) => l.line)
     expect(lines).toHaveLength(2000)
     expect(lines).toEqual(Array.from({ length: 2000 }, (_, i) => `flood ${98_001 + i}`))
   })
@@ -206,7 +208,7 @@ describe('engine with real worker processes', () => {
   it('a job claimed but not yet begun by its worker has no start time, so a crash then does not count its attempt', async () => {
     const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 1 } })
     host.engine.pause()
-    const job = host.engine.createJob({ kind: 'sleep', params: { ms: 5000 } })
+    const job = host.api.createJob({ kind: 'sleep', params: { ms: 5000 } })
     const started: (string | null)[] = []
     host.engine.subscribe((event: OffloadEvent) => {
       if (event.type === 'jobs') for (const j of event.jobs) if (j.id === job.id && j.status === 'running') started.push(j.startedAt)
@@ -219,13 +221,21 @@ describe('engine with real worker processes', () => {
     expect(started[0]).toBeNull()
   })
 
+  it('reading a log shows the lines not yet written, and writes nothing', async () => {
+    const host = await startHost({ kinds: ['chatty.mjs'], engine: { flushMs: 60_000 } })
+    const job = host.api.createJob({ kind: 'chatty', params: { ticks: 10, lines: 5, ms: 3000 } })
+    await waitFor(() => host.api.getJobLogs({ id: job.id }).lines.length === 5, 'the lines to be seen')
+    expect(host.api.getJobLogs({ id: job.id }).lines.map((l) => [l.seq, l.line])).toEqual([1, 2, 3, 4, 5].map((i) => [i, `line ${i}`]))
+    expect(host.db.prepare(`SELECT count(*) FROM job_logs WHERE job_id = ?`).pluck().get(job.id)).toBe(0)
+  })
+
   it('requeues, with the attempt counted, a job found running at start', async () => {
     const dataDir = tempDir()
     mkdirSync(join(dataDir, 'kinds'))
     writeFileSync(join(dataDir, 'kinds', 'noop.mjs'), "export default { name: 'noop', run: () => 'ok' }")
     const first = await startHost({ dataDir, engine: { concurrency: 1 } })
     first.engine.pause()
-    const job = first.engine.createJob({ kind: 'noop' })
+    const job = first.api.createJob({ kind: 'noop' })
     // What a crash leaves behind: the row says running (and begun), nothing runs it.
     first.db.prepare(`UPDATE jobs SET status = 'running', attempts = 1, started_at = 1 WHERE id = ?`).run(job.id)
     first.engine.resume()
@@ -233,14 +243,14 @@ describe('engine with real worker processes', () => {
     const second = await startHost({ dataDir })
     const done = await waitForStatus(second, job.id, 'succeeded')
     expect(done.attempts).toBe(2)
-    expect(second.engine.getJobLogs(job.id)[0]!.line).toMatch(/^Interrupted/)
+    expect(second.api.getJobLogs({ id: job.id }).lines[0]!.line).toMatch(/^Interrupted/)
   })
 
   it('shutdown gives running jobs their grace, then requeues them without counting the attempt', async () => {
     const dataDir = tempDir()
     const host = await startHost({ dataDir: join(dataDir), kinds: undefined })
-    const quick = host.engine.createJob({ kind: 'shell', params: { command: 'sleep 0.3' } })
-    const slow = host.engine.createJob({ kind: 'shell', params: { command: 'sleep 60' } })
+    const quick = host.api.createJob({ kind: 'shell', params: { command: 'sleep 0.3' } })
+    const slow = host.api.createJob({ kind: 'shell', params: { command: 'sleep 60' } })
     await waitForStatus(host, quick.id, 'running')
     await waitForStatus(host, slow.id, 'running')
     await waitFor(() => host.engine.stats().workers.busy === 2, 'both jobs on workers')
@@ -249,18 +259,18 @@ describe('engine with real worker processes', () => {
     expect(Date.now() - started).toBeLessThan(8000)
     const again = await startHost({ dataDir, engine: { concurrency: 1 } })
     again.engine.pause()
-    expect(again.engine.getJob(quick.id).status).toBe('succeeded')
-    expect(again.engine.getJob(slow.id)).toMatchObject({ status: 'queued', attempts: 0 })
+    expect(again.api.getJob({ id: quick.id }).status).toBe('succeeded')
+    expect(again.api.getJob({ id: slow.id })).toMatchObject({ status: 'queued', attempts: 0 })
   })
 
   it('starts workers when needed, reuses them, and lets them go when idle', async () => {
     const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 2, idleWorkerMs: 400 } })
     expect(host.engine.stats().workers).toEqual({ busy: 0, idle: 0, max: 2 })
-    const first = host.engine.createJob({ kind: 'sleep', params: { ms: 10 } })
+    const first = host.api.createJob({ kind: 'sleep', params: { ms: 10 } })
     const { result } = await waitForStatus(host, first.id, 'succeeded')
     const pid = (result as { pid: number }).pid
     expect(host.engine.stats().workers).toMatchObject({ busy: 0, idle: 1 })
-    const second = host.engine.createJob({ kind: 'sleep', params: { ms: 10 } })
+    const second = host.api.createJob({ kind: 'sleep', params: { ms: 10 } })
     expect(((await waitForStatus(host, second.id, 'succeeded')).result as { pid: number }).pid).toBe(pid)
     await waitFor(() => !isAlive(pid), 'the idle worker to exit', 5000)
     expect(host.engine.stats().workers).toMatchObject({ busy: 0, idle: 0 })
@@ -268,7 +278,7 @@ describe('engine with real worker processes', () => {
 
   it('runs workers at a lower OS priority than the host', async () => {
     const host = await startHost({ kinds: ['sleep.mjs'] })
-    const job = host.engine.createJob({ kind: 'sleep', params: { ms: 0 } })
+    const job = host.api.createJob({ kind: 'sleep', params: { ms: 0 } })
     const { pid } = (await waitForStatus(host, job.id, 'succeeded')).result as { pid: number }
     expect(getPriority(pid)).toBeGreaterThan(getPriority(process.pid))
   })
@@ -277,7 +287,7 @@ describe('engine with real worker processes', () => {
     const dataDir = tempDir()
     const first = await startHost({ dataDir, engine: { concurrency: 0 } })
     first.engine.updateSettings({ concurrency: 3, closeToTray: false, batteryConcurrency: 1 })
-    expect(() => first.engine.updateSettings({ concurrency: 0 })).toThrowError(expect.objectContaining({ code: 'invalid_input' }))
+    expect(() => first.api.updateSettings({ concurrency: 0 })).toThrowError(expect.objectContaining({ code: 'invalid_input' }))
     first.db.prepare(`UPDATE settings SET value = json_set(value, '$.notifyOnFailure', 'sometimes') WHERE key = 'settings'`).run()
     await first.close(0)
     const second = await startHost({ dataDir, engine: { concurrency: 0 } })
@@ -292,9 +302,9 @@ describe('engine with real worker processes', () => {
     host.engine.limitConcurrency(null)
     expect(host.engine.stats().workers.max).toBe(4)
     host.engine.setSuspended(true)
-    const job = host.engine.createJob({ kind: 'noop' })
+    const job = host.api.createJob({ kind: 'noop' })
     await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(host.engine.getJob(job.id).status).toBe('queued')
+    expect(host.api.getJob({ id: job.id }).status).toBe('queued')
     expect(host.engine.stats().paused).toBe(false)
     host.engine.setSuspended(false)
     await waitForStatus(host, job.id, 'succeeded')
@@ -303,9 +313,9 @@ describe('engine with real worker processes', () => {
   it('pause stops dispatching; resume continues', async () => {
     const host = await startHost({ kinds: ['noop.mjs'] })
     host.engine.pause()
-    const job = host.engine.createJob({ kind: 'noop' })
+    const job = host.api.createJob({ kind: 'noop' })
     await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(host.engine.getJob(job.id).status).toBe('queued')
+    expect(host.api.getJob({ id: job.id }).status).toBe('queued')
     expect(host.engine.stats().paused).toBe(true)
     host.engine.resume()
     await waitForStatus(host, job.id, 'succeeded')
@@ -322,34 +332,37 @@ describe('engine with real worker processes', () => {
       }
       throw new Error('expected a rejection')
     }
-    expect(reject(() => host.engine.createJob({ kind: 'resize' }))).toBe('unknown_kind')
-    expect(reject(() => host.engine.createJob({ kind: 'add', params: { a: 1 } }))).toBe('invalid_params')
-    expect(reject(() => host.engine.createJob({ kind: 'shell', params: { command: 'x', cwd: '/no/such/dir' } }))).toBe('invalid_params')
-    expect(reject(() => host.engine.createJob({ kind: 'shell', params: { command: 'x'.repeat(300_000) } }))).toBe('invalid_params')
-    expect(reject(() => host.engine.createJob({ kind: 'add', params: { a: 1, b: 2 }, priority: 'asap' as never }))).toBe('invalid_input')
+    expect(reject(() => host.api.createJob({ kind: 'resize' }))).toBe('unknown_kind')
+    expect(reject(() => host.api.createJob({ kind: 'add', params: { a: 1 } }))).toBe('invalid_params')
+    expect(reject(() => host.api.createJob({ kind: 'shell', params: { command: 'x', cwd: '/no/such/dir' } }))).toBe('invalid_params')
+    expect(reject(() => host.api.createJob({ kind: 'shell', params: { command: 'x'.repeat(300_000) } }))).toBe('invalid_params')
+    expect(reject(() => host.api.createJob({ kind: 'add', params: { a: 1, b: 2 }, priority: 'asap' as never }))).toBe('invalid_input')
     expect(
-      reject(() =>
-        host.engine.createJobs([
-          { kind: 'add', params: { a: 1, b: 2 } },
-          { kind: 'add', params: { a: 'x' } },
-        ]),
+      reject(
+        () =>
+          host.api.createJobs({
+            jobs: [
+              { kind: 'add', params: { a: 1, b: 2 } },
+              { kind: 'add', params: { a: 'x' } },
+            ],
+          }).ids,
       ),
     ).toBe('invalid_params')
     expect(host.engine.stats().counts.queued).toBe(0)
-    const [id] = host.engine.createJobs([{ kind: 'add', params: { a: 2, b: 3 } }])
+    const [id] = host.api.createJobs({ jobs: [{ kind: 'add', params: { a: 2, b: 3 } }] }).ids
     expect((await waitForStatus(host, id!, 'succeeded')).result).toEqual({ sum: 5 })
   })
 
   it('retry puts a failed job back with its attempts reset', async () => {
     const host = await startHost({ kinds: ['flaky.mjs'] })
     const counter = join(tempDir(), 'c')
-    const job = host.engine.createJob({ kind: 'flaky', params: { counter, failures: 1 }, maxAttempts: 1 })
+    const job = host.api.createJob({ kind: 'flaky', params: { counter, failures: 1 }, maxAttempts: 1 })
     await waitForStatus(host, job.id, 'failed')
-    expect(() => host.engine.retryJob('01J00000000000000000000000')).toThrowError(expect.objectContaining({ code: 'not_found' }))
-    const retried = host.engine.retryJob(job.id)
+    expect(() => host.api.retryJob({ id: '01J00000000000000000000000' })).toThrowError(expect.objectContaining({ code: 'not_found' }))
+    const retried = host.api.retryJob({ id: job.id })
     expect([retried.status, retried.attempts]).toEqual(['queued', 0])
     const done = await waitForStatus(host, job.id, 'succeeded')
     expect(done.attempts).toBe(1)
-    expect(() => host.engine.retryJob(job.id)).toThrowError(expect.objectContaining({ code: 'wrong_state' }))
+    expect(() => host.api.retryJob({ id: job.id })).toThrowError(expect.objectContaining({ code: 'wrong_state' }))
   })
 })

@@ -154,7 +154,7 @@ describe('HTTP API', () => {
       expect(typeof res.body.error.message).toBe('string')
     }
     expect(JSON.stringify(host.engine.stats())).toBe(before)
-    expect(host.engine.getJob(job.id).status).toBe('queued')
+    expect(host.api.getJob({ id: job.id }).status).toBe('queued')
     const unknown = await call('GET', '/api/jobs?status=done')
     expect(unknown.body.error.message).toContain('status')
     const tooBig = await fetch(`${base}/api/jobs`, {

@@ -41,7 +41,7 @@ describe('custom kinds', () => {
 
   it('runs a custom kind in a worker like a built-in', async () => {
     const host = await startHost({ kinds: ['add.js'] })
-    const job = host.engine.createJob({ kind: 'add', params: { a: 40, b: 2 } })
+    const job = host.api.createJob({ kind: 'add', params: { a: 40, b: 2 } })
     const done = await waitForStatus(host, job.id, 'succeeded')
     expect(done.result).toEqual({ sum: 42 })
     expect(done.progress).toEqual({ fraction: 1, message: 'added' })
@@ -52,7 +52,7 @@ describe('job results', () => {
   it('stores a result as JSON, and fails the job clearly when it cannot', async () => {
     const host = await startHost({ kinds: ['odd-results.mjs'] })
     const run = async (what: string) => {
-      const job = host.engine.createJob({ kind: 'odd-results', params: { what }, maxAttempts: 1 })
+      const job = host.api.createJob({ kind: 'odd-results', params: { what }, maxAttempts: 1 })
       return waitForStatus(host, job.id, ['succeeded', 'failed'])
     }
     expect((await run('undefined')).result).toBeNull()
@@ -66,7 +66,7 @@ describe('job results', () => {
 describe('scratch folder', () => {
   it('gives a job its own folder under the data folder and removes it afterwards', async () => {
     const host = await startHost({ kinds: ['scratch.mjs'] })
-    const job = host.engine.createJob({ kind: 'scratch' })
+    const job = host.api.createJob({ kind: 'scratch' })
     const { dir } = (await waitForStatus(host, job.id, 'succeeded')).result as { dir: string }
     expect(dir).toBe(join(host.dataDir, 'scratch', `${job.id}-1`))
     await waitFor(() => !existsSync(dir), 'the scratch folder to be removed')
@@ -76,7 +76,7 @@ describe('scratch folder', () => {
 describe('shell kind', () => {
   it('logs output, reads ::progress lines and returns the tail', async () => {
     const host = await startHost({ kinds: [] })
-    const job = host.engine.createJob({
+    const job = host.api.createJob({
       kind: 'shell',
       params: { command: 'echo one; echo "::progress 40 reading"; echo two >&2; echo "$GREETING"', env: { GREETING: 'hello' } },
     })
@@ -84,9 +84,9 @@ describe('shell kind', () => {
     expect(done.result).toEqual({ exitCode: 0, tail: expect.arrayContaining(['one', 'two', 'hello']) })
     expect(done.progress.message).toBe('reading')
     expect(
-      host.engine
-        .getJobLogs(job.id)
-        .map((l) => l.line)
+      host.api
+        .getJobLogs({ id: job.id })
+        .lines.map((l) => l.line)
         .sort(),
     ).toEqual(['hello', 'one', 'two'])
   })
@@ -94,15 +94,15 @@ describe('shell kind', () => {
   it('runs a command with args directly, in the given folder', async () => {
     const host = await startHost({ kinds: [] })
     const cwd = tempDir()
-    const job = host.engine.createJob({ kind: 'shell', params: { command: 'pwd', args: [], cwd } })
+    const job = host.api.createJob({ kind: 'shell', params: { command: 'pwd', args: [], cwd } })
     expect((await waitForStatus(host, job.id, 'succeeded')).result).toEqual({ exitCode: 0, tail: [cwd] })
-    const spaced = host.engine.createJob({ kind: 'shell', params: { command: 'printf', args: ['%s|', 'a b', '$HOME'] } })
+    const spaced = host.api.createJob({ kind: 'shell', params: { command: 'printf', args: ['%s|', 'a b', '$HOME'] } })
     expect((await waitForStatus(host, spaced.id, 'succeeded')).result).toEqual({ exitCode: 0, tail: ['a b|$HOME|'] })
   })
 
   it('fails the attempt with the exit code', async () => {
     const host = await startHost({ kinds: [] })
-    const job = host.engine.createJob({ kind: 'shell', params: { command: 'echo bad thing; exit 4' }, maxAttempts: 1 })
+    const job = host.api.createJob({ kind: 'shell', params: { command: 'echo bad thing; exit 4' }, maxAttempts: 1 })
     const failed = await waitForStatus(host, job.id, 'failed')
     expect(failed.error).toEqual({
       code: 'exit_code',
@@ -113,7 +113,7 @@ describe('shell kind', () => {
 
   it('reports a command that does not exist', async () => {
     const host = await startHost({ kinds: [] })
-    const job = host.engine.createJob({ kind: 'shell', params: { command: 'no-such-program-here', args: ['x'] }, maxAttempts: 1 })
+    const job = host.api.createJob({ kind: 'shell', params: { command: 'no-such-program-here', args: ['x'] }, maxAttempts: 1 })
     const failed = await waitForStatus(host, job.id, 'failed')
     expect(failed.error).toMatchObject({ code: 'exit_code', message: expect.stringContaining('Could not start no-such-program-here') })
   })
@@ -132,7 +132,7 @@ describe('hash-files kind', () => {
     writeFileSync(join(folder, 'empty1'), '')
     writeFileSync(join(folder, 'sub', 'empty2'), '')
     symlinkSync(join(folder, 'a.txt'), join(folder, 'link-to-a'))
-    const job = host.engine.createJob({ kind: 'hash-files', params: { folder } })
+    const job = host.api.createJob({ kind: 'hash-files', params: { folder } })
     const done = await waitForStatus(host, job.id, 'succeeded')
     expect(done.progress.fraction).toBe(1)
     expect(done.result).toEqual({
@@ -151,8 +151,8 @@ describe('hash-files kind', () => {
     const host = await startHost({ kinds: [] })
     const file = join(tempDir(), 'f')
     writeFileSync(file, 'x')
-    expect(() => host.engine.createJob({ kind: 'hash-files', params: { folder: 'photos' } })).toThrowError(/Must be an absolute path/)
-    expect(() => host.engine.createJob({ kind: 'hash-files', params: { folder: file } })).toThrowError(/No such folder/)
-    expect(() => host.engine.createJob({ kind: 'hash-files', params: { folder: '/tmp', extra: 1 } })).toThrowError(/Unrecognized key/)
+    expect(() => host.api.createJob({ kind: 'hash-files', params: { folder: 'photos' } })).toThrowError(/Must be an absolute path/)
+    expect(() => host.api.createJob({ kind: 'hash-files', params: { folder: file } })).toThrowError(/No such folder/)
+    expect(() => host.api.createJob({ kind: 'hash-files', params: { folder: '/tmp', extra: 1 } })).toThrowError(/Unrecognized key/)
   })
 })

@@ -6,7 +6,7 @@ import { dataDirWithKinds, startHost, tempDir, waitFor, waitForStatus } from '..
 
 /** Runs enough quick jobs on one worker that it starts taking jobs ahead. */
 async function warmUp(host: Host): Promise<void> {
-  const ids = host.engine.createJobs(Array.from({ length: 40 }, () => ({ kind: 'sleep', params: { ms: 0 } })))
+  const ids = host.api.createJobs({ jobs: Array.from({ length: 40 }, () => ({ kind: 'sleep', params: { ms: 0 } })) }).ids
   await Promise.all(ids.map((id) => waitForStatus(host, id, 'succeeded')))
 }
 
@@ -17,13 +17,13 @@ describe('pipelining short jobs', () => {
     let peak = 0
     host.engine.subscribe(() => (peak = Math.max(peak, host.engine.stats().counts.running)))
     host.engine.pause()
-    const slow = host.engine.createJob({ kind: 'sleep', params: { ms: 1500 }, priority: 'urgent' })
-    const quick = host.engine.createJobs(Array.from({ length: 5 }, () => ({ kind: 'sleep', params: { ms: 0 } })))
+    const slow = host.api.createJob({ kind: 'sleep', params: { ms: 1500 }, priority: 'urgent' })
+    const quick = host.api.createJobs({ jobs: Array.from({ length: 5 }, () => ({ kind: 'sleep', params: { ms: 0 } })) }).ids
     host.engine.resume()
     await waitFor(() => peak > 1, 'quick jobs to be sent ahead behind the slow one')
     await waitFor(() => host.engine.stats().counts.running === 1, 'the waiting jobs to be recalled', 1200)
-    expect(quick.map((id) => host.engine.getJob(id).status)).toEqual(Array(5).fill('queued'))
-    expect(host.engine.getJob(slow.id).status).toBe('running')
+    expect(quick.map((id) => host.api.getJob({ id: id }).status)).toEqual(Array(5).fill('queued'))
+    expect(host.api.getJob({ id: slow.id }).status).toBe('running')
     for (const id of quick) expect((await waitForStatus(host, id, 'succeeded')).attempts).toBe(1)
   })
 
@@ -36,25 +36,25 @@ describe('pipelining short jobs', () => {
     const host = await startHost({ dataDir, engine: { concurrency: 1, pipelineWindowMs: 5000, killGraceMs: 300 } })
     await warmUp(host)
     host.engine.pause()
-    const head = host.engine.createJob({ kind: 'block', priority: 'urgent' })
-    const [waiting] = host.engine.createJobs([{ kind: 'sleep', params: { ms: 0 } }])
+    const head = host.api.createJob({ kind: 'block', priority: 'urgent' })
+    const [waiting] = host.api.createJobs({ jobs: [{ kind: 'sleep', params: { ms: 0 } }] }).ids
     host.engine.resume()
-    await waitFor(() => host.engine.getJob(waiting!).status === 'running', 'the quick job to be sent ahead')
-    host.engine.cancelJob(waiting!)
+    await waitFor(() => host.api.getJob({ id: waiting! }).status === 'running', 'the quick job to be sent ahead')
+    host.api.cancelJob({ id: waiting! })
     const done = await waitForStatus(host, head.id, ['succeeded', 'failed'])
     expect([done.status, done.attempts]).toEqual(['succeeded', 1])
-    expect(host.engine.getJob(waiting!).status).toBe('cancelled')
+    expect(host.api.getJob({ id: waiting! }).status).toBe('cancelled')
   })
 
   it('jobs sent ahead to a worker stuck on a slow job move to a free one', async () => {
     const host = await startHost({ kinds: ['sleep.mjs'], engine: { concurrency: 2, pipelineWindowMs: 50 } })
     await warmUp(host)
     host.engine.pause()
-    const slow = host.engine.createJob({ kind: 'sleep', params: { ms: 3000 }, priority: 'urgent' })
-    const quick = host.engine.createJobs(Array.from({ length: 300 }, () => ({ kind: 'sleep', params: { ms: 0 } })))
+    const slow = host.api.createJob({ kind: 'sleep', params: { ms: 3000 }, priority: 'urgent' })
+    const quick = host.api.createJobs({ jobs: Array.from({ length: 300 }, () => ({ kind: 'sleep', params: { ms: 0 } })) }).ids
     host.engine.resume()
     await Promise.all(quick.map((id) => waitForStatus(host, id, 'succeeded')))
-    expect(host.engine.getJob(slow.id).status).toBe('running')
+    expect(host.api.getJob({ id: slow.id }).status).toBe('running')
   })
 
   it('a job cancelled while waiting in a worker never runs', async () => {
@@ -62,16 +62,16 @@ describe('pipelining short jobs', () => {
     await warmUp(host)
     const file = join(tempDir(), 'ran')
     host.engine.pause()
-    const head = host.engine.createJob({ kind: 'sleep', params: { ms: 400 }, priority: 'urgent' })
-    const waiting = host.engine.createJob({ kind: 'sleep', params: { ms: 0, file } })
+    const head = host.api.createJob({ kind: 'sleep', params: { ms: 400 }, priority: 'urgent' })
+    const waiting = host.api.createJob({ kind: 'sleep', params: { ms: 0, file } })
     host.engine.resume()
     await waitForStatus(host, waiting.id, 'running')
-    expect(host.engine.getJob(head.id).status).toBe('running')
-    host.engine.cancelJob(waiting.id)
+    expect(host.api.getJob({ id: head.id }).status).toBe('running')
+    host.api.cancelJob({ id: waiting.id })
     await waitForStatus(host, head.id, 'succeeded')
     await waitFor(() => host.engine.stats().workers.busy === 0, 'the worker to be free')
     expect(existsSync(file)).toBe(false)
-    expect(host.engine.getJob(waiting.id).status).toBe('cancelled')
+    expect(host.api.getJob({ id: waiting.id }).status).toBe('cancelled')
   })
 
   it('jobs waiting in a worker that dies go back to the queue without counting an attempt', async () => {
@@ -79,10 +79,10 @@ describe('pipelining short jobs', () => {
     await warmUp(host)
     const file = join(tempDir(), 'ran')
     host.engine.pause()
-    const crash = host.engine.createJob({ kind: 'crash', params: { afterMs: 300 }, priority: 'urgent', maxAttempts: 1 })
-    const waiting = host.engine.createJobs(Array.from({ length: 5 }, (_, i) => ({ kind: 'sleep', params: { ms: 0, file, mark: `job ${i}` } })))
+    const crash = host.api.createJob({ kind: 'crash', params: { afterMs: 300 }, priority: 'urgent', maxAttempts: 1 })
+    const waiting = host.api.createJobs({ jobs: Array.from({ length: 5 }, (_, i) => ({ kind: 'sleep', params: { ms: 0, file, mark: `job ${i}` } })) }).ids
     host.engine.resume()
-    await waitFor(() => waiting.every((id) => host.engine.getJob(id).status === 'running'), 'jobs to wait behind the crashing one')
+    await waitFor(() => waiting.every((id) => host.api.getJob({ id: id }).status === 'running'), 'jobs to wait behind the crashing one')
     expect((await waitForStatus(host, crash.id, 'failed')).error?.code).toBe('worker_crashed')
     for (const id of waiting) expect((await waitForStatus(host, id, 'succeeded')).attempts).toBe(1)
     expect(readFileSync(file, 'utf8').trim().split('\n').sort()).toEqual(['job 0', 'job 1', 'job 2', 'job 3', 'job 4'])

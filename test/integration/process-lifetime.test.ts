@@ -18,16 +18,16 @@ describe('every process a job starts is gone when its attempt ends', () => {
   it('cancel stops a plain child the kind left running, and the worker is reused', async () => {
     const host = await startHost({ kinds: ['spawner.mjs', 'noop.mjs'], engine: { concurrency: 1 } })
     const marker = uniqueMarker()
-    const job = host.engine.createJob({ kind: 'spawner', params: { marker, how: 'child', then: 'abort' } })
+    const job = host.api.createJob({ kind: 'spawner', params: { marker, how: 'child', then: 'abort' } })
     await waitFor(() => processesMatching(marker).length === 1, 'the child to start')
-    await waitFor(() => host.engine.getJobLogs(job.id).some((l) => l.line === 'spawned'), 'the kind to say so')
-    host.engine.cancelJob(job.id)
+    await waitFor(() => host.api.getJobLogs({ id: job.id }).lines.some((l) => l.line === 'spawned'), 'the kind to say so')
+    host.api.cancelJob({ id: job.id })
     await waitFor(
       () => processesMatching(marker).length === 0,
       () => `the child to be gone (alive: ${processesMatching(marker).join(' ')})`,
       5000,
     )
-    const next = host.engine.createJob({ kind: 'noop' })
+    const next = host.api.createJob({ kind: 'noop' })
     await waitForStatus(host, next.id, 'succeeded')
     expect(host.engine.stats().workers).toMatchObject({ busy: 0, idle: 1 })
   })
@@ -36,19 +36,19 @@ describe('every process a job starts is gone when its attempt ends', () => {
     const host = await startHost({ kinds: ['spawner.mjs'], engine: { concurrency: 1 } })
     for (const how of ['background', 'detached'] as const) {
       const marker = uniqueMarker()
-      const job = host.engine.createJob({ kind: 'spawner', params: { marker, how, then: 'none' } })
+      const job = host.api.createJob({ kind: 'spawner', params: { marker, how, then: 'none' } })
       await waitForStatus(host, job.id, 'succeeded')
       expect([how, processesMatching(marker)]).toEqual([how, []])
-      expect([how, host.engine.getJobLogs(job.id).map((l) => l.line)]).toEqual([how, ['spawned', 'Offload stopped 1 process the job left running']])
+      expect([how, host.api.getJobLogs({ id: job.id }).lines.map((l) => l.line)]).toEqual([how, ['spawned', 'Offload stopped 1 process the job left running']])
     }
   })
 
   it('what a child writes to the worker’s own stdout lands in its job’s log', async () => {
     const host = await startHost({ kinds: ['spawner.mjs'], engine: { concurrency: 1 } })
     const marker = uniqueMarker()
-    const job = host.engine.createJob({ kind: 'spawner', params: { marker, how: 'inherit', then: 'none' } })
+    const job = host.api.createJob({ kind: 'spawner', params: { marker, how: 'inherit', then: 'none' } })
     await waitForStatus(host, job.id, 'succeeded')
-    await waitFor(() => host.engine.getJobLogs(job.id).some((l) => l.line === `from the child ${marker}`), 'the child’s line in the log')
+    await waitFor(() => host.api.getJobLogs({ id: job.id }).lines.some((l) => l.line === `from the child ${marker}`), 'the child’s line in the log')
     expect(processesMatching(marker)).toEqual([])
   })
 })

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { descendantsOf, sweepProcesses } from '../../src/main/common/process-sweep'
 import { readProcessTable } from '../../src/main/common/process-table'
@@ -17,8 +18,18 @@ function parentOf(marker: string, children: ('plain' | 'detached' | 'orphan')[])
     }
     ${LIVE}`
   const root = spawn(process.execPath, ['-e', script], { stdio: 'ignore', detached: true })
-  // The root's own command line holds the marker too.
-  return Object.assign(root, { marked: () => processesMatching(marker).filter((pid) => pid !== root.pid) })
+  // The root's own command line holds the marker too, and so does the shell that starts the orphan, until it exits.
+  const isGrandchild = (pid: number): boolean => {
+    try {
+      return pid !== root.pid && readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith(process.execPath)
+    } catch {
+      return false
+    }
+  }
+  return Object.assign(root, {
+    marked: () => processesMatching(marker).filter((pid) => pid !== root.pid),
+    grandchildren: () => processesMatching(marker).filter(isGrandchild),
+  })
 }
 
 describe('sweeping what a process started', () => {
@@ -30,7 +41,7 @@ describe('sweeping what a process started', () => {
   it('kills children, detached ones and orphans left in the group, but not the root', async () => {
     const marker = uniqueMarker()
     const root = parentOf(marker, ['plain', 'detached', 'orphan'])
-    await waitFor(() => root.marked().length === 3, 'three grandchildren')
+    await waitFor(() => root.grandchildren().length === 3 && root.marked().length === 3, 'three grandchildren, the shell gone')
     expect(sweepProcesses({ root: root.pid! })).toBe(3)
     expect(root.marked()).toEqual([])
     expect(isAlive(root.pid!)).toBe(true)

@@ -2,7 +2,9 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/main/engine/database'
 import { Engine } from '../../src/main/engine/engine'
+import { createHandlers, JobCommands } from '../../src/main/engine/commands'
 import { JobStore } from '../../src/main/engine/job-store'
+import { createLocalApi, type LocalApi } from '../../src/main/engine/local-api'
 import type { Launcher, WorkerProcess } from '../../src/main/common/launcher'
 import type { EngineToWorker, WorkerToEngine } from '../../src/main/common/protocol'
 import { loadKinds } from '../../src/main/kinds/registry'
@@ -81,10 +83,14 @@ function racingLauncher(slow: Set<string>) {
 
 async function engineWith(launcher: Launcher) {
   const db = openDatabase(join(tempDir(), 'offload.db'))
-  const engine = new Engine({ store: new JobStore(db), launcher, kinds: await loadKinds() }, { ...FAST, concurrency: 1, pipelineWindowMs: 30 })
+  const store = new JobStore(db)
+  const engine = new Engine({ store, launcher }, { ...FAST, concurrency: 1, pipelineWindowMs: 30 })
+  const kinds = await loadKinds()
+  const api = createLocalApi(createHandlers(new JobCommands({ store, kinds, engine }, FAST), engine, kinds))
   engine.start()
   return {
     engine,
+    api,
     close: async () => {
       await engine.shutdown(0)
       db.close()
@@ -92,22 +98,22 @@ async function engineWith(launcher: Launcher) {
   }
 }
 
-async function warmUp(engine: Engine): Promise<void> {
-  for (const id of engine.createJobs(Array.from({ length: 20 }, () => ({ kind: 'shell', params: { command: 'true' } })))) {
-    await waitFor(() => engine.getJob(id).status === 'succeeded', 'a warm-up job')
+async function warmUp(api: LocalApi): Promise<void> {
+  for (const id of api.createJobs({ jobs: Array.from({ length: 20 }, () => ({ kind: 'shell', params: { command: 'true' } })) }).ids) {
+    await waitFor(() => api.getJob({ id }).status === 'succeeded', 'a warm-up job')
   }
 }
 
 describe('pipelining, with a worker played by the test', () => {
   it('an idle worker whose jobs have been short is sent the next few with its first', async () => {
     const { launcher, burst } = racingLauncher(new Set())
-    const { engine, close } = await engineWith(launcher)
+    const { engine, api, close } = await engineWith(launcher)
     try {
-      await warmUp(engine)
+      await warmUp(api)
       engine.pause()
-      const ids = engine.createJobs(Array.from({ length: 10 }, () => ({ kind: 'shell', params: { command: 'true' } })))
+      const ids = api.createJobs({ jobs: Array.from({ length: 10 }, () => ({ kind: 'shell', params: { command: 'true' } })) }).ids
       engine.resume()
-      await waitFor(() => ids.every((id) => engine.getJob(id).status === 'succeeded'), 'the jobs to succeed')
+      await waitFor(() => ids.every((id) => api.getJob({ id: id }).status === 'succeeded'), 'the jobs to succeed')
       expect(burst()).toBeGreaterThan(1)
     } finally {
       await close()
@@ -119,19 +125,21 @@ describe('a recall that crosses the job’s start', () => {
   it('lets the job that began go on, runs it once, and counts it once', async () => {
     const slow = new Set<string>()
     const { launcher, runs } = racingLauncher(slow)
-    const { engine, close } = await engineWith(launcher)
+    const { engine, api, close } = await engineWith(launcher)
     try {
       // Quick jobs first, so the worker is sent jobs ahead.
-      await warmUp(engine)
+      await warmUp(api)
       engine.pause()
-      const [head, ...behind] = engine.createJobs([
-        { kind: 'shell', params: { command: 'slow' }, priority: 'urgent' },
-        ...Array.from({ length: 3 }, () => ({ kind: 'shell', params: { command: 'quick' } })),
-      ])
+      const [head, ...behind] = api.createJobs({
+        jobs: [
+          { kind: 'shell', params: { command: 'slow' }, priority: 'urgent' },
+          ...Array.from({ length: 3 }, () => ({ kind: 'shell', params: { command: 'quick' } })),
+        ],
+      }).ids
       slow.add(head!)
       engine.resume()
-      await waitFor(() => [head!, ...behind].every((id) => engine.getJob(id).status === 'succeeded'), 'every job to succeed')
-      expect([head!, ...behind].map((id) => [runs.filter((r) => r === id).length > 0, engine.getJob(id).attempts])).toEqual(Array(4).fill([true, 1]))
+      await waitFor(() => [head!, ...behind].every((id) => api.getJob({ id: id }).status === 'succeeded'), 'every job to succeed')
+      expect([head!, ...behind].map((id) => [runs.filter((r) => r === id).length > 0, api.getJob({ id: id }).attempts])).toEqual(Array(4).fill([true, 1]))
       // The job that began under the recall ran once; the others were given back and ran again, once.
       expect(runs.filter((r) => r === behind[0])).toHaveLength(1)
     } finally {

@@ -38,12 +38,12 @@ describe('the engine stays up when its database fails', () => {
     host.engine.subscribe((event) => {
       if (event.type === 'storage') told.push(event.storage.status)
     })
-    const first = host.engine.createJob({ kind: 'ticker' })
-    const second = host.engine.createJob({ kind: 'sleep', params: { ms: 1 } })
-    await waitFor(() => host.engine.getJob(first.id).startedAt, 'the first job to start')
+    const first = host.api.createJob({ kind: 'ticker' })
+    const second = host.api.createJob({ kind: 'sleep', params: { ms: 1 } })
+    await waitFor(() => host.api.getJob({ id: first.id }).startedAt, 'the first job to start')
     host.db.pragma('query_only = ON')
 
-    expect(storageCode(() => host.engine.createJob({ kind: 'sleep', params: { ms: 1 } }))).toBe('storage_readonly')
+    expect(storageCode(() => host.api.createJob({ kind: 'sleep', params: { ms: 1 } }))).toBe('storage_readonly')
     expect(host.engine.stats().storage).toMatchObject({ status: 'readonly', message: expect.stringContaining('cannot be written') })
     // The first job finishes on its worker; its outcome can't be written yet, and nothing else is dispatched.
     await waitFor(() => host.engine.stats().workers.busy === 0, 'the first job’s worker to be done')
@@ -60,7 +60,7 @@ describe('the engine stays up when its database fails', () => {
     host.engine.resume()
     expect((await waitForStatus(host, first.id, 'succeeded')).attempts).toBe(1)
     // Its lines from during the trouble were kept and written too.
-    expect(host.engine.getJobLogs(first.id).map((l) => l.line)).toEqual(Array.from({ length: 8 }, (_, i) => `tick ${i + 1}`))
+    expect(host.api.getJobLogs({ id: first.id }).lines.map((l) => l.line)).toEqual(Array.from({ length: 8 }, (_, i) => `tick ${i + 1}`))
     await waitForStatus(host, second.id, 'succeeded')
     expect(told).toEqual(['readonly', 'ok'])
   })
@@ -75,7 +75,7 @@ describe('the engine stays up when its database fails', () => {
       const accepted: string[] = []
       let refused: string | undefined
       for (let i = 0; i < 5000 && !refused; i++) {
-        refused = storageCode(() => accepted.push(host.engine.createJob({ kind: 'sleep', params: { ms: 1 }, name: `filler ${'x'.repeat(190)}` }).id))
+        refused = storageCode(() => accepted.push(host.api.createJob({ kind: 'sleep', params: { ms: 1 }, name: `filler ${'x'.repeat(190)}` }).id))
       }
       expect(refused).toBe('storage_full')
       expect(host.engine.stats().storage.status).toBe('full')
@@ -94,7 +94,7 @@ describe('the engine stays up when its database fails', () => {
 
       host.db.pragma('max_page_count = 1073741823')
       await waitFor(() => host.engine.stats().storage.status === 'ok', 'room to be found again')
-      const after = host.engine.createJob({ kind: 'sleep', params: { ms: 1 } })
+      const after = host.api.createJob({ kind: 'sleep', params: { ms: 1 } })
       for (const id of [...accepted, after.id]) await waitForStatus(host, id, 'succeeded')
     } finally {
       await http.close()
@@ -106,7 +106,7 @@ describe('a damaged database at start', () => {
   it('is refused with a clear message and left byte for byte as it was', async () => {
     const dataDir = dataDirWithKinds([])
     const healthy = await startHost({ dataDir })
-    healthy.engine.createJobs(Array.from({ length: 500 }, (_, i) => ({ kind: 'shell', name: `job ${i}`, params: { command: 'true' } })))
+    healthy.api.createJobs({ jobs: Array.from({ length: 500 }, (_, i) => ({ kind: 'shell', name: `job ${i}`, params: { command: 'true' } })) })
     healthy.engine.pause()
     await healthy.close(0)
     const file = join(dataDir, 'offload.db')

@@ -1,6 +1,6 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
-import { api, METHOD_NAMES, type ApiHandlers, type OffloadEvent } from '../../shared/api'
-import { ApiError, parseOrThrow } from '../../shared/errors'
+import { METHOD_NAMES, parseRequest, type ApiHandlers, type OffloadEvent } from '../../shared/api'
+import { ApiError } from '../../shared/errors'
 import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../shared/methods'
 import { EventBatcher } from '../desktop/event-batcher'
 import { isTrustedSender } from '../desktop/trusted-sender'
@@ -29,7 +29,7 @@ export function registerIpcHandlers(handlers: ApiHandlers, appUrl: () => string)
         if (!isTrustedSender(senderFrame(event), appUrl())) {
           throw new ApiError('unauthorized', 'Only the Offload window may call the Offload API')
         }
-        const parsed = parseOrThrow(api[method].input, input ?? {})
+        const parsed = parseRequest(method, input ?? {})
         const handler = handlers[method] as (input: unknown) => unknown
         return { ok: true, value: await handler(parsed) }
       } catch (error) {

@@ -1,29 +1,16 @@
-import { monotonicFactory } from 'ulid'
-import type { z } from 'zod'
-import { ApiError, describeIssues, parseOrThrow } from '../../shared/errors'
-import { jsonShapeProblem } from '../../shared/json-shape'
 import {
   MAX_CONCURRENCY,
-  type BulkResult,
   type Job,
   type JobError,
-  type JobPage,
-  type ListJobsQuery,
-  ListJobsQuerySchema,
-  type Priority,
+  type LogLine,
   THROUGHPUT_BUCKETS,
   THROUGHPUT_BUCKET_SECONDS,
-  type LogLine,
-  type NewJob,
-  NewJobSchema,
   type Settings,
-  SettingsSchema,
   type Stats,
 } from '../../shared/job'
-import type { KindRegistry } from '../kinds/registry'
 import { JobEvents, type EventListener } from './job-events'
 import type { Ending } from './ending'
-import type { ClaimedJob, JobInsert, JobStore, ProgressUpdate, StartUpdate } from './job-store'
+import type { ClaimedJob, JobStore, ProgressUpdate, StartUpdate } from './job-store'
 import { Lane, type ActiveRun } from './lane'
 import type { Launcher } from '../common/launcher'
 import type { WorkerToEngine } from '../common/protocol'
@@ -40,9 +27,6 @@ export interface Clock {
 export interface EngineOptions {
   /** Jobs running at once; defaults to the saved setting, else the number of cores. */
   concurrency: number
-  defaultMaxAttempts: number
-  backoffBaseMs: number
-  backoffCapMs: number
   /** After an abort (cancel, timeout), how long a job has to stop before its worker is killed. */
   killGraceMs: number
   idleWorkerMs: number
@@ -54,8 +38,6 @@ export interface EngineOptions {
   /** A worker is sent short jobs ahead, up to about this much work waiting in its inbox. */
   pipelineWindowMs: number
   pipelineMaxDepth: number
-  /** Largest accepted params, as JSON. */
-  maxParamsBytes: number
   /** While the database refuses writes (disk full, read-only), how often to try again. */
   storageRetryMs: number
   /** Log lines kept per job while they can't be written (the store keeps no more than this either). */
@@ -66,9 +48,6 @@ export interface EngineOptions {
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   concurrency: 0,
-  defaultMaxAttempts: 3,
-  backoffBaseMs: 1000,
-  backoffCapMs: 5 * 60_000,
   killGraceMs: 5000,
   idleWorkerMs: 30_000,
   stallMs: 30_000,
@@ -76,7 +55,6 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   eventMs: 100,
   pipelineWindowMs: 20,
   pipelineMaxDepth: 64,
-  maxParamsBytes: 256 * 1024,
   storageRetryMs: 2000,
   maxBufferedLogLines: 2000,
   workerEnv: {},
@@ -85,7 +63,6 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
 export interface EngineDeps {
   store: JobStore
   launcher: Launcher
-  kinds: KindRegistry
   clock?: Clock
   /** Source of backoff jitter in [0, 1). */
   random?: () => number
@@ -112,12 +89,10 @@ const SETTING_PAUSED = 'paused'
 export class Engine {
   private readonly options: EngineOptions
   private readonly store: JobStore
-  private readonly kinds: KindRegistry
   private readonly clock: Clock
   private readonly random: () => number
   private readonly pool: WorkerPool
   private readonly events: JobEvents
-  private readonly nextId = monotonicFactory()
   private readonly runs = new Map<string, ActiveRun>()
   private readonly lanes = new Map<PooledWorker, Lane>()
   private pendingProgress = new Map<string, ProgressUpdate>()
@@ -143,7 +118,6 @@ export class Engine {
   constructor(deps: EngineDeps, options: Partial<EngineOptions> = {}) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options }
     this.store = deps.store
-    this.kinds = deps.kinds
     this.clock = deps.clock ?? { now: () => Date.now() }
     this.random = deps.random ?? Math.random
     this.current = loadSettings(this.store)
@@ -179,124 +153,40 @@ export class Engine {
     this.scheduleCommit()
   }
 
-  // ── API ────────────────────────────────────────────────────────────────
+  // ── What the commands tell the scheduler ─────────────────────────────
 
-  createJob(input: NewJob): Job {
-    const now = this.clock.now()
-    const row = this.prepare(parseNewJob(input), now)
-    this.store.insert([row])
-    const job = this.store.get(row.id)!
-    this.events.changedJobs([job])
+  /** New or requeued jobs: dispatch soon. */
+  jobsAdded(jobs: readonly Job[]): void {
+    if (jobs.length > 0) this.events.changedJobs(jobs)
+    else this.events.statsChanged()
     this.scheduleCommit()
-    return job
   }
 
-  /** All or nothing: one bad job rejects the batch, naming its index. */
-  createJobs(inputs: readonly NewJob[]): string[] {
-    const now = this.clock.now()
-    const rows = inputs.map((input, index) => {
-      try {
-        return this.prepare(parseNewJob(input), now)
-      } catch (error) {
-        if (error instanceof ApiError) throw new ApiError(error.code, `jobs.${index}: ${error.message}`, error.detail)
-        throw error
-      }
-    })
-    this.store.insert(rows)
-    this.events.statsChanged()
-    this.scheduleCommit()
-    return rows.map((r) => r.id)
+  /** Jobs changed by a command (none: only counts moved). */
+  jobsChanged(jobs: readonly Job[]): void {
+    if (jobs.length > 0) this.events.changedJobs(jobs)
+    else this.events.statsChanged()
   }
 
-  getJob(id: string): Job {
-    const job = this.store.get(id)
-    if (!job) throw notFound(id)
-    return job
-  }
-
-  listJobs(input: ListJobsQuery): JobPage {
-    const query = parseOrThrow(ListJobsQuerySchema, input)
-    const jobs = this.store.list({ ...query, limit: query.limit + 1 })
-    const more = jobs.length > query.limit
-    if (more) jobs.pop()
-    return { jobs, nextCursor: more ? jobs[jobs.length - 1]!.id : null, total: query.count ? this.store.count(query) : null }
-  }
-
-  /** Cancels each queued or running job; the others are reported, not fatal. */
-  cancelJobs(ids: readonly string[]): BulkResult {
-    return this.bulk(ids, (id) => this.cancelJob(id))
-  }
-
-  retryJobs(ids: readonly string[]): BulkResult {
-    return this.bulk(ids, (id) => this.retryJob(id))
-  }
-
-  /** Deletes finished, cancelled or queued jobs and their logs; a running job must be cancelled first. */
-  removeJobs(ids: readonly string[]): BulkResult {
-    const result = this.bulk(ids, (id) => {
-      const { removed, was } = this.store.remove(id)
-      if (was === undefined) throw notFound(id)
-      if (!removed) throw new ApiError('wrong_state', `Job ${id} is running; cancel it before removing it`)
-    })
-    this.events.statsChanged()
-    return result
-  }
-
-  /** Changes the priority of queued jobs; running and finished ones keep theirs. */
-  setPriority(ids: readonly string[], priority: Priority): BulkResult {
-    return this.bulk(ids, (id) => {
-      const job = this.store.setPriority(id, priority, this.clock.now())
-      if (job) return this.events.changedJobs([job])
-      const status = this.store.statusOf(id)
-      if (status === undefined) throw notFound(id)
-      throw new ApiError('wrong_state', `Job ${id} is ${status}; only queued jobs can change priority`)
-    })
-  }
-
-  private bulk(ids: readonly string[], apply: (id: string) => unknown): BulkResult {
-    const result: BulkResult = { changed: [], failed: [] }
-    for (const id of new Set(ids)) {
-      try {
-        apply(id)
-        result.changed.push(id)
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error
-        result.failed.push({ id, code: error.code, message: error.message })
-      }
-    }
-    return result
-  }
-
-  getJobLogs(id: string): LogLine[] {
-    this.getJob(id)
-    this.commit(true)
-    return this.store.logs(id)
-  }
-
-  cancelJob(id: string): Job {
-    const { job, was } = this.store.markCancelled(id, this.clock.now())
-    if (!job) {
-      if (was === undefined) throw notFound(id)
-      throw new ApiError('wrong_state', `Job ${id} is already ${was}; only queued or running jobs can be cancelled`)
-    }
+  /** The job was cancelled: its attempt, if one is under way, is asked to stop. */
+  stopRun(id: string): void {
     const run = this.runs.get(id)
     if (run) this.abortRun(run, { kind: 'cancelled' })
-    this.events.changedJobs([job])
-    return job
   }
 
-  retryJob(id: string): Job {
-    // A cancelled attempt still stopping on its worker would otherwise run beside the new one, under the same attempt number.
-    if (this.runs.has(id)) throw new ApiError('wrong_state', `Job ${id} is still stopping; retry it in a moment`)
-    const job = this.store.markRetried(id, this.clock.now())
-    if (!job) {
-      const status = this.store.statusOf(id)
-      if (status === undefined) throw notFound(id)
-      throw new ApiError('wrong_state', `Job ${id} is ${status}; only failed or cancelled jobs can be retried`)
-    }
-    this.events.changedJobs([job])
-    this.scheduleCommit()
-    return job
+  /** An attempt of this job is on a worker (perhaps still stopping). */
+  isRunning(id: string): boolean {
+    return this.runs.has(id)
+  }
+
+  /** A job's log as written, followed by the lines held for the next write, numbered as they will be. */
+  withHeldLogLines(id: string, written: LogLine[]): LogLine[] {
+    const held = this.pendingLogs.get(id)
+    if (!held?.length) return written
+    const at = new Date(this.clock.now()).toISOString()
+    const next = (written.at(-1)?.seq ?? 0) + 1
+    const lines = [...written, ...held.map((line, i) => ({ seq: next + i, at, line: line.slice(0, this.store.limits.logLineLength) }))]
+    return lines.slice(-this.store.limits.logLinesPerJob)
   }
 
   pause(): void {
@@ -316,9 +206,9 @@ export class Engine {
     return { ...this.current }
   }
 
-  /** Changes take effect at once: more jobs start, or fewer start until enough running ones finish. */
+  /** Changes (checked at the boundary) take effect at once: more jobs start, or fewer start until enough running ones finish. */
   updateSettings(patch: Partial<Settings>): Settings {
-    this.current = { ...this.current, ...parseOrThrow(SettingsSchema.partial().strict(), patch) }
+    this.current = { ...this.current, ...patch }
     this.saveState()
     this.applyConcurrency()
     this.events.settingsChanged(this.settings())
@@ -810,65 +700,12 @@ export class Engine {
     for (const [id, lines] of batch.logs) this.store.appendLogs(id, lines, now)
     return [...changed, ...this.store.saveProgress([...batch.progress.values()], now)]
   }
-
-  // ── Validation ─────────────────────────────────────────────────────────
-
-  private prepare(input: z.output<typeof NewJobSchema>, now: number): JobInsert {
-    const loaded = this.kinds.get(input.kind)
-    if (!loaded) {
-      throw new ApiError('unknown_kind', `No job kind "${input.kind}"; known kinds: ${this.kinds.names().join(', ')}`)
-    }
-    const parsed = loaded.kind.params.safeParse(input.params)
-    if (!parsed.success) {
-      const { message, detail } = describeIssues(parsed.error.issues)
-      throw new ApiError('invalid_params', `Invalid params for "${input.kind}": ${message}`, detail)
-    }
-    const params = parsed.data ?? {}
-    const paramsJson = JSON.stringify(params)
-    const size = Buffer.byteLength(paramsJson)
-    if (size > this.options.maxParamsBytes) {
-      throw new ApiError('invalid_params', `Params are ${size} bytes; the limit is ${this.options.maxParamsBytes}`)
-    }
-    return {
-      id: this.nextId(now),
-      kind: input.kind,
-      name: input.name ?? defaultName(input.kind, params),
-      paramsJson,
-      priority: input.priority,
-      maxAttempts: input.maxAttempts ?? this.options.defaultMaxAttempts,
-      timeoutMs: input.timeoutMs ?? null,
-      backoffBaseMs: this.options.backoffBaseMs,
-      backoffCapMs: this.options.backoffCapMs,
-      createdAt: now,
-    }
-  }
-}
-
-/** Refuses what zod would accept but mangle: a "__proto__" key (dropped by the copy) or nesting deep enough to overflow JSON.stringify. */
-function parseNewJob(input: NewJob): z.output<typeof NewJobSchema> {
-  const problem = jsonShapeProblem((input as { params?: unknown } | undefined)?.params)
-  if (problem) {
-    const path = problem.path ? `params.${problem.path}` : 'params'
-    throw new ApiError('invalid_params', `${path}: ${problem.message}`, [{ path, message: problem.message }])
-  }
-  return parseOrThrow(NewJobSchema, input)
 }
 
 function clampConcurrency(n: number): number {
   return Math.min(MAX_CONCURRENCY, Math.max(1, Math.floor(n)))
 }
 
-function notFound(id: string): ApiError {
-  return new ApiError('not_found', `No job with id ${id}`)
-}
-
 function formatMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${+(ms / 1000).toFixed(1)} s`
-}
-
-/** A readable default name: the kind and its most telling param. */
-function defaultName(kind: string, params: unknown): string {
-  const p = params as Record<string, unknown>
-  const hint = [p.command, p.folder, p.path, p.url].find((v): v is string => typeof v === 'string')
-  return (hint ? `${kind}: ${hint}` : kind).slice(0, 200)
 }

@@ -1,19 +1,24 @@
 import type Database from 'better-sqlite3'
 import { rmSync } from 'node:fs'
-import type { ApiHandlers } from '../../shared/api'
 import { loadKinds, type KindRegistry } from '../kinds/registry'
-import { createApiHandlers } from './api-handlers'
+import { createHandlers, JobCommands, type CommandOptions, type SyncHandlers } from './commands'
 import { dataPaths, describeFolderFailure, ensureDataFolder } from './data-folder'
 import { describeOpenFailure, openDatabase } from './database'
 import { Engine, type EngineOptions } from './engine'
+import { createLocalApi, type LocalApi } from './local-api'
 import { JobStore } from './job-store'
 import type { Launcher } from '../common/launcher'
 import { WORKER_ENV } from '../common/protocol'
 
 export interface Host {
+  /** The scheduler: dispatch, runs, pause, settings, stats, events. */
   engine: Engine
+  commands: JobCommands
   kinds: KindRegistry
-  handlers: ApiHandlers
+  /** The contract's methods, for transports that have parsed their input. */
+  handlers: SyncHandlers
+  /** The contract in-process, parsing like any transport. */
+  api: LocalApi
   db: Database.Database
   /** Graceful stop: running jobs get `graceMs`, the rest are requeued, the database is closed. */
   close(graceMs: number): Promise<void>
@@ -23,8 +28,11 @@ export interface HostOptions {
   dataDir: string
   launcher: Launcher
   nativeBinding?: string
-  engine?: Partial<EngineOptions>
+  engine?: HostTuning
 }
+
+/** Tuning for the scheduler and the commands (tests make backoff and flushes fast). */
+export type HostTuning = Partial<EngineOptions> & Partial<CommandOptions>
 
 /**
  * Everything one data folder needs, assembled and started: the database, the
@@ -45,12 +53,15 @@ export async function openHost(options: HostOptions): Promise<Host> {
   const kinds = await loadKinds(paths.kinds)
   const db = openDatabase(paths.database, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   let engine: Engine | undefined
+  let commands: JobCommands
   try {
     // Reading the counts and recovering the last run's jobs are the first real reads: damage shows here.
+    const store = new JobStore(db)
     engine = new Engine(
-      { store: new JobStore(db), launcher: options.launcher, kinds },
+      { store, launcher: options.launcher },
       { ...options.engine, workerEnv: { [WORKER_ENV.kindsDir]: paths.kinds, [WORKER_ENV.scratchDir]: paths.scratch, ...options.engine?.workerEnv } },
     )
+    commands = new JobCommands({ store, kinds, engine }, options.engine)
     engine.start()
   } catch (error) {
     // Its timers (a storage retry, say) must not outlive it.
@@ -59,10 +70,13 @@ export async function openHost(options: HostOptions): Promise<Host> {
     throw describeOpenFailure(paths.database, error) ?? error
   }
   let closed: Promise<void> | undefined
+  const handlers = createHandlers(commands, engine, kinds)
   return {
     engine,
+    commands,
     kinds,
-    handlers: createApiHandlers(engine, kinds),
+    handlers,
+    api: createLocalApi(handlers),
     db,
     close: (graceMs) =>
       (closed ??= engine.shutdown(graceMs).then(() => {

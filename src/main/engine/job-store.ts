@@ -161,7 +161,7 @@ const detailJson = (error: JobError): string | null => (error.detail === undefin
  * the guard fails and the caller gets `undefined`.
  */
 export class JobStore {
-  private readonly limits: StoreLimits
+  readonly limits: StoreLimits
   private readonly stmt
   private readonly committedCounts: Record<JobStatus, number>
   private readonly countFrames: Map<JobStatus, number>[] = []

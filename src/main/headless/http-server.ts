@@ -5,9 +5,8 @@ import { createServer, maxHeaderSize, STATUS_CODES, type IncomingMessage, type S
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
 import type { Duplex } from 'node:stream'
-import { api, EVENTS_PATH, METHOD_NAMES, type ApiHandlers, type MethodName, type OffloadEvent } from '../../shared/api'
-import { ApiError, HTTP_STATUS, parseOrThrow } from '../../shared/errors'
-import { jsonShapeProblem } from '../../shared/json-shape'
+import { api, EVENTS_PATH, METHOD_NAMES, parseRequest, type ApiHandlers, type MethodName, type OffloadEvent } from '../../shared/api'
+import { ApiError, HTTP_STATUS } from '../../shared/errors'
 
 /** Large enough for a batch of 10,000 ordinary jobs, small enough that no request can exhaust memory. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -22,8 +21,6 @@ const SSE_MAX_BUFFERED_BYTES = 8 * 1024 * 1024
  */
 const LINGER_MS = 5_000
 const LINGER_MAX_BYTES = 4 * MAX_BODY_BYTES
-/** A problem's path is echoed in the message only this far; keys are the client's and may be long. */
-const PATH_SHOWN_CHARS = 120
 
 export interface HttpServerOptions {
   handlers: ApiHandlers
@@ -183,14 +180,9 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** A JSON object, shallow enough to copy and serialize again, and with no key that would become a prototype. */
+/** A JSON object; its shape (depth, keys) is checked with the rest of the request by parseRequest. */
 function parseBody(text: string): Record<string, unknown> {
   const body = parseJson(text)
-  const problem = jsonShapeProblem(body)
-  if (problem) {
-    const path = problem.path.length > PATH_SHOWN_CHARS ? `${problem.path.slice(0, PATH_SHOWN_CHARS)}…` : problem.path
-    throw new ApiError('invalid_input', `Request body${path ? ` ${path}` : ''}: ${problem.message}`)
-  }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError('invalid_input', 'Request body must be a JSON object')
   }
@@ -324,7 +316,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       input = parseBody(await readBody(req, limit, expectsContinue ? () => res.writeContinue() : undefined))
     }
     route.keys.forEach((key, i) => (input[key] = decodeURIComponent(match![i + 1]!)))
-    const parsed = parseOrThrow(api[route.method].input, input)
+    const parsed = parseRequest(route.method, input, req.method === 'GET' ? 'Query' : 'Request body')
     const handler = options.handlers[route.method] as (input: unknown) => unknown
     const output = await handler(parsed)
     sendJson(res, 'status' in api[route.method].http ? (api[route.method].http as { status: number }).status : 200, output)

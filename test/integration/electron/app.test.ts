@@ -146,7 +146,7 @@ describe('the desktop shell (fake electron)', () => {
     }
     await settle()
     notifications.length = 0
-    const ids = desktop.host.engine.createJobs(Array.from({ length: 5 }, () => ({ kind: 'sleep', params: { ms: 10 } })))
+    const ids = desktop.host.api.createJobs({ jobs: Array.from({ length: 5 }, () => ({ kind: 'sleep', params: { ms: 10 } })) }).ids
     await Promise.all(ids.map((id) => waitForStatus(desktop.host, id, 'succeeded')))
     await waitFor(() => notifications.length > 0, 'a notification', 10_000)
     await settle()
@@ -202,9 +202,9 @@ describe('the desktop shell (fake electron)', () => {
     electron.powerMonitor.emit('on-ac')
     expect(engine.stats().workers.max).toBe(4)
     electron.powerMonitor.emit('suspend')
-    const job = engine.createJob({ kind: 'sleep', params: { ms: 1 } })
+    const job = desktop.host.api.createJob({ kind: 'sleep', params: { ms: 1 } })
     await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(engine.getJob(job.id).status).toBe('queued')
+    expect(desktop.host.api.getJob({ id: job.id }).status).toBe('queued')
     electron.powerMonitor.emit('resume')
     await waitForStatus(desktop.host, job.id, 'succeeded')
   })
@@ -217,7 +217,7 @@ describe('the desktop shell (fake electron)', () => {
   })
 
   it('closing the window while jobs run keeps Offload in the tray', async () => {
-    const job = desktop.host.engine.createJob({ kind: 'sleep', params: { ms: 600 } })
+    const job = desktop.host.api.createJob({ kind: 'sleep', params: { ms: 600 } })
     await waitForStatus(desktop.host, job.id, 'running')
     win().close()
     expect(win().isDestroyed()).toBe(false)
@@ -227,7 +227,7 @@ describe('the desktop shell (fake electron)', () => {
   })
 
   it('quitting with jobs running asks once; cancel keeps working', async () => {
-    const job = desktop.host.engine.createJob({ kind: 'sleep', params: { ms: 60_000 } })
+    const job = desktop.host.api.createJob({ kind: 'sleep', params: { ms: 60_000 } })
     await waitForStatus(desktop.host, job.id, 'running')
     electron.dialog.messageBoxes.length = 0
     electron.dialog.answer = 1
@@ -237,11 +237,11 @@ describe('the desktop shell (fake electron)', () => {
     expect(electron.dialog.messageBoxes).toHaveLength(1)
     expect(electron.dialog.messageBoxes[0]!.message).toBe('1 job is still running. Quit Offload?')
     expect(electron.app.quitted).toBe(false)
-    expect(desktop.host.engine.getJob(job.id).status).toBe('running')
+    expect(desktop.host.api.getJob({ id: job.id }).status).toBe('running')
   })
 
   it('quitting for real stops gracefully: the running job goes back to the queue, attempt not counted', async () => {
-    const [job] = desktop.host.engine.listJobs({ status: 'running', limit: 1 }).jobs
+    const [job] = desktop.host.api.listJobs({ status: 'running', limit: 1 }).jobs
     electron.dialog.answer = 0
     electron.app.quit()
     await waitFor(() => electron.app.quitted, 'the app to quit', 15_000)

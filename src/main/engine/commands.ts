@@ -1,0 +1,241 @@
+import { monotonicFactory } from 'ulid'
+import type { MethodName, MethodOutput, ParsedInput } from '../../shared/api'
+import { ApiError, describeIssues } from '../../shared/errors'
+import type { BulkResult, Job, JobPage, LogLine, ParsedListJobsQuery, ParsedNewJob, Priority } from '../../shared/job'
+import type { KindRegistry } from '../kinds/registry'
+import type { Clock, Engine } from './engine'
+import type { JobInsert, JobStore } from './job-store'
+
+export interface CommandOptions {
+  defaultMaxAttempts: number
+  backoffBaseMs: number
+  backoffCapMs: number
+  /** Largest accepted params, as JSON. */
+  maxParamsBytes: number
+}
+
+export const DEFAULT_COMMAND_OPTIONS: CommandOptions = {
+  defaultMaxAttempts: 3,
+  backoffBaseMs: 1000,
+  backoffCapMs: 5 * 60_000,
+  maxParamsBytes: 256 * 1024,
+}
+
+export interface CommandDeps {
+  store: JobStore
+  kinds: KindRegistry
+  /** The scheduler: told of new jobs, and of running ones to stop. */
+  engine: Engine
+  clock?: Clock
+}
+
+/**
+ * What users ask of their jobs: add, list, read, cancel, retry, remove,
+ * re-prioritize. Input arrives parsed by the contract at the boundary (the
+ * transport); here come only the checks that need the store or the kinds.
+ * The scheduler is told what changed and does the rest. Schedules and the
+ * like join as modules beside this one.
+ */
+export class JobCommands {
+  private readonly options: CommandOptions
+  private readonly store: JobStore
+  private readonly kinds: KindRegistry
+  private readonly engine: Engine
+  private readonly clock: Clock
+  private readonly nextId = monotonicFactory()
+
+  constructor(deps: CommandDeps, options: Partial<CommandOptions> = {}) {
+    this.options = { ...DEFAULT_COMMAND_OPTIONS, ...options }
+    this.store = deps.store
+    this.kinds = deps.kinds
+    this.engine = deps.engine
+    this.clock = deps.clock ?? { now: () => Date.now() }
+  }
+
+  createJob(input: ParsedNewJob): Job {
+    const now = this.clock.now()
+    const row = this.prepare(input, now)
+    this.store.insert([row])
+    const job = this.store.get(row.id)!
+    this.engine.jobsAdded([job])
+    return job
+  }
+
+  /** All or nothing: one bad job rejects the batch, naming its index. */
+  createJobs(inputs: readonly ParsedNewJob[]): string[] {
+    const now = this.clock.now()
+    const rows = inputs.map((input, index) => {
+      try {
+        return this.prepare(input, now)
+      } catch (error) {
+        if (error instanceof ApiError) throw new ApiError(error.code, `jobs.${index}: ${error.message}`, error.detail)
+        throw error
+      }
+    })
+    this.store.insert(rows)
+    this.engine.jobsAdded([])
+    return rows.map((r) => r.id)
+  }
+
+  getJob(id: string): Job {
+    const job = this.store.get(id)
+    if (!job) throw notFound(id)
+    return job
+  }
+
+  listJobs(query: ParsedListJobsQuery): JobPage {
+    const jobs = this.store.list({ ...query, limit: query.limit + 1 })
+    const more = jobs.length > query.limit
+    if (more) jobs.pop()
+    return { jobs, nextCursor: more ? jobs[jobs.length - 1]!.id : null, total: query.count ? this.store.count(query) : null }
+  }
+
+  /** What is written, plus the lines still held for the next write: reading never writes. */
+  getJobLogs(id: string): LogLine[] {
+    this.getJob(id)
+    return this.engine.withHeldLogLines(id, this.store.logs(id))
+  }
+
+  cancelJob(id: string): Job {
+    const { job, was } = this.store.markCancelled(id, this.clock.now())
+    if (!job) {
+      if (was === undefined) throw notFound(id)
+      throw new ApiError('wrong_state', `Job ${id} is already ${was}; only queued or running jobs can be cancelled`)
+    }
+    this.engine.stopRun(id)
+    this.engine.jobsChanged([job])
+    return job
+  }
+
+  retryJob(id: string): Job {
+    // A cancelled attempt still stopping on its worker would otherwise run beside the new one, under the same attempt number.
+    if (this.engine.isRunning(id)) throw new ApiError('wrong_state', `Job ${id} is still stopping; retry it in a moment`)
+    const job = this.store.markRetried(id, this.clock.now())
+    if (!job) {
+      const status = this.store.statusOf(id)
+      if (status === undefined) throw notFound(id)
+      throw new ApiError('wrong_state', `Job ${id} is ${status}; only failed or cancelled jobs can be retried`)
+    }
+    this.engine.jobsAdded([job])
+    return job
+  }
+
+  /** Cancels each queued or running job; the others are reported, not fatal. */
+  cancelJobs(ids: readonly string[]): BulkResult {
+    return bulk(ids, (id) => this.cancelJob(id))
+  }
+
+  retryJobs(ids: readonly string[]): BulkResult {
+    return bulk(ids, (id) => this.retryJob(id))
+  }
+
+  /** Deletes finished, cancelled or queued jobs and their logs; a running job must be cancelled first. */
+  removeJobs(ids: readonly string[]): BulkResult {
+    const result = bulk(ids, (id) => {
+      const { removed, was } = this.store.remove(id)
+      if (was === undefined) throw notFound(id)
+      if (!removed) throw new ApiError('wrong_state', `Job ${id} is running; cancel it before removing it`)
+    })
+    this.engine.jobsChanged([])
+    return result
+  }
+
+  /** Changes the priority of queued jobs; running and finished ones keep theirs. */
+  setPriority(ids: readonly string[], priority: Priority): BulkResult {
+    return bulk(ids, (id) => {
+      const job = this.store.setPriority(id, priority, this.clock.now())
+      if (job) return this.engine.jobsChanged([job])
+      const status = this.store.statusOf(id)
+      if (status === undefined) throw notFound(id)
+      throw new ApiError('wrong_state', `Job ${id} is ${status}; only queued jobs can change priority`)
+    })
+  }
+
+  /** The checks only the kinds can make (their params), and the row to insert. */
+  private prepare(input: ParsedNewJob, now: number): JobInsert {
+    const loaded = this.kinds.get(input.kind)
+    if (!loaded) {
+      throw new ApiError('unknown_kind', `No job kind "${input.kind}"; known kinds: ${this.kinds.names().join(', ')}`)
+    }
+    const parsed = loaded.kind.params.safeParse(input.params)
+    if (!parsed.success) {
+      const { message, detail } = describeIssues(parsed.error.issues)
+      throw new ApiError('invalid_params', `Invalid params for "${input.kind}": ${message}`, detail)
+    }
+    const params: unknown = parsed.data ?? {}
+    const paramsJson = JSON.stringify(params)
+    const size = Buffer.byteLength(paramsJson)
+    if (size > this.options.maxParamsBytes) {
+      throw new ApiError('invalid_params', `Params are ${size} bytes; the limit is ${this.options.maxParamsBytes}`)
+    }
+    return {
+      id: this.nextId(now),
+      kind: input.kind,
+      name: input.name ?? defaultName(input.kind, params),
+      paramsJson,
+      priority: input.priority,
+      maxAttempts: input.maxAttempts ?? this.options.defaultMaxAttempts,
+      timeoutMs: input.timeoutMs ?? null,
+      backoffBaseMs: this.options.backoffBaseMs,
+      backoffCapMs: this.options.backoffCapMs,
+      createdAt: now,
+    }
+  }
+}
+
+/** The engine's handlers answer at once; a transport may still await them (ApiHandlers allows promises). */
+export type SyncHandlers = { [M in MethodName]: (input: ParsedInput<M>) => MethodOutput<M> }
+
+/** The contract's methods, over the commands and the scheduler. Every transport calls these with input it has parsed. */
+export function createHandlers(commands: JobCommands, engine: Engine, kinds: KindRegistry): SyncHandlers {
+  return {
+    createJob: (input) => commands.createJob(input),
+    createJobs: ({ jobs }) => ({ ids: commands.createJobs(jobs) }),
+    listJobs: (query) => commands.listJobs(query),
+    getJob: ({ id }) => commands.getJob(id),
+    getJobLogs: ({ id }) => ({ lines: commands.getJobLogs(id) }),
+    cancelJob: ({ id }) => commands.cancelJob(id),
+    cancelJobs: ({ ids }) => commands.cancelJobs(ids),
+    retryJobs: ({ ids }) => commands.retryJobs(ids),
+    removeJobs: ({ ids }) => commands.removeJobs(ids),
+    setPriority: ({ ids, priority }) => commands.setPriority(ids, priority),
+    retryJob: ({ id }) => commands.retryJob(id),
+    getStats: () => engine.stats(),
+    pauseQueue: () => {
+      engine.pause()
+      return { ok: true }
+    },
+    resumeQueue: () => {
+      engine.resume()
+      return { ok: true }
+    },
+    getSettings: () => engine.settings(),
+    updateSettings: (patch) => engine.updateSettings(patch),
+    listKinds: () => ({ kinds: kinds.describe(), errors: [...kinds.errors] }),
+  }
+}
+
+function bulk(ids: readonly string[], apply: (id: string) => unknown): BulkResult {
+  const result: BulkResult = { changed: [], failed: [] }
+  for (const id of new Set(ids)) {
+    try {
+      apply(id)
+      result.changed.push(id)
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error
+      result.failed.push({ id, code: error.code, message: error.message })
+    }
+  }
+  return result
+}
+
+function notFound(id: string): ApiError {
+  return new ApiError('not_found', `No job with id ${id}`)
+}
+
+/** A readable default name: the kind and its most telling param. */
+function defaultName(kind: string, params: unknown): string {
+  const p = params as Record<string, unknown>
+  const hint = [p.command, p.folder, p.path, p.url].find((v): v is string => typeof v === 'string')
+  return (hint ? `${kind}: ${hint}` : kind).slice(0, 200)
+}
