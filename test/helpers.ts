@@ -51,10 +51,13 @@ export async function startHost(options: { dataDir?: string; kinds?: string[]; e
   return Object.assign(host, { dataDir })
 }
 
-export async function waitFor<T>(check: () => T | undefined | false, what: string | (() => string), timeoutMs = 20_000): Promise<T> {
+type Maybe<T> = T | undefined | false | null
+
+/** Polls `check` (which may be async) until it gives something truthy. */
+export async function waitFor<T>(check: () => Maybe<T> | Promise<Maybe<T>>, what: string | (() => string), timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const value = check()
+    const value = await check()
     if (value) return value
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${typeof what === 'string' ? what : what()}`)
     await new Promise((resolve) => setTimeout(resolve, 20))

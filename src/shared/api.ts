@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import {
+  AttemptSchema,
   BulkIdsSchema,
   BulkPrioritySchema,
   BulkResultSchema,
@@ -49,6 +50,11 @@ export const api = {
     http: { method: 'GET', path: '/api/jobs/:id/logs' },
     input: ById,
     output: z.object({ lines: z.array(LogLineSchema) }),
+  },
+  getJobAttempts: {
+    http: { method: 'GET', path: '/api/jobs/:id/attempts' },
+    input: ById,
+    output: z.object({ attempts: z.array(AttemptSchema) }),
   },
   cancelJob: { http: { method: 'POST', path: '/api/jobs/:id/cancel' }, input: ById, output: JobSchema },
   cancelJobs: { http: { method: 'POST', path: '/api/jobs/cancel' }, input: BulkIdsSchema, output: BulkResultSchema },

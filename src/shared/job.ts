@@ -109,6 +109,22 @@ export type JobPage = z.infer<typeof JobPageSchema>
 export const LogLineSchema = z.object({ seq: z.number().int(), at: z.string(), line: z.string() })
 export type LogLine = z.infer<typeof LogLineSchema>
 
+export const ATTEMPT_OUTCOMES = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const
+/** One try of a job that a worker began. `attempt` restarts at 1 when the user retries the job; `seq` counts every try. */
+export const AttemptSchema = z.object({
+  seq: z.number().int(),
+  attempt: z.number().int(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  outcome: z.enum(ATTEMPT_OUTCOMES),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** How its process ended, where it says (a shell command, a crashed worker). */
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  workerPid: z.number().int().nullable(),
+})
+export type Attempt = z.infer<typeof AttemptSchema>
+
 export const THROUGHPUT_BUCKET_SECONDS = 10
 export const THROUGHPUT_BUCKETS = 30
 

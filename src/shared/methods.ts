@@ -9,6 +9,7 @@ export const METHOD_NAMES = [
   'listJobs',
   'getJob',
   'getJobLogs',
+  'getJobAttempts',
   'cancelJob',
   'cancelJobs',
   'retryJobs',

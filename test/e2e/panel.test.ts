@@ -139,6 +139,11 @@ describe('the panel in a browser, against npm run serve', () => {
     await shot('failed-detail')
     await pane.getByRole('button', { name: 'Retry (R)' }).click()
     await row('Flaky').getByText('succeeded').waitFor()
+    // Both tries, from the attempts the server keeps: the failed one with its exit code, then the good one.
+    const tries = pane.locator('.attempts li')
+    await tries.nth(1).filter({ hasText: 'succeeded' }).waitFor()
+    expect(await tries.count()).toBe(2)
+    expect(await tries.nth(0).textContent()).toMatch(/Try 1: failed · .* · exit code 3exit_code: /)
   })
 
   it('filters by status and kind, and searches names', async () => {

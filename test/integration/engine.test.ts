@@ -216,7 +216,7 @@ describe('engine with real worker processes', () => {
     host.engine.resume()
     const startedAt = await waitFor(() => started.at(-1), 'the start to be written and announced')
     const row = host.db.prepare(`SELECT started_at FROM jobs WHERE id = ?`).get(job.id) as { started_at: number | null }
-    expect(row.started_at).toBe(Date.parse(startedAt!))
+    expect(row.started_at).toBe(Date.parse(startedAt))
     // First seen running as claimed (its new worker still loading), then begun.
     expect(started[0]).toBeNull()
   })

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -209,7 +210,7 @@ describe('job store', () => {
     expect(store.markStarted([{ id: job.id, attempt: 2, at: 10_001 }])).toEqual([])
     expect(store.markStarted([{ id: job.id, attempt: 1, at: 10_002 }])[0]!.startedAt).toBe(new Date(10_002).toISOString())
     expect(store.markStarted([{ id: job.id, attempt: 1, at: 10_003 }])).toEqual([])
-    const done = store.markSucceeded(job.id, 1, 'null', 10_004, 10_009)!
+    const done = store.markSucceeded(job.id, 1, 'null', 10_004, { startedAt: 10_009 })!
     expect(done.startedAt).toBe(new Date(10_002).toISOString())
   })
 
@@ -337,5 +338,82 @@ describe('job store', () => {
     store.setSetting('concurrency', '3')
     store.setSetting('concurrency', '4')
     expect(store.getSetting('concurrency')).toBe('4')
+  })
+})
+
+describe('attempts as data', () => {
+  it('records each try a worker began, with how it ended, in the transition’s own transaction', () => {
+    const { store } = openStore()
+    const job = row({ maxAttempts: 3 })
+    store.insert([job])
+    store.claim(1, 10_000)
+    store.markStarted([{ id: job.id, attempt: 1, at: 10_001, workerPid: 4242 }])
+    expect(store.attempts(job.id)).toEqual([expect.objectContaining({ seq: 1, attempt: 1, outcome: 'running', finishedAt: null, workerPid: 4242 })])
+    const crash = { code: 'worker_crashed' as const, message: 'The worker exited with code 7', detail: { exitCode: 7, signal: null } }
+    store.markAttemptFailed(job.id, 1, crash, { retryable: true, now: 10_002, jitter: 0 })
+    // Begun and ended in one commit: the start comes with the outcome.
+    store.claim(1, 20_000)
+    store.markAttemptFailed(
+      job.id,
+      2,
+      { code: 'exit_code', message: 'false exited with code 1', detail: { exitCode: 1, signal: null } },
+      {
+        retryable: true,
+        now: 20_002,
+        jitter: 0,
+        startedAt: 20_001,
+        workerPid: 4343,
+      },
+    )
+    store.claim(1, 30_000)
+    store.markSucceeded(job.id, 3, 'null', 30_002, { startedAt: 30_001 })
+    expect(store.attempts(job.id).map((a) => [a.seq, a.attempt, a.outcome, a.error?.code ?? null, a.exitCode, a.workerPid])).toEqual([
+      [1, 1, 'failed', 'worker_crashed', 7, 4242],
+      [2, 2, 'failed', 'exit_code', 1, 4343],
+      [3, 3, 'succeeded', null, null, null],
+    ])
+    expect(store.attempts(job.id)[1]).toMatchObject({ startedAt: new Date(20_001).toISOString(), finishedAt: new Date(20_002).toISOString() })
+  })
+
+  it('a crash, a cancel and a user’s retry each leave their mark; a try never begun leaves none', () => {
+    const { store } = openStore()
+    const job = row({ maxAttempts: 3 })
+    store.insert([job])
+    store.claim(1, 10_000)
+    store.markStarted([{ id: job.id, attempt: 1, at: 10_001 }])
+    store.requeueInterrupted(11_000)
+    store.claim(1, 12_000)
+    // Claimed, never begun, and put back at the next start: no try.
+    store.requeueInterrupted(12_500)
+    store.claim(1, 13_000)
+    store.markStarted([{ id: job.id, attempt: 2, at: 13_001 }])
+    store.markCancelled(job.id, 13_500)
+    store.markRetried(job.id, 14_000)
+    store.claim(1, 14_000)
+    store.markSucceeded(job.id, 1, 'null', 14_002, { startedAt: 14_001 })
+    expect(store.attempts(job.id).map((a) => [a.seq, a.attempt, a.outcome])).toEqual([
+      [1, 1, 'interrupted'],
+      [2, 2, 'cancelled'],
+      [3, 1, 'succeeded'],
+    ])
+  })
+
+  it('an old database (schema 1) gains the table on open, with the last try of each job it knew', () => {
+    const file = join(tempDir(), 'old.db')
+    const old = new Database(file)
+    old.exec(MIGRATIONS[0]!)
+    old.pragma('user_version = 1')
+    const insert = old.prepare(`INSERT INTO jobs (id, kind, name, params, priority, status, attempts, max_attempts, backoff_base_ms, backoff_cap_ms,
+      run_after, created_at, updated_at, started_at, finished_at, error_code, error_message) VALUES (?, 'shell', 'j', '{}', 1, ?, ?, 3, 1, 1, 0, 0, 0, ?, ?, ?, ?)`)
+    insert.run('01J00000000000000000000001', 'succeeded', 1, 100, 200, null, null)
+    insert.run('01J00000000000000000000002', 'failed', 3, 300, 400, 'exit_code', 'false exited with code 1')
+    insert.run('01J00000000000000000000003', 'queued', 0, null, null, null, null)
+    old.close()
+    const store = new JobStore(openDatabase(file))
+    expect(store.attempts('01J00000000000000000000001')).toEqual([expect.objectContaining({ attempt: 1, outcome: 'succeeded' })])
+    expect(store.attempts('01J00000000000000000000002')).toEqual([
+      expect.objectContaining({ attempt: 3, outcome: 'failed', error: { code: 'exit_code', message: 'false exited with code 1' } }),
+    ])
+    expect(store.attempts('01J00000000000000000000003')).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 import { monotonicFactory } from 'ulid'
 import type { MethodName, MethodOutput, ParsedInput } from '../../shared/api'
 import { ApiError, describeIssues } from '../../shared/errors'
-import type { BulkResult, Job, JobPage, LogLine, ParsedListJobsQuery, ParsedNewJob, Priority } from '../../shared/job'
+import type { Attempt, BulkResult, Job, JobPage, LogLine, ParsedListJobsQuery, ParsedNewJob, Priority } from '../../shared/job'
 import type { KindRegistry } from '../kinds/registry'
 import type { Clock, Engine } from './engine'
 import type { JobInsert, JobStore } from './job-store'
@@ -94,6 +94,11 @@ export class JobCommands {
   getJobLogs(id: string): LogLine[] {
     this.getJob(id)
     return this.engine.withHeldLogLines(id, this.store.logs(id))
+  }
+
+  getJobAttempts(id: string): Attempt[] {
+    this.getJob(id)
+    return this.store.attempts(id)
   }
 
   cancelJob(id: string): Job {
@@ -194,6 +199,7 @@ export function createHandlers(commands: JobCommands, engine: Engine, kinds: Kin
     listJobs: (query) => commands.listJobs(query),
     getJob: ({ id }) => commands.getJob(id),
     getJobLogs: ({ id }) => ({ lines: commands.getJobLogs(id) }),
+    getJobAttempts: ({ id }) => ({ attempts: commands.getJobAttempts(id) }),
     cancelJob: ({ id }) => commands.cancelJob(id),
     cancelJobs: ({ ids }) => commands.cancelJobs(ids),
     retryJobs: ({ ids }) => commands.retryJobs(ids),

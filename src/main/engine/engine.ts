@@ -486,7 +486,7 @@ export class Engine {
   private markStarted(run: ActiveRun, now: number): void {
     if (run.startedAt !== undefined) return
     run.startedAt = now
-    this.pendingStarts.set(run.job.id, { id: run.job.id, attempt: run.attempt, at: now })
+    this.pendingStarts.set(run.job.id, { id: run.job.id, attempt: run.attempt, at: now, workerPid: run.worker.process.pid })
     this.scheduleCommit()
     // Cancelled while it waited, and begun before the worker read the abort: it has the grace from now.
     if (run.ending && run.ending.kind !== 'requeue') this.armKill(run)
@@ -623,9 +623,9 @@ export class Engine {
     if (ending?.kind === 'cancelled') return undefined
     const [error, retryable] =
       ending?.kind === 'error' ? [ending.error, ending.retryable] : outcome.ok ? [undefined, false] : [outcome.error, !NOT_RETRYABLE.has(outcome.error.code)]
-    const startedAt = run.startedAt ?? null
-    if (!error) return this.store.markSucceeded(id, run.attempt, outcome.ok ? outcome.resultJson : 'null', now, startedAt)
-    const job = this.store.markAttemptFailed(id, run.attempt, error, { retryable, now, jitter: this.random(), startedAt })
+    const start = { startedAt: run.startedAt ?? null, workerPid: run.worker.process.pid }
+    if (!error) return this.store.markSucceeded(id, run.attempt, outcome.ok ? outcome.resultJson : 'null', now, start)
+    const job = this.store.markAttemptFailed(id, run.attempt, error, { retryable, now, jitter: this.random(), ...start })
     if (job) this.store.appendLogs(id, [`Attempt ${run.attempt} failed (${error.code}): ${error.message}`], now)
     return job
   }

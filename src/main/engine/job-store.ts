@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import type { Job, JobError, JobStatus, LogLine, Priority } from '../../shared/job'
+import type { Attempt, Job, JobError, JobStatus, LogLine, Priority } from '../../shared/job'
 import { JOB_STATUSES } from '../../shared/job'
 import { asStorageError, type StorageError } from './storage-error'
 
@@ -31,6 +31,37 @@ export interface StartUpdate {
   id: string
   attempt: number
   at: number
+  workerPid?: number | undefined
+}
+
+/** How an attempt began, for the outcome writes that also record its start (when both come in one turn). */
+export interface AttemptStart {
+  startedAt: number | null
+  workerPid?: number | undefined
+}
+
+type AttemptOutcome = Exclude<Attempt['outcome'], 'running'>
+
+interface AttemptRow {
+  seq: number
+  attempt: number
+  started_at: number
+  finished_at: number | null
+  outcome: Attempt['outcome']
+  error_code: string | null
+  error_message: string | null
+  exit_code: number | null
+  signal: string | null
+  worker_pid: number | null
+}
+
+/** Exit code and signal, where an error's detail carries them (a shell command, a crashed worker). */
+function processEnd(error: JobError | undefined): { exitCode: number | null; signal: string | null } {
+  const detail = error?.detail as { exitCode?: unknown; signal?: unknown } | undefined
+  return {
+    exitCode: typeof detail?.exitCode === 'number' && Number.isInteger(detail.exitCode) ? detail.exitCode : null,
+    signal: typeof detail?.signal === 'string' ? detail.signal : null,
+  }
 }
 
 export interface ProgressUpdate {
@@ -254,6 +285,47 @@ export class JobStore {
         SELECT seq, at, line FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
       counts: db.prepare<[], { status: JobStatus; n: number }>(`SELECT status, count(*) AS n FROM jobs GROUP BY status`),
       getSetting: db.prepare<[string], { value: string }>(`SELECT value FROM settings WHERE key = ?`),
+      attemptBegin: db.prepare<[{ id: string; attempt: number; at: number; pid: number | null }]>(`
+        INSERT INTO job_attempts (job_id, seq, attempt, started_at, outcome, worker_pid)
+        VALUES (@id, (SELECT coalesce(max(seq), 0) + 1 FROM job_attempts WHERE job_id = @id), @attempt, @at, 'running', @pid)`),
+      attemptEnd: db.prepare<
+        [
+          {
+            id: string
+            attempt: number
+            now: number
+            outcome: string
+            code: string | null
+            message: string | null
+            exitCode: number | null
+            signal: string | null
+          },
+        ]
+      >(`
+        UPDATE job_attempts SET finished_at = @now, outcome = @outcome, error_code = @code, error_message = @message,
+                                exit_code = @exitCode, signal = @signal
+        WHERE job_id = @id AND attempt = @attempt AND outcome = 'running'
+          AND seq = (SELECT max(seq) FROM job_attempts WHERE job_id = @id)`),
+      attemptWhole: db.prepare<
+        [
+          {
+            id: string
+            attempt: number
+            at: number
+            pid: number | null
+            now: number
+            outcome: string
+            code: string | null
+            message: string | null
+            exitCode: number | null
+            signal: string | null
+          },
+        ]
+      >(`
+        INSERT INTO job_attempts (job_id, seq, attempt, started_at, finished_at, outcome, error_code, error_message, exit_code, signal, worker_pid)
+        VALUES (@id, (SELECT coalesce(max(seq), 0) + 1 FROM job_attempts WHERE job_id = @id), @attempt, @at, @now, @outcome, @code, @message,
+                @exitCode, @signal, @pid)`),
+      attempts: db.prepare<[string], AttemptRow>(`SELECT * FROM job_attempts WHERE job_id = ? ORDER BY seq`),
       probeFill: db.prepare<[number]>(`INSERT OR REPLACE INTO storage_probe (id, at, room) VALUES (1, ?, zeroblob(${PROBE_BYTES}))`),
       probeClear: db.prepare<[]>(`DELETE FROM storage_probe`),
       setSetting: db.prepare<[string, string]>(`
@@ -368,8 +440,10 @@ export class JobStore {
     return this.write(() => {
       const jobs: Job[] = []
       for (const u of updates) {
-        const row = this.stmt.started.get(u)
-        if (row) jobs.push(toJob(row))
+        const row = this.stmt.started.get({ id: u.id, attempt: u.attempt, at: u.at })
+        if (!row) continue
+        this.stmt.attemptBegin.run({ id: u.id, attempt: u.attempt, at: u.at, pid: u.workerPid ?? null })
+        jobs.push(toJob(row))
       }
       return jobs
     })
@@ -380,12 +454,14 @@ export class JobStore {
     return this.read(() => this.stmt.nextDueAt.get()?.at ?? null)
   }
 
-  /** running → succeeded, for this attempt only. `startedAt` fills in a start not yet written. */
-  markSucceeded(id: string, attempt: number, resultJson: string, now: number, startedAt: number | null = null): Job | undefined {
+  /** running → succeeded, for this attempt only. `start` fills in a start not yet written. */
+  markSucceeded(id: string, attempt: number, resultJson: string, now: number, start: AttemptStart = { startedAt: null }): Job | undefined {
     return this.write(() => {
-      const row = this.stmt.succeed.get({ id, attempt, result: resultJson, now, startedAt })
-      if (row) this.moved('running', 'succeeded')
-      return row && toJob(row)
+      const row = this.stmt.succeed.get({ id, attempt, result: resultJson, now, startedAt: start.startedAt })
+      if (!row) return undefined
+      this.moved('running', 'succeeded')
+      this.endAttempt(id, attempt, 'succeeded', undefined, now, start)
+      return toJob(row)
     })
   }
 
@@ -397,7 +473,7 @@ export class JobStore {
     id: string,
     attempt: number,
     error: JobError,
-    opts: { retryable: boolean; now: number; jitter: number; startedAt?: number | null },
+    opts: { retryable: boolean; now: number; jitter: number } & Partial<AttemptStart>,
   ): Job | undefined {
     return this.write(() => {
       const row = this.stmt.failAttempt.get({
@@ -411,8 +487,10 @@ export class JobStore {
         jitter: opts.jitter,
         startedAt: opts.startedAt ?? null,
       })
-      if (row) this.moved('running', row.status)
-      return row && toJob(row)
+      if (!row) return undefined
+      this.moved('running', row.status)
+      this.endAttempt(id, attempt, 'failed', error, opts.now, { startedAt: opts.startedAt ?? null, workerPid: opts.workerPid })
+      return toJob(row)
     })
   }
 
@@ -423,6 +501,7 @@ export class JobStore {
       const row = this.stmt.cancel.get({ id, now })
       if (!row) return { job: undefined, was }
       this.moved(was, 'cancelled')
+      if (was === 'running') this.endAttempt(id, row.attempts, 'cancelled', { code: 'cancelled', message: 'Cancelled by the user' }, now)
       return { job: toJob(row), was: was! }
     })
   }
@@ -493,6 +572,7 @@ export class JobStore {
             [`Interrupted: Offload stopped during attempt ${row.attempts}; ${row.status === 'queued' ? 'requeued' : 'no attempts left'}`],
             now,
           )
+          this.endAttempt(id, row.attempts, 'interrupted', { code: 'interrupted', message: 'Offload stopped while this attempt ran' }, now)
         }
         jobs.push(toJob(row))
       }
@@ -504,9 +584,48 @@ export class JobStore {
   requeueUnfinished(id: string, attempt: number, now: number): Job | undefined {
     return this.write(() => {
       const row = this.stmt.requeueUnfinished.get({ id, attempt, now })
-      if (row) this.moved('running', 'queued')
-      return row && toJob(row)
+      if (!row) return undefined
+      this.moved('running', 'queued')
+      // Begun, then stopped by Offload itself (shutdown): the try is recorded, though not counted.
+      this.endAttempt(id, attempt, 'interrupted', { code: 'interrupted', message: 'Offload stopped; requeued without counting this try' }, now)
+      return toJob(row)
     })
+  }
+
+  /** Every try of a job a worker began, in order. */
+  attempts(id: string): Attempt[] {
+    return this.read(() =>
+      this.stmt.attempts.all(id).map((r) => ({
+        seq: r.seq,
+        attempt: r.attempt,
+        startedAt: iso(r.started_at)!,
+        finishedAt: iso(r.finished_at),
+        outcome: r.outcome,
+        error: r.error_code === null ? null : { code: r.error_code, message: r.error_message ?? '' },
+        exitCode: r.exit_code,
+        signal: r.signal,
+        workerPid: r.worker_pid,
+      })),
+    )
+  }
+
+  /**
+   * Ends the attempt's row, in the transaction of the job's transition. One
+   * whose start was never written (begun and ended within one commit) gets
+   * its row now, whole.
+   */
+  private endAttempt(
+    id: string,
+    attempt: number,
+    outcome: AttemptOutcome,
+    error: JobError | undefined,
+    now: number,
+    start: AttemptStart = { startedAt: null },
+  ): void {
+    const { exitCode, signal } = processEnd(error)
+    const ended = { id, attempt, now, outcome, code: error?.code ?? null, message: error?.message ?? null, exitCode, signal }
+    if (this.stmt.attemptEnd.run(ended).changes > 0 || start.startedAt === null) return
+    this.stmt.attemptWhole.run({ ...ended, at: start.startedAt, pid: start.workerPid ?? null })
   }
 
   counts(): Record<JobStatus, number> {

@@ -60,4 +60,29 @@ export const MIGRATIONS: readonly string[] = [
     room BLOB NOT NULL
   );
   `,
+  `
+  -- One row per attempt a worker began: the "tries" of a job, as data.
+  -- seq counts every try of the job; attempt restarts at 1 when a user retries it.
+  CREATE TABLE job_attempts (
+    job_id        TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    seq           INTEGER NOT NULL,
+    attempt       INTEGER NOT NULL,
+    started_at    INTEGER NOT NULL,
+    finished_at   INTEGER,
+    outcome       TEXT NOT NULL CHECK (outcome IN ('running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+    error_code    TEXT,
+    error_message TEXT,
+    exit_code     INTEGER,
+    signal        TEXT,
+    worker_pid    INTEGER,
+    PRIMARY KEY (job_id, seq)
+  ) WITHOUT ROWID;
+  -- What older databases knew: the last try of each job that began one.
+  INSERT INTO job_attempts (job_id, seq, attempt, started_at, finished_at, outcome, error_code, error_message)
+    SELECT id, 1, attempts, started_at, finished_at,
+           CASE status WHEN 'succeeded' THEN 'succeeded' WHEN 'cancelled' THEN 'cancelled' WHEN 'running' THEN 'running'
+                       ELSE CASE WHEN error_code = 'interrupted' THEN 'interrupted' ELSE 'failed' END END,
+           error_code, error_message
+    FROM jobs WHERE started_at IS NOT NULL AND attempts > 0;
+  `,
 ]

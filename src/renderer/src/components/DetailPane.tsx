@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
-import type { Job, LogLine } from '../../../shared/job'
+import type { Attempt, Job, LogLine } from '../../../shared/job'
 import { useTransport } from '../context'
 import { formatDuration, formatTime, jobDuration } from '../format'
 import { useJobs } from '../state/jobs-store'
@@ -17,6 +17,7 @@ export function DetailPane({ id }: { id: string }) {
   const close = useJobs((s) => s.open)
   const act = useAction()
   const [lines, setLines] = useState<LogLine[]>([])
+  const [attempts, setAttempts] = useState<Attempt[]>([])
   const logEnd = useRef<HTMLDivElement>(null)
   const now = useNow(job?.status === 'running' ? 1000 : null)
 
@@ -46,13 +47,23 @@ export function DetailPane({ id }: { id: string }) {
     }
   }, [id, running, transport])
 
+  // A try begins or ends with a change of status or attempt count: read them again then.
+  const tryKey = job ? `${job.status}:${job.attempts}` : ''
+  useEffect(() => {
+    let stopped = false
+    void transport.api.getJobAttempts({ id }).then(
+      (result) => !stopped && setAttempts(result.attempts),
+      () => {},
+    )
+    return () => void (stopped = true)
+  }, [id, tryKey, transport])
+
   // Braces matter: in recent Chromium scrollIntoView returns a promise, which React would take for a cleanup.
   useEffect(() => {
     logEnd.current?.scrollIntoView({ block: 'end' })
   }, [lines.length])
 
   if (!job) return <aside className="detail" aria-label="Job details" aria-busy="true" />
-  const attempts = lines.filter((l) => /^Attempt \d+ failed|^Interrupted/.test(l.line))
   return (
     <aside className="detail" aria-label={`Details of ${job.name}`}>
       <header>
@@ -97,23 +108,37 @@ export function DetailPane({ id }: { id: string }) {
       </section>
       <section>
         <h3>Tries</h3>
-        <ol className="attempts">
-          {attempts.map((l) => (
-            <li key={l.seq}>
-              <time>{formatTime(l.at)}</time> {l.line}
-            </li>
-          ))}
-          <li>
-            Try {job.attempts}: {job.status}
-            {job.startedAt ? `, started ${formatTime(job.startedAt)}` : ''}
-          </li>
-        </ol>
+        {attempts.length === 0 ? (
+          <p className="muted">Not begun yet.</p>
+        ) : (
+          <ol className="attempts">
+            {attempts.map((a) => (
+              <AttemptItem key={a.seq} attempt={a} now={now} />
+            ))}
+          </ol>
+        )}
       </section>
       <section>
         <h3>Params</h3>
         <pre>{JSON.stringify(job.params, null, 2)}</pre>
       </section>
     </aside>
+  )
+}
+
+function AttemptItem({ attempt: a, now }: { attempt: Attempt; now: number }) {
+  const ms = (a.finishedAt ? Date.parse(a.finishedAt) : now) - Date.parse(a.startedAt)
+  const end = a.exitCode !== null ? `exit code ${a.exitCode}` : a.signal ? `killed by ${a.signal}` : null
+  return (
+    <li data-outcome={a.outcome}>
+      Try {a.attempt}: <strong>{a.outcome}</strong> · <time>{formatTime(a.startedAt)}</time> · {formatDuration(ms)}
+      {end && ` · ${end}`}
+      {a.error && (
+        <div className="muted">
+          {a.error.code}: {a.error.message}
+        </div>
+      )}
+    </li>
   )
 }
 
