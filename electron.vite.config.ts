@@ -1,6 +1,14 @@
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'electron-vite'
 import { resolve } from 'node:path'
+import type { Plugin } from 'vite'
+import { META_CONTENT_SECURITY_POLICY } from './src/shared/content-security-policy'
+
+/** The page's <meta> policy is the one the server and the Electron session send (src/shared/content-security-policy.ts). */
+const contentSecurityPolicy = (): Plugin => ({
+  name: 'offload-content-security-policy',
+  transformIndexHtml: (html) => html.replace('%OFFLOAD_CSP%', META_CONTENT_SECURITY_POLICY),
+})
 
 export default defineConfig({
   main: {
@@ -32,6 +40,6 @@ export default defineConfig({
     root: resolve('src/renderer'),
     // Minified: over HTTP the panel is downloaded, not read from disk.
     build: { minify: true, rolldownOptions: { input: resolve('src/renderer/index.html') } },
-    plugins: [react()],
+    plugins: [react(), contentSecurityPolicy()],
   },
 })

@@ -1,7 +1,13 @@
-import type { ApiClient, OffloadEvent } from './api'
+import type { MethodInput, MethodName, MethodOutput, OffloadEvent } from './api'
+import type { ApiReply } from './wire-error'
 
-/** What the preload exposes as `window.offload`: every contract method, plus the event stream. */
-export type OffloadBridge = ApiClient & {
-  /** Calls `listener` for every event; returns the function that stops it. */
+/**
+ * What the preload exposes as \`window.offload\`: every contract method, plus
+ * the event stream. Each method resolves to a reply (value or error) rather
+ * than throwing: across the context bridge an error keeps only its message,
+ * and the code and detail are what a program branches on.
+ */
+export type OffloadBridge = { [M in MethodName]: (input: MethodInput<M>) => Promise<ApiReply<MethodOutput<M>>> } & {
+  /** Calls \`listener\` for every event; returns the function that stops it. */
   onEvent: (listener: (event: OffloadEvent) => void) => () => void
 }

@@ -38,6 +38,8 @@ export const JobSchema = z.object({
   finishedAt: z.string().nullable(),
   runAfter: z.string(),
   result: z.unknown(),
+  /** A few readable lines about the result, where the kind says (its summary(result)). */
+  summary: z.string().nullable(),
   error: JobErrorSchema.nullable(),
 })
 export type Job = z.infer<typeof JobSchema>

@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { api, METHOD_NAMES } from '../../src/shared/api'
+import { CONTENT_SECURITY_POLICY, META_CONTENT_SECURITY_POLICY } from '../../src/shared/content-security-policy'
 import { createHttpServer } from '../../src/main/headless/http-server'
-import { startHost, tempDir, waitFor } from '../helpers'
+import { ROOT, startHost, tempDir, waitFor } from '../helpers'
 
 type ErrorBody = { error: { code: string; message: string } }
 
@@ -246,6 +247,12 @@ describe('HTTP API', () => {
     await close()
   })
 
+  it('the built panel carries the same policy in its <meta> as the server and the desktop window send', () => {
+    const html = readFileSync(join(ROOT, 'out', 'renderer', 'index.html'), 'utf8')
+    expect(html).toContain(`content="${META_CONTENT_SECURITY_POLICY}"`)
+    expect(META_CONTENT_SECURITY_POLICY).toBe(CONTENT_SECURITY_POLICY.replace(" frame-ancestors 'none';", ''))
+  })
+
   it('serves the panel without the token, never a file outside it', async () => {
     const rendererDir = tempDir()
     writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Offload</title>')
@@ -253,7 +260,7 @@ describe('HTTP API', () => {
     const { base, close } = await startApi({ rendererDir })
     const page = await fetch(`${base}/`)
     expect(page.status).toBe(200)
-    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'")
+    expect(page.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY)
     expect(await page.text()).toContain('<title>Offload</title>')
     const js = await fetch(`${base}/app.js`)
     expect(js.headers.get('content-type')).toContain('text/javascript')

@@ -15,6 +15,23 @@ describe('custom kinds', () => {
     expect(errors['broken-syntax.mjs']).toMatch(/Unexpected token/)
   })
 
+  it('a kind names its jobs and sums up their results; a summary that fails says nothing, the job still succeeds', async () => {
+    const host = await startHost({ kinds: ['described.mjs'] })
+    const job = host.api.createJob({ kind: 'described', params: { file: 'notes.txt', words: 42 } })
+    expect(job.name).toBe('count words in notes.txt')
+    expect((await waitForStatus(host, job.id, 'succeeded')).summary).toBe('42 words')
+    const quiet = host.api.createJob({ kind: 'described', name: 'by hand', params: { file: 'x', words: 1, failSummary: true } })
+    const done = await waitForStatus(host, quiet.id, 'succeeded')
+    expect([done.name, done.summary, done.result]).toEqual(['by hand', null, { words: 1, failSummary: true }])
+  })
+
+  it('refuses a kind whose jobName or summary is not a function', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'odd.mjs'), "export default { name: 'odd', run() {}, summary: 'fine' }")
+    const registry = await loadKinds(dir)
+    expect(registry.errors).toEqual([{ file: join(dir, 'odd.mjs'), message: '"summary" must be a function when given' }])
+  })
+
   it('describes each kind with its params as JSON Schema', async () => {
     const registry = await loadKinds(join(dataDirWithKinds(['add.js']), 'kinds'))
     const add = registry.describe().find((k) => k.name === 'add')!
@@ -82,6 +99,8 @@ describe('shell kind', () => {
     })
     const done = await waitForStatus(host, job.id, 'succeeded')
     expect(done.result).toEqual({ exitCode: 0, tail: expect.arrayContaining(['one', 'two', 'hello']) })
+    expect(done.name).toMatch(/^shell: echo one; /)
+    expect(done.summary?.split('\n').sort()).toEqual(['Exit code 0', 'hello', 'one', 'two'])
     expect(done.progress.message).toBe('reading')
     expect(
       host.api
@@ -145,6 +164,10 @@ describe('hash-files kind', () => {
         { hash: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 0, paths: ['empty1', 'sub/empty2'] },
       ],
     })
+    expect(done.name).toBe(`hash-files: ${folder}`)
+    expect(done.summary).toBe(
+      ['6 files, 585.9 KB · 2 groups of duplicates', '195.3 KB × 3: a.txt, sub/b.txt, sub/deeper/c.txt', '0 B × 2: empty1, sub/empty2'].join('\n'),
+    )
   })
 
   it('rejects a relative path or a file in place of a folder', async () => {

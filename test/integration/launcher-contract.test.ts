@@ -50,7 +50,7 @@ function launcherContract(name: string, make: () => Launcher): void {
       await ready(o)
       run(o, 'job-1', 'add', { a: 2, b: 3 })
       const done = await waitFor(() => o.messages.find((m) => m.type === 'done'), 'the result')
-      expect(done).toEqual({ type: 'done', id: 'job-1', resultJson: '{"sum":5}' })
+      expect(done).toEqual({ type: 'done', id: 'job-1', resultJson: '{"sum":5}', summary: null })
       o.worker.kill()
     })
 

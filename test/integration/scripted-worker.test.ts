@@ -42,7 +42,7 @@ function racingLauncher(slow: Set<string>) {
       }
       const runQuick = (): void => {
         while (begin() && !slow.has(current!)) {
-          say({ type: 'done', id: current!, resultJson: 'null' })
+          say({ type: 'done', id: current!, resultJson: 'null', summary: null })
           current = undefined
         }
       }
@@ -55,9 +55,9 @@ function racingLauncher(slow: Set<string>) {
             if (!current) runQuick()
           } else if (message.type === 'recall') {
             if (current && slow.has(current)) {
-              say({ type: 'done', id: current, resultJson: 'null' })
+              say({ type: 'done', id: current, resultJson: 'null', summary: null })
               if (begin()) {
-                say({ type: 'done', id: current, resultJson: 'null' })
+                say({ type: 'done', id: current, resultJson: 'null', summary: null })
                 current = undefined
               }
             }

@@ -109,9 +109,9 @@ describe('job store', () => {
     const job = row()
     store.insert([job])
     const { attempt } = store.claim(1, 10_000)[0]!
-    expect(store.markSucceeded(job.id, attempt + 1, '"wrong attempt"', 10_001)).toBeUndefined()
+    expect(store.markSucceeded(job.id, attempt + 1, { json: '"wrong attempt"' }, 10_001)).toBeUndefined()
     expect(store.markCancelled(job.id, 10_002).was).toBe('running')
-    expect(store.markSucceeded(job.id, attempt, '"too late"', 10_003)).toBeUndefined()
+    expect(store.markSucceeded(job.id, attempt, { json: '"too late"' }, 10_003)).toBeUndefined()
     expect(store.markAttemptFailed(job.id, attempt, { code: 'job_error', message: 'late' }, { retryable: true, now: 1, jitter: 0 })).toBeUndefined()
     expect(store.saveProgress([{ id: job.id, attempt, fraction: 0.5, message: null }], 10_004)).toEqual([])
     const final = store.get(job.id)!
@@ -210,7 +210,7 @@ describe('job store', () => {
     expect(store.markStarted([{ id: job.id, attempt: 2, at: 10_001 }])).toEqual([])
     expect(store.markStarted([{ id: job.id, attempt: 1, at: 10_002 }])[0]!.startedAt).toBe(new Date(10_002).toISOString())
     expect(store.markStarted([{ id: job.id, attempt: 1, at: 10_003 }])).toEqual([])
-    const done = store.markSucceeded(job.id, 1, 'null', 10_004, { startedAt: 10_009 })!
+    const done = store.markSucceeded(job.id, 1, { json: 'null' }, 10_004, { startedAt: 10_009 })!
     expect(done.startedAt).toBe(new Date(10_002).toISOString())
   })
 
@@ -256,7 +256,7 @@ describe('job store', () => {
     const rows = [row(), row(), row(), row(), row({ maxAttempts: 1 })]
     store.insert(rows)
     store.claim(2, 10_000)
-    store.markSucceeded(rows[0]!.id, 1, 'null', 10_001)
+    store.markSucceeded(rows[0]!.id, 1, { json: 'null' }, 10_001)
     store.markCancelled(rows[2]!.id, 10_002)
     expect(store.counts()).toEqual({ queued: 2, running: 1, succeeded: 1, failed: 0, cancelled: 1 })
     store.markRetried(rows[2]!.id, 10_003)
@@ -325,7 +325,7 @@ describe('job store', () => {
     expect(store.remove(a.id)).toEqual({ removed: false, was: 'running' })
     expect(store.setPriority(a.id, 'urgent', 2)).toBeUndefined()
     expect(store.setPriority(b.id, 'urgent', 2)!.priority).toBe('urgent')
-    store.markSucceeded(a.id, 1, 'null', 10_001)
+    store.markSucceeded(a.id, 1, { json: 'null' }, 10_001)
     expect(store.remove(a.id)).toEqual({ removed: true, was: 'succeeded' })
     expect(store.remove(a.id)).toEqual({ removed: false, was: undefined })
     expect(db.prepare('SELECT count(*) AS n FROM job_logs').get()).toEqual({ n: 0 })
@@ -366,7 +366,7 @@ describe('attempts as data', () => {
       },
     )
     store.claim(1, 30_000)
-    store.markSucceeded(job.id, 3, 'null', 30_002, { startedAt: 30_001 })
+    store.markSucceeded(job.id, 3, { json: 'null' }, 30_002, { startedAt: 30_001 })
     expect(store.attempts(job.id).map((a) => [a.seq, a.attempt, a.outcome, a.error?.code ?? null, a.exitCode, a.workerPid])).toEqual([
       [1, 1, 'failed', 'worker_crashed', 7, 4242],
       [2, 2, 'failed', 'exit_code', 1, 4343],
@@ -390,7 +390,7 @@ describe('attempts as data', () => {
     store.markCancelled(job.id, 13_500)
     store.markRetried(job.id, 14_000)
     store.claim(1, 14_000)
-    store.markSucceeded(job.id, 1, 'null', 14_002, { startedAt: 14_001 })
+    store.markSucceeded(job.id, 1, { json: 'null' }, 14_002, { startedAt: 14_001 })
     expect(store.attempts(job.id).map((a) => [a.seq, a.attempt, a.outcome])).toEqual([
       [1, 1, 'interrupted'],
       [2, 2, 'cancelled'],

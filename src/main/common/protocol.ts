@@ -23,7 +23,7 @@ export type WorkerToEngine =
   | { type: 'log'; id: string; lines: string[] }
   | { type: 'process-group'; id: string; pid: number }
   /** The result as JSON text: what is stored is exactly what crossed, under either launcher. */
-  | { type: 'done'; id: string; resultJson: string }
+  | { type: 'done'; id: string; resultJson: string; summary: string | null }
   | { type: 'failed'; id: string; error: JobError }
 
 /** Settings a worker reads from its environment at start. */

@@ -1,12 +1,9 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
 import { METHOD_NAMES, parseRequest, type ApiHandlers, type OffloadEvent } from '../../shared/api'
-import { ApiError } from '../../shared/errors'
+import { ApiError, asApiError, type ApiReply } from '../../shared/wire-error'
 import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../shared/methods'
 import { EventBatcher } from '../desktop/event-batcher'
 import { isTrustedSender } from '../desktop/trusted-sender'
-
-/** How a reply crosses the bridge: a typed error must survive structured cloning, so it travels as data. */
-export type IpcReply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; detail?: unknown } }
 
 export const EVENT_BATCH_MS = 100
 
@@ -24,7 +21,7 @@ function senderFrame(event: IpcMainInvokeEvent): { url: string; isMainFrame: boo
  */
 export function registerIpcHandlers(handlers: ApiHandlers, appUrl: () => string): () => void {
   for (const method of METHOD_NAMES) {
-    ipcMain.handle(`${IPC_PREFIX}${method}`, async (event, input: unknown): Promise<IpcReply> => {
+    ipcMain.handle(`${IPC_PREFIX}${method}`, async (event, input: unknown): Promise<ApiReply> => {
       try {
         if (!isTrustedSender(senderFrame(event), appUrl())) {
           throw new ApiError('unauthorized', 'Only the Offload window may call the Offload API')
@@ -33,8 +30,7 @@ export function registerIpcHandlers(handlers: ApiHandlers, appUrl: () => string)
         const handler = handlers[method] as (input: unknown) => unknown
         return { ok: true, value: await handler(parsed) }
       } catch (error) {
-        const typed = error instanceof ApiError ? error : new ApiError('internal', (error as Error)?.message ?? String(error))
-        return { ok: false, error: typed.toBody().error }
+        return { ok: false, ...asApiError(error).toBody() }
       }
     })
   }

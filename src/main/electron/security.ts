@@ -1,8 +1,5 @@
 import { app, session, shell, type WebContents, type WebPreferences } from 'electron'
-
-/** The page's Content Security Policy: only the app's own scripts; no eval, no remote code. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+import { CONTENT_SECURITY_POLICY } from '../../shared/content-security-policy'
 
 /** Electron's security checklist, as the window's preferences. */
 export function secureWebPreferences(preload: string): WebPreferences {

@@ -2,9 +2,12 @@ import { monotonicFactory } from 'ulid'
 import type { MethodName, MethodOutput, ParsedInput } from '../../shared/api'
 import { ApiError, describeIssues } from '../../shared/errors'
 import type { Attempt, BulkResult, Job, JobPage, LogLine, ParsedListJobsQuery, ParsedNewJob, Priority } from '../../shared/job'
-import type { KindRegistry } from '../kinds/registry'
+import { askKind, type KindRegistry } from '../kinds/registry'
 import type { Clock, Engine } from './engine'
 import type { JobInsert, JobStore } from './job-store'
+
+/** As long as a name given by hand may be (the contract's limit). */
+const MAX_NAME_LENGTH = 200
 
 export interface CommandOptions {
   defaultMaxAttempts: number
@@ -176,7 +179,7 @@ export class JobCommands {
     return {
       id: this.nextId(now),
       kind: input.kind,
-      name: input.name ?? defaultName(input.kind, params),
+      name: input.name ?? askKind(loaded.kind.jobName, params, MAX_NAME_LENGTH) ?? input.kind,
       paramsJson,
       priority: input.priority,
       maxAttempts: input.maxAttempts ?? this.options.defaultMaxAttempts,
@@ -237,11 +240,4 @@ function bulk(ids: readonly string[], apply: (id: string) => unknown): BulkResul
 
 function notFound(id: string): ApiError {
   return new ApiError('not_found', `No job with id ${id}`)
-}
-
-/** A readable default name: the kind and its most telling param. */
-function defaultName(kind: string, params: unknown): string {
-  const p = params as Record<string, unknown>
-  const hint = [p.command, p.folder, p.path, p.url].find((v): v is string => typeof v === 'string')
-  return (hint ? `${kind}: ${hint}` : kind).slice(0, 200)
 }

@@ -68,7 +68,7 @@ export interface EngineDeps {
   random?: () => number
 }
 
-type Outcome = { ok: true; resultJson: string } | { ok: false; error: JobError }
+type Outcome = { ok: true; resultJson: string; summary: string | null } | { ok: false; error: JobError }
 
 /** What one commit writes, taken from the buffers so that a failed commit can put it back. */
 interface Batch {
@@ -555,7 +555,7 @@ export class Engine {
         worker.groups.add(message.pid)
         break
       case 'done':
-        this.endRun(run, { ok: true, resultJson: message.resultJson })
+        this.endRun(run, { ok: true, resultJson: message.resultJson, summary: message.summary })
         break
       case 'failed':
         this.endRun(run, { ok: false, error: message.error })
@@ -624,7 +624,8 @@ export class Engine {
     const [error, retryable] =
       ending?.kind === 'error' ? [ending.error, ending.retryable] : outcome.ok ? [undefined, false] : [outcome.error, !NOT_RETRYABLE.has(outcome.error.code)]
     const start = { startedAt: run.startedAt ?? null, workerPid: run.worker.process.pid }
-    if (!error) return this.store.markSucceeded(id, run.attempt, outcome.ok ? outcome.resultJson : 'null', now, start)
+    if (!error)
+      return this.store.markSucceeded(id, run.attempt, outcome.ok ? { json: outcome.resultJson, summary: outcome.summary } : { json: 'null' }, now, start)
     const job = this.store.markAttemptFailed(id, run.attempt, error, { retryable, now, jitter: this.random(), ...start })
     if (job) this.store.appendLogs(id, [`Attempt ${run.attempt} failed (${error.code}): ${error.message}`], now)
     return job

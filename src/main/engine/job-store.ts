@@ -101,6 +101,7 @@ interface JobRow {
   started_at: number | null
   finished_at: number | null
   result: string | null
+  summary: string | null
   error_code: JobError['code'] | null
   error_message: string | null
   error_detail: string | null
@@ -125,6 +126,7 @@ function toJob(row: JobRow): Job {
     finishedAt: iso(row.finished_at),
     runAfter: iso(row.run_after)!,
     result: row.result === null ? null : JSON.parse(row.result),
+    summary: row.summary,
     error:
       row.error_code === null
         ? null
@@ -222,8 +224,8 @@ export class JobStore {
         WHERE id = @id AND attempts = @attempt AND status = 'running' AND started_at IS NULL
         RETURNING *`),
       nextDueAt: db.prepare<[], { at: number | null }>(`SELECT min(run_after) AS at FROM jobs WHERE status = 'queued'`),
-      succeed: db.prepare<[{ id: string; attempt: number; result: string; now: number; startedAt: number | null }], JobRow>(`
-        UPDATE jobs SET status = 'succeeded', result = @result, progress = 1, finished_at = @now, updated_at = @now,
+      succeed: db.prepare<[{ id: string; attempt: number; result: string; summary: string | null; now: number; startedAt: number | null }], JobRow>(`
+        UPDATE jobs SET status = 'succeeded', result = @result, summary = @summary, progress = 1, finished_at = @now, updated_at = @now,
                         started_at = coalesce(started_at, @startedAt),
                         error_code = NULL, error_message = NULL, error_detail = NULL
         WHERE id = @id AND attempts = @attempt AND status = 'running'
@@ -251,7 +253,7 @@ export class JobStore {
         RETURNING *`),
       retry: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'queued', attempts = 0, run_after = @now, updated_at = @now, progress = 0,
-                        progress_message = NULL, started_at = NULL, finished_at = NULL, result = NULL,
+                        progress_message = NULL, started_at = NULL, finished_at = NULL, result = NULL, summary = NULL,
                         error_code = NULL, error_message = NULL, error_detail = NULL
         WHERE id = @id AND status IN ('failed', 'cancelled')
         RETURNING *`),
@@ -455,9 +457,15 @@ export class JobStore {
   }
 
   /** running → succeeded, for this attempt only. `start` fills in a start not yet written. */
-  markSucceeded(id: string, attempt: number, resultJson: string, now: number, start: AttemptStart = { startedAt: null }): Job | undefined {
+  markSucceeded(
+    id: string,
+    attempt: number,
+    result: { json: string; summary?: string | null },
+    now: number,
+    start: AttemptStart = { startedAt: null },
+  ): Job | undefined {
     return this.write(() => {
-      const row = this.stmt.succeed.get({ id, attempt, result: resultJson, now, startedAt: start.startedAt })
+      const row = this.stmt.succeed.get({ id, attempt, result: result.json, summary: result.summary ?? null, now, startedAt: start.startedAt })
       if (!row) return undefined
       this.moved('running', 'succeeded')
       this.endAttempt(id, attempt, 'succeeded', undefined, now, start)

@@ -85,4 +85,8 @@ export const MIGRATIONS: readonly string[] = [
            error_code, error_message
     FROM jobs WHERE started_at IS NOT NULL AND attempts > 0;
   `,
+  `
+  -- A few readable lines about a result, from its kind's summary(result).
+  ALTER TABLE jobs ADD COLUMN summary TEXT;
+  `,
 ]

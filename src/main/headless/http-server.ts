@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { api, EVENTS_PATH, METHOD_NAMES, parseRequest, type ApiHandlers, type MethodName, type OffloadEvent } from '../../shared/api'
+import { CONTENT_SECURITY_POLICY } from '../../shared/content-security-policy'
 import { ApiError, HTTP_STATUS } from '../../shared/errors'
 
 /** Large enough for a batch of 10,000 ordinary jobs, small enough that no request can exhaust memory. */
@@ -69,8 +70,6 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
 }
-
-const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'"
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
@@ -358,7 +357,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream'
     const size = (await stat(file).catch(() => undefined))?.size
     if (size === undefined) throw new ApiError('not_found', 'The panel is not built; run "npm run build"')
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': size, 'content-security-policy': PAGE_CSP })
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': size, 'content-security-policy': CONTENT_SECURITY_POLICY })
     if (req.method === 'HEAD') return void res.end()
     createReadStream(file).pipe(res)
   }

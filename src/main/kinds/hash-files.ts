@@ -8,6 +8,10 @@ import { existingFolder } from './path-params'
 
 /** A result is stored as one row; a folder of a million duplicates must not make it huge. */
 const MAX_GROUPS = 1000
+/** The biggest groups named in the summary; the result holds the rest. */
+const SUMMARY_GROUPS = 20
+
+const formatBytes = (n: number): string => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`)
 
 interface FileEntry {
   path: string
@@ -91,4 +95,10 @@ export const hashFilesKind = defineKind({
       duplicateGroupsTotal: groups.length,
     }
   },
+  jobName: ({ folder }) => `hash-files: ${folder}`,
+  summary: (r) =>
+    [
+      `${r.files.toLocaleString('en')} files, ${formatBytes(r.bytes)} · ${r.duplicateGroupsTotal.toLocaleString('en')} groups of duplicates`,
+      ...r.duplicateGroups.slice(0, SUMMARY_GROUPS).map((g) => `${formatBytes(g.size)} × ${g.paths.length}: ${g.paths.join(', ')}`),
+    ].join('\n'),
 })

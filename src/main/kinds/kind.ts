@@ -19,15 +19,19 @@ export interface JobContext {
   ownProcessGroup(pid: number): void
 }
 
-export interface JobKind<P extends z.ZodType = z.ZodType> {
+export interface JobKind<P extends z.ZodType = z.ZodType, R = unknown> {
   name: string
   description: string
   params: P
-  run(params: z.output<P>, ctx: JobContext): unknown
+  run(params: z.output<P>, ctx: JobContext): R | Promise<R>
+  /** A job's default name from its params (`resize: photo.jpg`); without it, the kind's name. */
+  jobName?: (params: z.output<P>) => string
+  /** A few readable lines about a result, shown above the raw JSON; runs in the worker, after `run`. */
+  summary?: (result: Awaited<R>) => string
 }
 
-export function defineKind<P extends z.ZodType>(kind: JobKind<P>): JobKind<P> {
-  return kind
+export function defineKind<P extends z.ZodType, R>(kind: JobKind<P, R>): JobKind {
+  return kind as unknown as JobKind
 }
 
 /**

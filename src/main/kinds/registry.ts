@@ -43,11 +43,27 @@ function asKind(exported: Record<string, unknown>): JobKind {
     throw new Error('"name" must be a lowercase name like "resize-images" (letters, digits, ".", "_", "-")')
   }
   if (typeof candidate.run !== 'function') throw new Error('"run" must be a function (params, ctx) => result')
+  for (const hook of ['jobName', 'summary'] as const) {
+    if (candidate[hook] !== undefined && typeof candidate[hook] !== 'function') throw new Error(`"${hook}" must be a function when given`)
+  }
   return {
     name,
     description: typeof candidate.description === 'string' ? candidate.description : '',
     params: resolveParams(candidate.params),
     run: candidate.run as JobKind['run'],
+    ...(candidate.jobName ? { jobName: candidate.jobName as NonNullable<JobKind['jobName']> } : {}),
+    ...(candidate.summary ? { summary: candidate.summary as NonNullable<JobKind['summary']> } : {}),
+  }
+}
+
+/** What a kind's hook says, cut to a sane length; a hook that throws or answers oddly says nothing. */
+export function askKind<T>(hook: ((value: T) => unknown) | undefined, value: T, maxLength: number): string | null {
+  if (!hook) return null
+  try {
+    const said = hook(value)
+    return typeof said === 'string' && said.trim() !== '' ? said.slice(0, maxLength) : null
+  } catch {
+    return null
   }
 }
 

@@ -79,4 +79,6 @@ export const shellKind = defineKind({
     }
     return { exitCode: 0, tail }
   },
+  jobName: (params) => `shell: ${params.args ? [params.command, ...params.args].join(' ') : params.command}`,
+  summary: (result) => [`Exit code ${result.exitCode}`, ...result.tail].join('\n'),
 })

@@ -7,7 +7,7 @@ import { ERROR_CODES, type JobError, type JobErrorCode } from '../../shared/job'
 import { formatOutputMarker, type OutputMarker } from '../common/output-markers'
 import { sweepProcesses } from '../common/process-sweep'
 import { JobFailure, type JobContext } from '../kinds/kind'
-import type { KindRegistry } from '../kinds/registry'
+import { askKind, type KindRegistry } from '../kinds/registry'
 import type { EngineToWorker, WorkerToEngine } from '../common/protocol'
 import type { OutputCapture, OutputSink } from './output-capture'
 
@@ -50,6 +50,9 @@ function toJobError(error: unknown, signal: AbortSignal): JobError {
   const detail = code === 'job_error' && typeof e?.stack === 'string' ? { stack: e.stack } : e?.detail
   return detail === undefined ? { code, message } : { code, message, detail }
 }
+
+/** A summary is a few lines to read, not a second result. */
+const MAX_SUMMARY_CHARS = 4000
 
 /** A result is one database row and one message: a sane cap keeps both small. */
 export const MAX_RESULT_BYTES = 1024 * 1024
@@ -137,7 +140,7 @@ export class JobRun implements OutputSink {
     const scratch = { path: join(this.services.scratchRoot, `${this.id}-${job.attempt}`), made: false }
     try {
       const result = await loaded.kind.run(parsed.data, this.context(scratch))
-      this.finish({ type: 'done', id: this.id, resultJson: toResultJson(result) })
+      this.finish({ type: 'done', id: this.id, resultJson: toResultJson(result), summary: askKind(loaded.kind.summary, result, MAX_SUMMARY_CHARS) })
     } catch (error) {
       this.finish({ type: 'failed', id: this.id, error: toJobError(error, this.controller.signal) })
     } finally {

@@ -1,6 +1,6 @@
 import { useCallback } from 'react'
 import type { BulkResult } from '../../shared/job'
-import { ApiCallError } from './api/transport'
+import { ApiError } from '../../shared/wire-error'
 import { useTransport } from './context'
 import { useApp } from './state/app-store'
 
@@ -18,7 +18,7 @@ export function useAction() {
         loader.refreshSoon()
         return result
       } catch (error) {
-        useApp.getState().notify(error instanceof ApiCallError ? error.message : String(error), 'error')
+        useApp.getState().notify(error instanceof ApiError ? error.message : String(error), 'error')
         return undefined
       }
     },

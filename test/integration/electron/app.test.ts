@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { METHOD_NAMES, type OffloadEvent } from '../../../src/shared/api'
+import { CONTENT_SECURITY_POLICY } from '../../../src/shared/content-security-policy'
 import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../../src/shared/methods'
 import type { DesktopApp } from '../../../src/main/electron/app'
 import { FIXTURE_KINDS, ROOT, waitFor, waitForStatus } from '../../helpers'
@@ -71,7 +72,7 @@ describe('the desktop shell (fake electron)', () => {
     expect(electron.session.defaultSession.permissionCheckHandler!({}, 'notifications')).toBe(false)
     const headers = vi.fn()
     electron.session.defaultSession.headersHandler!({ responseHeaders: {} }, headers)
-    expect(headers.mock.calls[0]![0].responseHeaders['Content-Security-Policy'][0]).toContain("script-src 'self'")
+    expect(headers.mock.calls[0]![0].responseHeaders['Content-Security-Policy'][0]).toBe(CONTENT_SECURITY_POLICY)
   })
 
   it('registers exactly the contract methods over IPC', async () => {

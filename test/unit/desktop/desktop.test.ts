@@ -38,6 +38,7 @@ function job(status: JobStatus, overrides: Partial<Job> = {}): Job {
     finishedAt: `2026-01-01T00:00:0${serial % 10}.000Z`,
     runAfter: '2026-01-01T00:00:00.000Z',
     result: null,
+    summary: null,
     error: status === 'failed' ? { code: 'exit_code', message: 'exited with code 1' } : null,
     ...overrides,
   }

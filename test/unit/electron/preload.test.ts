@@ -2,6 +2,8 @@ import { describe, expect, it, vi } from 'vitest'
 import { METHOD_NAMES, type OffloadEvent } from '../../../src/shared/api'
 import type { OffloadBridge } from '../../../src/shared/bridge'
 import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../../src/shared/methods'
+import { ApiError } from '../../../src/shared/wire-error'
+import { createIpcTransport } from '../../../src/renderer/src/api/ipc-transport'
 
 vi.mock('electron', () => import('../../fakes/electron'))
 
@@ -16,15 +18,26 @@ describe('preload bridge', () => {
     for (const value of Object.values(bridge)) expect(typeof value).toBe('function')
   })
 
-  it('invokes the matching channel and unwraps the value', async () => {
+  it('invokes the matching channel and hands on its reply as data', async () => {
     electron.ipcMain.handle(`${IPC_PREFIX}getStats`, (_event, input) => ({ ok: true, value: { echoed: input } }))
-    await expect(bridge.getStats({})).resolves.toEqual({ echoed: {} })
+    await expect(bridge.getStats({})).resolves.toEqual({ ok: true, value: { echoed: {} } })
     electron.ipcMain.removeHandler(`${IPC_PREFIX}getStats`)
   })
 
-  it('turns a typed error reply into a rejection that keeps its code', async () => {
-    electron.ipcMain.handle(`${IPC_PREFIX}getJob`, () => ({ ok: false, error: { code: 'not_found', message: 'No job with id X' } }))
-    await expect(bridge.getJob({ id: 'X' })).rejects.toMatchObject({ name: 'OffloadError', code: 'not_found', message: 'No job with id X' })
+  it('an error reply keeps its code and detail, which a thrown error would lose crossing the context bridge', async () => {
+    const error = { code: 'invalid_params', message: 'Invalid params', detail: [{ path: 'folder', message: 'Required' }] }
+    electron.ipcMain.handle(`${IPC_PREFIX}getJob`, () => ({ ok: false, error }))
+    await expect(bridge.getJob({ id: 'X' })).resolves.toEqual({ ok: false, error })
+    electron.ipcMain.removeHandler(`${IPC_PREFIX}getJob`)
+  })
+
+  it('the panel’s IPC transport turns that reply into the same ApiError the HTTP transport throws', async () => {
+    const error = { code: 'invalid_params', message: 'Invalid params', detail: [{ path: 'folder', message: 'Required' }] }
+    electron.ipcMain.handle(`${IPC_PREFIX}getJob`, () => ({ ok: false, error }))
+    const transport = createIpcTransport(bridge)
+    const thrown = await transport.api.getJob({ id: 'X' }).catch((e: unknown) => e)
+    expect(thrown).toBeInstanceOf(ApiError)
+    expect(thrown).toMatchObject(error)
     electron.ipcMain.removeHandler(`${IPC_PREFIX}getJob`)
   })
 

@@ -1,5 +1,6 @@
 import { api, EVENTS_PATH, METHOD_NAMES, type ApiClient, type MethodName, type OffloadEvent } from '../../../shared/api'
-import { ApiCallError, type ConnectionStatus, type Transport } from './transport'
+import { ApiError } from '../../../shared/wire-error'
+import type { ConnectionStatus, Transport } from './transport'
 
 function toQuery(input: Record<string, unknown>): string {
   const params = new URLSearchParams()
@@ -27,10 +28,10 @@ export function createHttpTransport(baseUrl: string, token: string): Transport {
         ...(http.method === 'GET' ? {} : { body: JSON.stringify(rest) }),
       })
     } catch {
-      throw new ApiCallError('offline', 'Offload is not reachable; retrying…')
+      throw new ApiError('unreachable', 'Offload is not reachable; retrying…')
     }
-    const body = (await response.json().catch(() => null)) as { error?: { code: string; message: string; detail?: unknown } } | null
-    if (!response.ok) throw new ApiCallError(body?.error?.code ?? 'internal', body?.error?.message ?? response.statusText, body?.error?.detail)
+    const body = (await response.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown; detail?: unknown } } | null
+    if (!response.ok) throw ApiError.fromBody(body?.error, response.statusText)
     return body
   }
   const client = Object.fromEntries(METHOD_NAMES.map((m) => [m, (input?: Record<string, unknown>) => call(m, input)])) as unknown as ApiClient

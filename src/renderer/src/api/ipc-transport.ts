@@ -1,21 +1,20 @@
+import type { ApiClient } from '../../../shared/api'
 import type { OffloadBridge } from '../../../shared/bridge'
-import { ApiCallError, type Transport } from './transport'
+import { ApiError, type ApiReply } from '../../../shared/wire-error'
+import type { Transport } from './transport'
 
-/** The desktop app's bridge. Its errors carry a code; they become the same ApiCallError the HTTP side throws. */
+/** The desktop app's bridge. Its replies carry a code; an error becomes the same ApiError the HTTP side throws. */
 export function createIpcTransport(bridge: OffloadBridge): Transport {
   const api = new Proxy(bridge, {
     get(target, method: string) {
-      const fn = target[method as keyof OffloadBridge] as (input: unknown) => Promise<unknown>
+      const fn = target[method as keyof OffloadBridge] as (input: unknown) => Promise<ApiReply>
       return async (input: unknown) => {
-        try {
-          return await fn(input ?? {})
-        } catch (error) {
-          const e = error as { code?: string; message?: string; detail?: unknown }
-          throw new ApiCallError(e.code ?? 'internal', e.message ?? String(error), e.detail)
-        }
+        const reply = await fn(input ?? {})
+        if (!reply.ok) throw ApiError.fromBody(reply.error)
+        return reply.value
       }
     },
-  })
+  }) as unknown as ApiClient
   return {
     api,
     subscribe(onEvent, onStatus) {

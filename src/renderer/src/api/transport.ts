@@ -8,15 +8,3 @@ export interface Transport {
   /** Events as they come; `onStatus` hears when the stream drops and comes back (then reload state). */
   subscribe(onEvent: (event: OffloadEvent) => void, onStatus: (status: ConnectionStatus) => void): () => void
 }
-
-/** An error from the API, with the code a program can branch on. */
-export class ApiCallError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly detail?: unknown,
-  ) {
-    super(message)
-    this.name = 'ApiCallError'
-  }
-}

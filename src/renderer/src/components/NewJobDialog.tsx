@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react'
 import { PRIORITIES, type Priority } from '../../../shared/job'
-import { ApiCallError } from '../api/transport'
+import { ApiError } from '../../../shared/wire-error'
 import { useTransport } from '../context'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
@@ -34,7 +34,7 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
       loader.refreshSoon()
       onClose()
     } catch (error) {
-      if (error instanceof ApiCallError && Array.isArray(error.detail)) {
+      if (error instanceof ApiError && Array.isArray(error.detail)) {
         const byField: Record<string, string> = {}
         for (const d of error.detail as { path: string; message: string }[]) byField[d.path.split('.')[0] || '_'] = d.message
         setErrors(byField)
