@@ -248,7 +248,7 @@ describe('engine with real worker processes', () => {
 
   it('shutdown gives running jobs their grace, then requeues them without counting the attempt', async () => {
     const dataDir = tempDir()
-    const host = await startHost({ dataDir: join(dataDir), kinds: undefined })
+    const host = await startHost({ dataDir: join(dataDir) })
     const quick = host.api.createJob({ kind: 'shell', params: { command: 'sleep 0.3' } })
     const slow = host.api.createJob({ kind: 'shell', params: { command: 'sleep 60' } })
     await waitForStatus(host, quick.id, 'running')

@@ -207,8 +207,10 @@ export class Engine {
   }
 
   /** Changes (checked at the boundary) take effect at once: more jobs start, or fewer start until enough running ones finish. */
-  updateSettings(patch: Partial<Settings>): Settings {
-    this.current = { ...this.current, ...patch }
+  updateSettings(patch: { [K in keyof Settings]?: Settings[K] | undefined }): Settings {
+    // A field given as undefined (structured clone can carry one) leaves the setting as it was.
+    const given = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<Settings>
+    this.current = { ...this.current, ...given }
     this.saveState()
     this.applyConcurrency()
     this.events.settingsChanged(this.settings())
