@@ -172,7 +172,8 @@ async function startAndJudge(dataDir: string, args: string[] = []): Promise<Star
   const verdict = await waitUntil(
     () => {
       if (server.child.exitCode !== null || server.child.signalCode !== null) return 'refused' as const
-      return /Offload is serving/.test(server.output()) ? ('serving' as const) : undefined
+      // The panel's line comes last: once it is there, the whole greeting is.
+      return /Panel: http/.test(server.output()) ? ('serving' as const) : undefined
     },
     () => `the server to exit or to say it is serving; output so far:\n${server.output()}`,
     30_000,

@@ -93,13 +93,21 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
     db.pragma('busy_timeout = 5000')
     db.pragma('foreign_keys = ON')
     migrate(db, file)
-    // SQLite opens a file it may not write read-only without a word; find out now rather than at the first job.
-    db.exec('BEGIN IMMEDIATE; ROLLBACK')
     return db
   } catch (error) {
     db.close()
     throw describeOpenFailure(file, error) ?? error
   }
+}
+
+/**
+ * SQLite opens a file it may not write read-only without a word (and in WAL
+ * mode even takes the write lock on one), so this writes for real: the schema
+ * version, unchanged. Call it after the first reads, so that a damaged file
+ * is reported as damaged, and left as it was.
+ */
+export function checkWritable(db: Database.Database): void {
+  db.pragma(`user_version = ${db.pragma('user_version', { simple: true }) as number}`)
 }
 
 function migrate(db: Database.Database, file: string): void {

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs'
 import { loadKinds, type KindRegistry } from '../kinds/registry'
 import { createHandlers, JobCommands, type CommandOptions, type SyncHandlers } from './commands'
 import { dataPaths, describeFolderFailure, ensureDataFolder } from './data-folder'
-import { describeOpenFailure, openDatabase } from './database'
+import { checkWritable, describeOpenFailure, openDatabase } from './database'
 import { Engine, type EngineOptions } from './engine'
 import { createLocalApi, type LocalApi } from './local-api'
 import { JobStore } from './job-store'
@@ -57,6 +57,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
   try {
     // Reading the counts and recovering the last run's jobs are the first real reads: damage shows here.
     const store = new JobStore(db)
+    checkWritable(db)
     engine = new Engine(
       { store, launcher: options.launcher },
       { ...options.engine, workerEnv: { [WORKER_ENV.kindsDir]: paths.kinds, [WORKER_ENV.scratchDir]: paths.scratch, ...options.engine?.workerEnv } },
