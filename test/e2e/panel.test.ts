@@ -1,86 +1,35 @@
 import Database from 'better-sqlite3'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { createServer } from 'node:net'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ServerInfo } from '../../src/main/headless/start-server'
-import { FIXTURE_KINDS, ROOT, waitForServerInfo } from '../helpers'
+import { PanelHarness, SHOTS } from './harness'
 
-const CHROMIUM = '/usr/bin/chromium'
-const SHOTS = join(ROOT, 'test-results', 'screenshots')
-const SERVE = join(ROOT, 'src', 'main', 'headless', 'serve.ts')
-
-let browser: Browser
+const panel = new PanelHarness()
 let page: Page
-let server: ChildProcess
 let info: ServerInfo
 let dataDir: string
-let port: number
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = probe.address() as { port: number }
-      probe.close(() => resolve(p))
-    })
-  })
+const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> => panel.api<T>(method, path, body)
+const row = (name: string) => panel.row(name)
+const shot = (name: string) => panel.shot(name)
+const startServer = async (): Promise<void> => {
+  await panel.startServer()
+  info = panel.info
 }
-
-async function startServer(): Promise<void> {
-  server = spawn(process.execPath, ['--import', 'tsx', SERVE, '--data', dataDir, '--port', String(port), '--grace', '0'], { cwd: ROOT, stdio: 'ignore' })
-  info = await waitForServerInfo(dataDir, server)
-}
-
-async function stopServer(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  const exited = new Promise((resolve) => server.once('exit', resolve))
-  server.kill(signal)
-  await exited
-}
-
-async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(info.url + path, {
-    method,
-    headers: { authorization: `Bearer ${info.token}` },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  return (await res.json()) as T
-}
-
-const row = (name: string) => page.locator('[role="row"][data-job-id]', { hasText: name })
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) })
+const stopServer = (signal?: NodeJS.Signals): Promise<void> => panel.stopServer(signal)
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`)
-  mkdirSync(SHOTS, { recursive: true })
-  // Not tempDir(): that is removed after each test, and this folder lives for the whole file.
-  dataDir = mkdtempSync(join(tmpdir(), 'offload-e2e-'))
-  cpSync(join(FIXTURE_KINDS, 'sleep.mjs'), join(dataDir, 'kinds', 'sleep.mjs'))
-  port = await freePort()
-  await startServer()
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  })
-  page = await browser.newPage({ viewport: { width: 1280, height: 760 } })
-  page.setDefaultTimeout(10_000)
-  page.on('pageerror', (e) => console.error('pageerror', e.stack))
-  page.on('console', (m) => m.type() === 'error' && console.error('console', m.text()))
-  await page.goto(`${info.url}/?token=${info.token}`)
-  await page.getByText('Connected').waitFor()
+  await panel.open()
+  ;({ page, info, dataDir } = panel)
 })
 
 afterEach(async ({ task }) => {
   if (task.result?.state === 'fail') await shot(`failed-${task.name.replace(/\W+/g, '-')}`)
 })
 
-afterAll(async () => {
-  await browser?.close()
-  if (server?.exitCode === null) await stopServer()
-  rmSync(dataDir, { recursive: true, force: true })
-})
+afterAll(() => panel.close())
 
 describe('the panel in a browser, against npm run serve', () => {
   it('greets a new user with what to do first, and keeps the token out of the address bar', async () => {

@@ -1,10 +1,12 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useState } from 'react'
 import type { Attempt, Job, LogLine } from '../../../shared/job'
 import { useTransport } from '../context'
 import { formatDuration, formatTime, jobDuration } from '../format'
 import { useJobs } from '../state/jobs-store'
 import { useAction } from '../use-action'
 import { useNow } from '../use-now'
+import { FailureBox } from './FailureBox'
+import { LogView } from './LogView'
 import { ResultView } from './ResultView'
 import { StatusBadge } from './StatusBadge'
 
@@ -18,8 +20,8 @@ export function DetailPane({ id }: { id: string }) {
   const act = useAction()
   const [lines, setLines] = useState<LogLine[]>([])
   const [attempts, setAttempts] = useState<Attempt[]>([])
-  const logEnd = useRef<HTMLDivElement>(null)
-  const now = useNow(job?.status === 'running' ? 1000 : null)
+  const waiting = job?.status === 'queued' && job.attempts > 0
+  const now = useNow(job?.status === 'running' || waiting ? 1000 : null)
 
   useEffect(() => {
     if (!useJobs.getState().byId[id])
@@ -29,41 +31,31 @@ export function DetailPane({ id }: { id: string }) {
       )
   }, [id, transport, close])
 
+  // Read again whenever a try begins or ends (a change of status or attempt count), and every second while one runs.
   const running = job?.status === 'running'
+  const tryKey = job ? `${job.status}:${job.attempts}` : ''
   useEffect(() => {
     let stopped = false
-    const fetchLogs = (): void => {
+    const fetchAll = (): void => {
       void transport.api.getJobLogs({ id }).then(
         (result) => !stopped && setLines(result.lines),
         () => {},
       )
+      void transport.api.getJobAttempts({ id }).then(
+        (result) => !stopped && setAttempts(result.attempts),
+        () => {},
+      )
     }
-    fetchLogs()
-    if (!running) return () => void (stopped = true)
-    const timer = setInterval(fetchLogs, LOG_POLL_MS)
+    fetchAll()
+    const timer = running ? setInterval(fetchAll, LOG_POLL_MS) : undefined
     return () => {
       stopped = true
       clearInterval(timer)
     }
-  }, [id, running, transport])
-
-  // A try begins or ends with a change of status or attempt count: read them again then.
-  const tryKey = job ? `${job.status}:${job.attempts}` : ''
-  useEffect(() => {
-    let stopped = false
-    void transport.api.getJobAttempts({ id }).then(
-      (result) => !stopped && setAttempts(result.attempts),
-      () => {},
-    )
-    return () => void (stopped = true)
-  }, [id, tryKey, transport])
-
-  // Braces matter: in recent Chromium scrollIntoView returns a promise, which React would take for a cleanup.
-  useEffect(() => {
-    logEnd.current?.scrollIntoView({ block: 'end' })
-  }, [lines.length])
+  }, [id, tryKey, running, transport])
 
   if (!job) return <aside className="detail" aria-label="Job details" aria-busy="true" />
+  const finished = job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled'
   return (
     <aside className="detail" aria-label={`Details of ${job.name}`}>
       <header>
@@ -77,7 +69,7 @@ export function DetailPane({ id }: { id: string }) {
         <span>{job.kind}</span>
         <span>priority {job.priority}</span>
         <span>
-          try {job.attempts} of {job.maxAttempts}
+          try {Math.max(job.attempts, 1)} of {job.maxAttempts}
         </span>
         <span>{formatDuration(jobDuration(job, now) ?? NaN)}</span>
       </div>
@@ -93,18 +85,19 @@ export function DetailPane({ id }: { id: string }) {
           </button>
         )}
       </div>
-      {job.progress.message && <p className="progress-message">{job.progress.message}</p>}
-      {job.error && <ErrorBox job={job} />}
-      <section>
-        <h3>Result</h3>
-        <ResultView job={job} />
-      </section>
+      {waiting && <RetryNote job={job} now={now} />}
+      {job.status === 'running' && job.progress.message && <p className="progress-message">{job.progress.message}</p>}
+      {job.status === 'cancelled' && <p className="cancelled-note">Cancelled{job.error?.message ? ` — ${job.error.message.toLowerCase()}` : ''}.</p>}
+      {job.status === 'failed' && job.error && <FailureBox error={job.error} />}
+      {(job.status === 'succeeded' || job.result != null || !finished) && (
+        <section>
+          <h3>Result</h3>
+          <ResultView job={job} />
+        </section>
+      )}
       <section>
         <h3>Log</h3>
-        <div className="log" role="log" aria-live="polite" data-testid="job-log">
-          {lines.length === 0 ? <p className="muted">No output yet.</p> : lines.map((l) => <div key={l.seq}>{l.line}</div>)}
-          <div ref={logEnd} />
-        </div>
+        <LogView lines={lines} name={job.name} finished={finished} />
       </section>
       <section>
         <h3>Tries</h3>
@@ -126,6 +119,19 @@ export function DetailPane({ id }: { id: string }) {
   )
 }
 
+/** A job between tries: when the next one starts, and why the last one failed. */
+function RetryNote({ job, now }: { job: Job; now: number }) {
+  const wait = Date.parse(job.runAfter) - now
+  return (
+    <div className="retry-note" role="status">
+      <p>
+        {wait > 1000 ? `Retrying in ${formatDuration(wait)}` : 'Retrying now'} (try {job.attempts + 1} of {job.maxAttempts})
+      </p>
+      {job.error && <FailureBox error={job.error} title="The last try failed" />}
+    </div>
+  )
+}
+
 function AttemptItem({ attempt: a, now }: { attempt: Attempt; now: number }) {
   const ms = (a.finishedAt ? Date.parse(a.finishedAt) : now) - Date.parse(a.startedAt)
   const end = a.exitCode !== null ? `exit code ${a.exitCode}` : a.signal ? `killed by ${a.signal}` : null
@@ -139,15 +145,5 @@ function AttemptItem({ attempt: a, now }: { attempt: Attempt; now: number }) {
         </div>
       )}
     </li>
-  )
-}
-
-function ErrorBox({ job }: { job: Job }) {
-  const error = job.error!
-  return (
-    <section className="error-box" role="alert">
-      <strong>{error.code}</strong> {error.message}
-      {error.detail !== undefined && <pre>{JSON.stringify(error.detail, null, 2)}</pre>}
-    </section>
   )
 }

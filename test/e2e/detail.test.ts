@@ -1,0 +1,105 @@
+import type { Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { PanelHarness } from './harness'
+
+const panel = new PanelHarness()
+let page: Page
+const pane = (name: string) => page.getByRole('complementary', { name: `Details of ${name}` })
+
+beforeAll(async () => {
+  await panel.open()
+  page = panel.page
+})
+
+afterEach(async ({ task }) => {
+  if (task.result?.state === 'fail') await panel.shot(`failed-detail-${task.name.replace(/\W+/g, '-')}`)
+  await page.keyboard.press('Escape')
+})
+
+afterAll(() => panel.close())
+
+describe('the detail pane, as a person reads it', () => {
+  it('a job that fails and is retried shows every try in the open pane, without reopening it', async () => {
+    const marker = `${panel.dataDir}/tries-${Date.now()}`
+    await panel.api('POST', '/api/jobs', {
+      kind: 'shell',
+      name: 'Third time lucky',
+      maxAttempts: 3,
+      params: { command: `n=$(cat ${marker} 2>/dev/null || echo 0); echo $((n+1)) > ${marker}; echo "try $((n+1))"; [ $n -ge 2 ]` },
+    })
+    await panel.row('Third time lucky').click()
+    const tries = pane('Third time lucky').locator('.attempts li')
+    await tries.nth(2).filter({ hasText: 'succeeded' }).waitFor({ timeout: 20_000 })
+    expect(await tries.allTextContents()).toEqual([
+      expect.stringMatching(/^Try 1: failed .* exit code 1/),
+      expect.stringMatching(/^Try 2: failed .* exit code 1/),
+      expect.stringMatching(/^Try 3: succeeded/),
+    ])
+    await pane('Third time lucky').getByTestId('job-log').getByText('try 3').waitFor()
+  })
+
+  it('while a job waits out its backoff it says when the next try starts, and why the last one failed', async () => {
+    await panel.api('POST', '/api/jobs', { kind: 'shell', name: 'Backing off', maxAttempts: 3, params: { command: 'echo "no network" >&2; exit 7' } })
+    await panel.row('Backing off').click()
+    const note = pane('Backing off')
+      .getByRole('status')
+      .filter({ hasText: /Retrying (in|now)/ })
+    await note.waitFor({ timeout: 15_000 })
+    expect(await note.textContent()).toMatch(/\(try [23] of 3\)/)
+    expect(await note.getByRole('alert').textContent()).toContain('no network')
+  })
+
+  it('a failure leads with a plain reason and the last lines; a cancelled job is not an error', async () => {
+    await panel.api('POST', '/api/jobs', { kind: 'shell', name: 'Missing folder', maxAttempts: 1, params: { command: 'ls /no/such/folder' } })
+    await panel.row('Missing folder').getByText('failed').waitFor()
+    await panel.row('Missing folder').click()
+    const failure = pane('Missing folder').getByRole('alert', { name: 'Why it failed' })
+    expect(await failure.locator('.headline').textContent()).toBe('The command exited with code 2')
+    expect(await failure.getByLabel('Its last lines').textContent()).toMatch(/No such file or directory/)
+    // Wrapped, not cut off: nothing scrolls sideways inside the box.
+    const overflow = await failure.getByLabel('Its last lines').evaluate((el) => el.scrollWidth - el.clientWidth)
+    expect(overflow).toBeLessThanOrEqual(1)
+    await panel.shot('failed-detail-readable')
+    await page.keyboard.press('Escape')
+
+    await panel.api('POST', '/api/jobs', { kind: 'sleep', name: 'Not needed', params: { ms: 600_000 } })
+    await panel.row('Not needed').getByText('running').waitFor()
+    await panel.row('Not needed').click()
+    await pane('Not needed').getByRole('button', { name: 'Cancel (C)' }).click()
+    await pane('Not needed').getByText('Cancelled — cancelled by the user.').waitFor()
+    expect(await pane('Not needed').getByRole('alert').count()).toBe(0)
+    expect(await pane('Not needed').getByRole('heading', { name: 'Result' }).count()).toBe(0)
+  })
+
+  it('the log follows the end until you scroll up to read, and says how many earlier lines were not kept', async () => {
+    await panel.api('POST', '/api/jobs', {
+      kind: 'shell',
+      name: 'Long talker',
+      params: { command: 'for i in $(seq 1 2600); do echo "line $i"; done; for i in $(seq 1 60); do echo "more $i"; sleep 0.1; done' },
+    })
+    await panel.row('Long talker').click()
+    const log = pane('Long talker').getByTestId('job-log')
+    await log.getByText('more 5', { exact: true }).waitFor({ timeout: 20_000 })
+    await pane('Long talker')
+      .getByText(/^\d[\d,]* earlier lines not kept$/)
+      .waitFor()
+    const atEnd = (): Promise<boolean> => log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 30)
+    expect(await atEnd()).toBe(true)
+    await log.evaluate((el) => el.scrollTo({ top: 0 }))
+    await page.waitForTimeout(2500)
+    expect(await log.evaluate((el) => el.scrollTop)).toBe(0)
+    expect(await log.getAttribute('data-following')).toBe('false')
+    await pane('Long talker').getByRole('button', { name: 'Follow the end' }).click()
+    await page.waitForTimeout(1500)
+    expect(await atEnd()).toBe(true)
+  })
+
+  it('opening a job with a long result keeps its title and actions in view', async () => {
+    await panel.api('POST', '/api/jobs', { kind: 'shell', name: 'Big result', params: { command: 'seq 1 400' } })
+    await panel.row('Big result').getByText('succeeded').waitFor()
+    await panel.row('Big result').click()
+    await pane('Big result').getByTestId('job-log').getByText('400', { exact: true }).waitFor()
+    expect(await pane('Big result').evaluate((el) => el.scrollTop)).toBe(0)
+    expect(await page.evaluate('document.scrollingElement.scrollTop')).toBe(0)
+  })
+})
