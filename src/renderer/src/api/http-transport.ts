@@ -36,6 +36,7 @@ export function createHttpTransport(baseUrl: string, token: string): Transport {
   }
   const client = Object.fromEntries(METHOD_NAMES.map((m) => [m, (input?: Record<string, unknown>) => call(m, input)])) as unknown as ApiClient
   return {
+    where: 'browser',
     api: client,
     subscribe(onEvent, onStatus) {
       const source = new EventSource(`${baseUrl}${EVENTS_PATH}?token=${encodeURIComponent(token)}`)

@@ -16,6 +16,7 @@ export function createIpcTransport(bridge: OffloadBridge): Transport {
     },
   }) as unknown as ApiClient
   return {
+    where: 'desktop',
     api,
     subscribe(onEvent, onStatus) {
       onStatus('open')

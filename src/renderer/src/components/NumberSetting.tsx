@@ -1,0 +1,71 @@
+import { useEffect, useId, useState } from 'react'
+
+/**
+ * A whole-number setting that takes effect when you press Enter or leave the
+ * field, not on every keystroke (typing "12" must not pass through "1"); an
+ * out-of-range or empty entry is said inline and changes nothing.
+ */
+export function NumberSetting({
+  label,
+  value,
+  min,
+  max,
+  onCommit,
+}: {
+  label: string
+  value: number
+  min: number
+  max: number
+  onCommit: (value: number) => void
+}) {
+  const [draft, setDraft] = useState(String(value))
+  const [error, setError] = useState<string | null>(null)
+  const id = useId()
+  // Someone else (the header's stepper, another window) changed it: show theirs.
+  useEffect(() => {
+    setDraft(String(value))
+    setError(null)
+  }, [value])
+
+  const commit = (): void => {
+    const n = Number(draft)
+    if (draft.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+      setError(`Enter a whole number from ${min} to ${max}`)
+      return
+    }
+    setError(null)
+    if (n !== value) onCommit(n)
+  }
+
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        inputMode="numeric"
+        min={min}
+        max={max}
+        value={draft}
+        aria-invalid={error !== null}
+        aria-describedby={`${id}-hint`}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault()
+            commit()
+          } else if (e.key === 'Escape' && draft !== String(value)) {
+            // Undo the edit; a second Escape closes the dialog.
+            e.stopPropagation()
+            setDraft(String(value))
+            setError(null)
+          }
+        }}
+      />
+      <small id={`${id}-hint`} className={error ? 'field-error' : undefined} role={error ? 'alert' : undefined}>
+        {error ?? `${min}–${max}; applied when you press Enter or leave the field`}
+      </small>
+    </div>
+  )
+}

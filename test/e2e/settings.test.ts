@@ -1,0 +1,56 @@
+import type { Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { PanelHarness } from './harness'
+
+const panel = new PanelHarness()
+let page: Page
+
+beforeAll(async () => {
+  await panel.open()
+  page = panel.page
+})
+
+afterEach(async ({ task }) => {
+  if (task.result?.state === 'fail') await panel.shot(`failed-settings-${task.name.replace(/\W+/g, '-')}`)
+})
+
+afterAll(() => panel.close())
+
+const concurrency = async (): Promise<number> => (await panel.api<{ concurrency: number }>('GET', '/api/settings')).concurrency
+
+describe('settings', () => {
+  it('"Jobs at once" takes effect on Enter or leaving the field, not on each keystroke, and refuses what is out of range', async () => {
+    await page.getByRole('button', { name: 'Settings' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Settings' })
+    const field = dialog.getByLabel('Jobs at once', { exact: true })
+    await field.fill('')
+    await field.pressSequentially('12')
+    // Nothing applied while typing: the 1 of "12" never reached the server.
+    expect(await concurrency()).not.toBe(1)
+    await field.press('Enter')
+    await page.getByTestId('concurrency').getByText('12 at once').waitFor()
+    expect(await concurrency()).toBe(12)
+
+    await field.fill('')
+    await field.press('Tab')
+    await dialog.getByRole('alert').getByText('Enter a whole number from 1 to 64').waitFor()
+    await field.fill('65')
+    await field.press('Enter')
+    await dialog.getByRole('alert').getByText('Enter a whole number from 1 to 64').waitFor()
+    expect(await concurrency()).toBe(12)
+    await panel.shot('settings-invalid')
+
+    await field.fill('3')
+    await field.press('Enter')
+    await page.getByTestId('concurrency').getByText('3 at once').waitFor()
+    expect(await dialog.getByRole('alert').count()).toBe(0)
+  })
+
+  it('in a browser, the desktop-only settings are marked as such and cannot be changed', async () => {
+    const dialog = page.getByRole('dialog', { name: 'Settings' })
+    const group = dialog.getByRole('group', { name: 'Desktop app' })
+    await group.getByText('These apply to the desktop app; this panel is running in a browser.').waitFor()
+    expect(await group.getByLabel('Notify when jobs finish').isDisabled()).toBe(true)
+    await dialog.getByRole('button', { name: 'Done' }).click()
+  })
+})
