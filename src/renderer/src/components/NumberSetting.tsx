@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react'
+import { useId, useState } from 'react'
 
 /**
  * A whole-number setting that takes effect when you press Enter or leave the
@@ -21,11 +21,14 @@ export function NumberSetting({
   const [draft, setDraft] = useState(String(value))
   const [error, setError] = useState<string | null>(null)
   const id = useId()
-  // Someone else (the header's stepper, another window) changed it: show theirs.
-  useEffect(() => {
+  // Changed elsewhere (the header's stepper, another window): show that value, as React's docs
+  // suggest for state that follows a prop, during render rather than in an effect.
+  const [shown, setShown] = useState(value)
+  if (shown !== value) {
+    setShown(value)
     setDraft(String(value))
     setError(null)
-  }, [value])
+  }
 
   const commit = (): void => {
     const n = Number(draft)
