@@ -54,3 +54,19 @@ describe('settings', () => {
     await dialog.getByRole('button', { name: 'Done' }).click()
   })
 })
+
+describe('a wrong token', () => {
+  it('says so, and where to find the right one, instead of reconnecting for ever', async () => {
+    const other = await panel.browser.newPage()
+    try {
+      await other.goto(`${panel.info.url}/?token=${'x'.repeat(43)}`)
+      const banner = other.getByRole('alert').filter({ hasText: 'access token is not accepted' })
+      await banner.waitFor()
+      expect(await banner.textContent()).toContain('server.json')
+      await other.getByText('Token refused').waitFor()
+      expect(await other.getByText('Lost contact with Offload').count()).toBe(0)
+    } finally {
+      await other.close()
+    }
+  })
+})

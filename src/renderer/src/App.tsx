@@ -57,6 +57,12 @@ function Panel() {
   return (
     <div className="app">
       <Header onNewJob={() => setDialog('new')} onSettings={() => setDialog('settings')} />
+      {connection === 'unauthorized' && (
+        <div className="banner storage" role="alert">
+          <strong>This panel’s access token is not accepted.</strong> Open the address that <code>npm run serve</code> printed (it carries the token), or take
+          the token from <code>server.json</code> in Offload’s data folder and open <code>{window.location.origin}/?token=…</code>.
+        </div>
+      )}
       {connection === 'reconnecting' && (
         <div className="banner" role="alert">
           Lost contact with Offload — reconnecting…

@@ -43,7 +43,18 @@ export function createHttpTransport(baseUrl: string, token: string): Transport {
       const status = (s: ConnectionStatus): void => onStatus(s)
       status('connecting')
       source.onopen = () => status('open')
-      source.onerror = () => status('reconnecting')
+      // An event stream cannot tell a refused token from a dropped line; a plain request can.
+      source.onerror = () => {
+        status('reconnecting')
+        void fetch(`${baseUrl}/api/stats`, { headers: { authorization: `Bearer ${token}` } }).then(
+          (res) => {
+            if (res.status !== 401) return
+            source.close()
+            status('unauthorized')
+          },
+          () => {},
+        )
+      }
       const handle = (message: MessageEvent<string>): void => onEvent(JSON.parse(message.data) as OffloadEvent)
       for (const type of ['jobs', 'stats', 'settings', 'storage'] as const) source.addEventListener(type, handle)
       return () => source.close()

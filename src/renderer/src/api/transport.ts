@@ -1,6 +1,7 @@
 import type { ApiClient, OffloadEvent } from '../../../shared/api'
 
-export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting'
+/** `unauthorized`: the server answers, but not to this token; waiting will not help. */
+export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorized'
 
 /** The typed API plus its event stream, over IPC in the desktop app or HTTP + SSE in a browser. */
 export interface Transport {

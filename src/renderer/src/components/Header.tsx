@@ -3,6 +3,8 @@ import { useApp } from '../state/app-store'
 import { useAction } from '../use-action'
 import { Sparkline } from './Sparkline'
 
+const CONNECTION_TEXT = { open: 'Connected', connecting: 'Connecting…', reconnecting: 'Reconnecting…', unauthorized: 'Token refused' } as const
+
 export function Header({ onNewJob, onSettings }: { onNewJob: () => void; onSettings: () => void }) {
   const stats = useApp((s) => s.stats)
   const settings = useApp((s) => s.settings)
@@ -18,7 +20,7 @@ export function Header({ onNewJob, onSettings }: { onNewJob: () => void; onSetti
         <img src="./icon.svg" alt="" width={22} height={22} />
         <h1>Offload</h1>
         <span className={`connection ${connection}`} role="status" aria-live="polite">
-          {connection === 'open' ? 'Connected' : connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+          {CONNECTION_TEXT[connection]}
         </span>
       </div>
       <div className="meters" aria-label="Workers and throughput">
