@@ -30,7 +30,7 @@ export function Header({ onNewJob, onSettings }: { onNewJob: () => void; onSetti
           </span>
           <span className="meter-label">workers busy</span>
         </div>
-        <div className="meter">
+        <div className="meter throughput">
           <Sparkline values={stats?.finished ?? []} label="Jobs finished, last five minutes" />
           <span className="meter-label">{Math.round(perMinute)} finished/min</span>
         </div>
@@ -48,11 +48,11 @@ export function Header({ onNewJob, onSettings }: { onNewJob: () => void; onSetti
           </button>
         </div>
         {stats?.paused ? (
-          <button type="button" className="primary" onClick={() => void act((api) => api.resumeQueue({}))} title="Resume (P)">
+          <button type="button" className="primary pause-toggle" onClick={() => void act((api) => api.resumeQueue({}))} title="Resume (P)">
             ▶ Resume
           </button>
         ) : (
-          <button type="button" onClick={() => void act((api) => api.pauseQueue({}))} title="Pause all (P)">
+          <button type="button" className="pause-toggle" onClick={() => void act((api) => api.pauseQueue({}))} title="Pause all (P)">
             ❚❚ Pause all
           </button>
         )}
