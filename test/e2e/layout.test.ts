@@ -6,7 +6,7 @@ const panel = new PanelHarness()
 let page: Page
 
 beforeAll(async () => {
-  await panel.open({ viewport: { width: 800, height: 600 } })
+  await panel.open({ viewport: { width: 800, height: 600 }, kinds: ['sleep.mjs', 'broken-throws.mjs'] })
   page = panel.page
   await panel.api('POST', '/api/jobs/batch', {
     jobs: [
@@ -24,13 +24,11 @@ afterEach(async ({ task }) => {
 afterAll(() => panel.close())
 
 /** How far the page itself scrolls sideways (it must not). */
-const sidewaysOverflow = (): Promise<number> => page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>
+const sidewaysOverflow = (): Promise<number> => page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')
 
 /** Buttons in the header taller than one line of text have wrapped ("Pause / all"). */
 const wrappedHeaderButtons = (): Promise<string[]> =>
-  page.evaluate(`[...document.querySelectorAll('.header button')].filter((b) => b.getBoundingClientRect().height > 34).map((b) => b.textContent)`) as Promise<
-    string[]
-  >
+  page.evaluate<string[]>(`[...document.querySelectorAll('.header button')].filter((b) => b.getBoundingClientRect().height > 34).map((b) => b.textContent)`)
 
 describe('narrow windows', () => {
   for (const [width, height] of [
@@ -62,7 +60,19 @@ describe('narrow windows', () => {
     await page.getByRole('button', { name: '❚❚ Pause all' }).click()
     await page.getByRole('button', { name: '▶ Resume' }).waitFor()
     expect((await settings.boundingBox())!.x).toBe(before)
-    await page.getByRole('button', { name: '▶ Resume' }).click()
+    // Hard to miss: a banner says so, with what waits.
+    await panel.api('POST', '/api/jobs', { kind: 'sleep', params: { ms: 1 } })
+    const banner = page.getByRole('status').filter({ hasText: 'Paused' })
+    await banner.getByText('1 job waits; nothing new starts.', { exact: false }).waitFor()
+    await banner.getByRole('button', { name: 'Resume' }).click()
     await page.getByRole('button', { name: '❚❚ Pause all' }).waitFor()
+    await banner.waitFor({ state: 'detached' })
+  })
+
+  it('the new-job form says which kinds could not be loaded, and why', async () => {
+    await page.getByRole('button', { name: '+ New job' }).click()
+    const note = page.getByRole('dialog', { name: 'New job' }).getByRole('note', { name: 'Kinds that could not be loaded' })
+    expect(await note.textContent()).toContain('broken-throws.mjs: this kind refuses to load')
+    await page.keyboard.press('Escape')
   })
 })
