@@ -166,7 +166,11 @@ describe('hash-files kind', () => {
     })
     expect(done.name).toBe(`hash-files: ${folder}`)
     expect(done.summary).toBe(
-      ['6 files, 585.9 KB · 2 groups of duplicates', '195.3 KB × 3: a.txt, sub/b.txt, sub/deeper/c.txt', '0 B × 2: empty1, sub/empty2'].join('\n'),
+      [
+        '6 files, 585.9 KiB · 2 groups of duplicates · 390.6 KiB to reclaim',
+        '195.3 KiB × 3: a.txt, sub/b.txt, sub/deeper/c.txt',
+        '0 B × 2: empty1, sub/empty2',
+      ].join('\n'),
     )
   })
 

@@ -11,7 +11,15 @@ const MAX_GROUPS = 1000
 /** The biggest groups named in the summary; the result holds the rest. */
 const SUMMARY_GROUPS = 20
 
-const formatBytes = (n: number): string => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`)
+/** Binary units, named as such. */
+const formatBytes = (n: number): string =>
+  n < 1024
+    ? `${n} B`
+    : n < 1024 ** 2
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : n < 1024 ** 3
+        ? `${(n / 1024 ** 2).toFixed(1)} MiB`
+        : `${(n / 1024 ** 3).toFixed(2)} GiB`
 
 interface FileEntry {
   path: string
@@ -96,9 +104,15 @@ export const hashFilesKind = defineKind({
     }
   },
   jobName: ({ folder }) => `hash-files: ${folder}`,
-  summary: (r) =>
-    [
-      `${r.files.toLocaleString('en')} files, ${formatBytes(r.bytes)} · ${r.duplicateGroupsTotal.toLocaleString('en')} groups of duplicates`,
+  summary: (r) => {
+    // Keeping one copy of each group frees the rest.
+    const reclaimable = r.duplicateGroups.reduce((sum, g) => sum + g.size * (g.paths.length - 1), 0)
+    const shown = Math.min(SUMMARY_GROUPS, r.duplicateGroups.length)
+    return [
+      `${r.files.toLocaleString('en')} files, ${formatBytes(r.bytes)} · ${r.duplicateGroupsTotal.toLocaleString('en')} groups of duplicates · ${formatBytes(reclaimable)} to reclaim${r.duplicateGroupsTotal > r.duplicateGroups.length ? ' (in the groups kept)' : ''}`,
+      ...(r.unreadable > 0 ? [`${r.unreadable.toLocaleString('en')} files or folders could not be read (see the log)`] : []),
+      ...(shown < r.duplicateGroupsTotal ? [`The ${shown} biggest of ${r.duplicateGroupsTotal.toLocaleString('en')} groups:`] : []),
       ...r.duplicateGroups.slice(0, SUMMARY_GROUPS).map((g) => `${formatBytes(g.size)} × ${g.paths.length}: ${g.paths.join(', ')}`),
-    ].join('\n'),
+    ].join('\n')
+  },
 })
