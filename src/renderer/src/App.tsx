@@ -45,6 +45,9 @@ function Panel() {
   const notice = useApp((s) => s.notice)
   const connection = useApp((s) => s.connection)
   const storage = useApp((s) => s.stats?.storage)
+  const paused = useApp((s) => s.stats?.paused === true)
+  const waiting = useApp((s) => s.stats?.counts.queued ?? 0)
+  const act = useAction()
   const search = useRef<HTMLInputElement>(null)
   useShortcuts(setDialog, search)
 
@@ -71,6 +74,14 @@ function Panel() {
       {storage && storage.status !== 'ok' && (
         <div className="banner storage" role="alert">
           <strong>{STORAGE_TITLES[storage.status]}</strong> {storage.message}
+        </div>
+      )}
+      {paused && (
+        <div className="banner paused" role="status">
+          <strong>Paused</strong> — {waiting.toLocaleString()} {waiting === 1 ? 'job waits' : 'jobs wait'}; nothing new starts.{' '}
+          <button type="button" className="link" onClick={() => void act((api) => api.resumeQueue({}))}>
+            Resume
+          </button>
         </div>
       )}
       <StatusTabs />

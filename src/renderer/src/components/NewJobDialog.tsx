@@ -11,6 +11,7 @@ import { fieldsOf, toParams, type FormValues, type JsonSchema } from './schema-f
 export function NewJobDialog({ onClose }: { onClose: () => void }) {
   const { transport, loader } = useTransport()
   const kinds = useApp((s) => s.kinds)
+  const kindErrors = useApp((s) => s.kindErrors)
   const [kindName, setKindName] = useState(kinds[0]?.name ?? '')
   const [values, setValues] = useState<FormValues>({})
   const [name, setName] = useState('')
@@ -46,6 +47,18 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
 
   return (
     <Dialog title="New job" onClose={onClose}>
+      {kindErrors.length > 0 && (
+        <div className="kind-errors" role="note" aria-label="Kinds that could not be loaded">
+          <p>{kindErrors.length === 1 ? 'One kind could not be loaded:' : `${kindErrors.length} kinds could not be loaded:`}</p>
+          <ul>
+            {kindErrors.map((e) => (
+              <li key={e.file}>
+                <code>{e.file.split(/[\\/]/).pop()}</code>: {e.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <form onSubmit={(e) => void submit(e)} noValidate>
         <div className="field">
           <label htmlFor="new-job-kind">Kind</label>
