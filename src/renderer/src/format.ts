@@ -17,16 +17,24 @@ export function formatTime(iso: string | null): string {
   return today ? date.toLocaleTimeString() : date.toLocaleString()
 }
 
-/** How long the job ran (or has run so far). */
+/** Less than this run, and the pace says too little to guess what is left. */
+const ETA_AFTER_MS = 1000
+
+/**
+ * How long the job ran (or has run so far). Never negative: the panel's clock
+ * may lag the server's by a moment (a job that just started) or more (a
+ * server on another machine).
+ */
 export function jobDuration(job: Job, now: number): number | null {
   if (!job.startedAt) return null
-  return (job.finishedAt ? Date.parse(job.finishedAt) : now) - Date.parse(job.startedAt)
+  return Math.max(0, (job.finishedAt ? Date.parse(job.finishedAt) : now) - Date.parse(job.startedAt))
 }
 
-/** Time left, from the pace so far; null until there is enough progress to judge. */
+/** Time left, from the pace so far; null until there is enough progress and time to judge. */
 export function eta(job: Job, now: number): number | null {
   const f = job.progress.fraction
-  if (job.status !== 'running' || !job.startedAt || f < 0.02 || f >= 1) return null
-  const elapsed = now - Date.parse(job.startedAt)
+  if (job.status !== 'running' || f < 0.02 || f >= 1) return null
+  const elapsed = jobDuration(job, now)
+  if (elapsed === null || elapsed < ETA_AFTER_MS) return null
   return (elapsed * (1 - f)) / f
 }

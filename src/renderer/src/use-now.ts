@@ -1,17 +1,41 @@
-import { useEffect, useState } from 'react'
+import { useSyncExternalStore } from 'react'
 
-/** The current time, refreshed every `intervalMs`; when null, frozen at the moment it last changed. */
-export function useNow(intervalMs: number | null): number {
-  const [now, setNow] = useState(() => Date.now())
-  useEffect(() => {
-    // Read on the next tick: a row that stops ticking (its job just ended) shows the time it ended, not the last tick.
-    const first = setTimeout(() => setNow(Date.now()), 0)
-    if (intervalMs === null) return () => clearTimeout(first)
-    const timer = setInterval(() => setNow(Date.now()), intervalMs)
-    return () => {
-      clearTimeout(first)
-      clearInterval(timer)
+/**
+ * One clock for the whole panel, ticking on the second: every running
+ * duration on screen (the list's row, the detail pane) reads the same
+ * instant, so they never disagree by a second.
+ */
+const TICK_MS = 1000
+let current = Date.now()
+const listeners = new Set<() => void>()
+let timer: ReturnType<typeof setTimeout> | undefined
+
+function tick(): void {
+  current = Date.now()
+  for (const listener of listeners) listener()
+  timer = setTimeout(tick, TICK_MS - (Date.now() % TICK_MS))
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener)
+  if (timer === undefined) {
+    current = Date.now()
+    timer = setTimeout(tick, TICK_MS - (current % TICK_MS))
+  }
+  return () => {
+    listeners.delete(listener)
+    if (listeners.size === 0 && timer !== undefined) {
+      clearTimeout(timer)
+      timer = undefined
     }
-  }, [intervalMs])
-  return now
+  }
+}
+
+const idle = (): (() => void) => () => undefined
+
+const snapshot = (): number => current
+
+/** The panel's current time, re-rendering each second while `ticking` (a job runs, a retry waits). */
+export function useNow(ticking: boolean): number {
+  return useSyncExternalStore(ticking ? subscribe : idle, snapshot)
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { fieldsOf, toParams, type JsonSchema } from '../../../src/renderer/src/components/schema-form'
-import { eta, formatDuration } from '../../../src/renderer/src/format'
+import { eta, formatDuration, jobDuration } from '../../../src/renderer/src/format'
 import { shellKind } from '../../../src/main/kinds/shell'
 import type { Job } from '../../../src/shared/job'
 
@@ -56,5 +56,15 @@ describe('time formatting', () => {
     expect(eta(job, 10_000)).toBe(30_000)
     expect(eta({ ...job, progress: { fraction: 0.01, message: null } }, 10_000)).toBeNull()
     expect(eta({ ...job, status: 'queued' }, 10_000)).toBeNull()
+  })
+
+  it('says nothing of time left, and no negative duration, for a job the panel’s clock sees as just begun or not yet begun', () => {
+    // A job that reports 50 % at once, seen by a panel whose clock is a little behind the server's.
+    const job = { status: 'running', startedAt: new Date(10_000).toISOString(), finishedAt: null, progress: { fraction: 0.5, message: null } } as Job
+    expect(eta(job, 9_400)).toBeNull()
+    expect(eta(job, 10_300)).toBeNull()
+    expect(jobDuration(job, 9_400)).toBe(0)
+    expect(formatDuration(jobDuration(job, 9_400)!)).toBe('0 ms')
+    expect(eta(job, 12_000)).toBe(2_000)
   })
 })

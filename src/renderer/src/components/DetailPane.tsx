@@ -21,7 +21,7 @@ export function DetailPane({ id }: { id: string }) {
   const [lines, setLines] = useState<LogLine[]>([])
   const [attempts, setAttempts] = useState<Attempt[]>([])
   const waiting = job?.status === 'queued' && job.attempts > 0
-  const now = useNow(job?.status === 'running' || waiting ? 1000 : null)
+  const now = useNow(job?.status === 'running' || waiting)
 
   useEffect(() => {
     if (!useJobs.getState().byId[id])
@@ -71,7 +71,7 @@ export function DetailPane({ id }: { id: string }) {
         <span>
           try {Math.max(job.attempts, 1)} of {job.maxAttempts}
         </span>
-        <span>{formatDuration(jobDuration(job, now) ?? NaN)}</span>
+        <span className="duration">{formatDuration(jobDuration(job, now) ?? NaN)}</span>
       </div>
       <div className="detail-actions">
         {(job.status === 'queued' || job.status === 'running') && (

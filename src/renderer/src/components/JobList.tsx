@@ -54,8 +54,9 @@ export function JobList({ onNewJob }: { onNewJob: () => void }) {
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
             const id = pages[Math.floor(item.index / PAGE_SIZE)]?.[item.index % PAGE_SIZE]
+            // Keyed by job, not position: a row's element never shows another job, so its bar never slides from that job's value.
             return (
-              <div key={item.key} className="row-slot" style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}>
+              <div key={id ?? `slot-${item.index}`} className="row-slot" style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}>
                 {id ? <JobRow id={id} index={item.index} /> : <div className="row placeholder" role="row" aria-rowindex={item.index + 1} />}
               </div>
             )

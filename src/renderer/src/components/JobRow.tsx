@@ -11,7 +11,7 @@ export const JobRow = memo(function JobRow({ id, index }: { id: string; index: n
   const open = useJobs((s) => s.openId === id)
   const toggle = useJobs((s) => s.toggleSelected)
   const openJob = useJobs((s) => s.open)
-  const now = useNow(job?.status === 'running' ? 1000 : null)
+  const now = useNow(job?.status === 'running')
   if (!job) return <div className="row placeholder" role="row" aria-rowindex={index + 1} />
   const percent = Math.round(job.progress.fraction * 100)
   const left = eta(job, now)

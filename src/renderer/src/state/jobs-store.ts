@@ -44,13 +44,19 @@ export const useJobs = create<JobsState>()((set) => ({
   applyChanges: (jobs) =>
     set((s) => {
       let byId: Record<string, Job> | undefined
+      const leaving = new Set<string>()
       for (const job of jobs) {
         // Only jobs on screen (or open in the pane) are kept; the rest arrive with their page.
         if (!(job.id in s.byId)) continue
         byId ??= { ...s.byId }
         byId[job.id] = job
+        // A job that no longer belongs in this list (it finished, in the Running tab) leaves it now, not at the next refresh.
+        if (s.filter.status !== null && job.status !== s.filter.status) leaving.add(job.id)
       }
-      return byId ? { byId } : s
+      if (!byId) return s
+      if (leaving.size === 0) return { byId }
+      const { pages, removed } = withoutIds(s.pages, leaving)
+      return { byId, pages, total: s.total === null ? null : Math.max(0, s.total - removed) }
     }),
   toggleSelected: (id, extend) =>
     set((s) => {
@@ -63,6 +69,33 @@ export const useJobs = create<JobsState>()((set) => ({
   open: (openId) => set({ openId }),
   remember: (job) => set((s) => ({ byId: { ...s.byId, [job.id]: job } })),
 }))
+
+/**
+ * The pages with some ids taken out. Each run of consecutive loaded pages
+ * closes up, so every row keeps its position (index = page × size + slot);
+ * the run's last page comes up short until the next refresh fills it.
+ */
+export function withoutIds(pages: Record<number, string[]>, ids: ReadonlySet<string>): { pages: Record<number, string[]>; removed: number } {
+  const out: Record<number, string[]> = {}
+  let removed = 0
+  const indexes = Object.keys(pages)
+    .map(Number)
+    .sort((a, b) => a - b)
+  for (let i = 0; i < indexes.length;) {
+    const start = indexes[i]!
+    const run: string[] = []
+    let end = start
+    while (i < indexes.length && indexes[i] === end) {
+      run.push(...pages[end]!)
+      end++
+      i++
+    }
+    const kept = run.filter((id) => !ids.has(id))
+    removed += run.length - kept.length
+    for (let page = start; page < end; page++) out[page] = kept.slice((page - start) * PAGE_SIZE, (page - start + 1) * PAGE_SIZE)
+  }
+  return { pages: out, removed }
+}
 
 function filterKey(filter: Filter): string {
   return JSON.stringify(filter)
