@@ -15,7 +15,8 @@ export const shellKind = defineKind({
     'Runs a command. Without args the command goes through /bin/sh; with args it is run directly. ' +
     'Output lines go to the log; a line "::progress <0-100> [message]" sets progress.',
   params: z.strictObject({
-    command: z.string().min(1).max(100_000),
+    // Several lines make a script, run by /bin/sh as one.
+    command: z.string().min(1).max(100_000).meta({ multiline: true }),
     args: z.array(z.string().max(100_000)).max(10_000).optional(),
     cwd: existingFolder.optional(),
     env: z.record(z.string(), z.string()).optional(),

@@ -11,6 +11,7 @@ import { TransportContext } from './context'
 import { startSync, useApp } from './state/app-store'
 import { PageLoader, useJobs } from './state/jobs-store'
 import { useAction } from './use-action'
+import type { Job } from '../../shared/job'
 
 /** What the banner leads with while the jobs database is in trouble. */
 const STORAGE_TITLES = {
@@ -39,8 +40,11 @@ export function App() {
   )
 }
 
+/** The dialog open over the panel: a new job (perhaps a copy of one, "Run again…"), or the settings. */
+type OpenDialog = { type: 'new'; from?: Job } | { type: 'settings' } | null
+
 function Panel() {
-  const [dialog, setDialog] = useState<'new' | 'settings' | null>(null)
+  const [dialog, setDialog] = useState<OpenDialog>(null)
   const openId = useJobs((s) => s.openId)
   const notice = useApp((s) => s.notice)
   const connection = useApp((s) => s.connection)
@@ -59,7 +63,7 @@ function Panel() {
 
   return (
     <div className="app">
-      <Header onNewJob={() => setDialog('new')} onSettings={() => setDialog('settings')} />
+      <Header onNewJob={() => setDialog({ type: 'new' })} onSettings={() => setDialog({ type: 'settings' })} />
       {connection === 'unauthorized' && (
         <div className="banner storage" role="alert">
           <strong>This panel’s access token is not accepted.</strong> Open the address that <code>npm run serve</code> printed (it carries the token), or take
@@ -87,22 +91,22 @@ function Panel() {
       <StatusTabs />
       <Toolbar searchRef={search} />
       <main className={`content ${openId ? 'with-detail' : ''}`}>
-        <JobList onNewJob={() => setDialog('new')} />
-        {openId && <DetailPane key={openId} id={openId} />}
+        <JobList onNewJob={() => setDialog({ type: 'new' })} />
+        {openId && <DetailPane key={openId} id={openId} onRunAgain={(job) => setDialog({ type: 'new', from: job })} />}
       </main>
       {notice && (
         <div className={`toast ${notice.tone}`} role="status">
           {notice.text}
         </div>
       )}
-      {dialog === 'new' && <NewJobDialog onClose={() => setDialog(null)} />}
-      {dialog === 'settings' && <SettingsDialog onClose={() => setDialog(null)} />}
+      {dialog?.type === 'new' && <NewJobDialog from={dialog.from} onClose={() => setDialog(null)} />}
+      {dialog?.type === 'settings' && <SettingsDialog onClose={() => setDialog(null)} />}
     </div>
   )
 }
 
 /** N new job · / search · P pause/resume · C cancel · R retry · Esc close · ↑↓ move in the list. */
-function useShortcuts(setDialog: (d: 'new' | 'settings' | null) => void, search: React.RefObject<HTMLInputElement | null>): void {
+function useShortcuts(setDialog: (d: OpenDialog) => void, search: React.RefObject<HTMLInputElement | null>): void {
   const act = useAction()
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -110,7 +114,7 @@ function useShortcuts(setDialog: (d: 'new' | 'settings' | null) => void, search:
       if (e.metaKey || e.ctrlKey || e.altKey || target.closest('input, textarea, select, [role="dialog"]')) return
       const { openId, open } = useJobs.getState()
       const open1 = openId ? useJobs.getState().byId[openId] : undefined
-      if (e.key === 'n') setDialog('new')
+      if (e.key === 'n') setDialog({ type: 'new' })
       else if (e.key === '/') search.current?.focus()
       else if (e.key === 'p') void act((api) => (useApp.getState().stats?.paused ? api.resumeQueue({}) : api.pauseQueue({})))
       else if (e.key === 'c' && open1) void act((api) => api.cancelJob({ id: open1.id }), 'Cancelled')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { fieldsOf, toParams, type JsonSchema } from '../../../src/renderer/src/components/schema-form'
+import { fieldsOf, fromParams, toParams, type JsonSchema } from '../../../src/renderer/src/components/schema-form'
 import { eta, formatDuration, jobDuration } from '../../../src/renderer/src/format'
 import { shellKind } from '../../../src/main/kinds/shell'
 import type { Job } from '../../../src/shared/job'
@@ -37,6 +37,35 @@ describe('forms generated from a kind’s params schema', () => {
     const env = fieldsOf(schemaOf(shellKind.params))
     expect(toParams(env, { command: 'x', env: 'A=1\nB=two=2' }).params).toEqual({ command: 'x', env: { A: '1', B: 'two=2' } })
     expect(toParams(env, { command: 'x', env: 'oops' }).errors).toEqual({ env: '"oops" is not NAME=value' })
+  })
+})
+
+describe('a job’s params back into the form (Run again…)', () => {
+  it('gives back what toParams read, for every kind of field', () => {
+    const fields = fieldsOf(
+      schemaOf(
+        z.object({
+          command: z.string().meta({ multiline: true }),
+          n: z.number().int(),
+          on: z.boolean(),
+          mode: z.enum(['fast', 'slow']),
+          args: z.array(z.string()),
+          env: z.record(z.string(), z.string()),
+          extra: z.union([z.number(), z.object({ a: z.number() })]),
+        }),
+      ),
+    )
+    expect(fields[0]).toMatchObject({ name: 'command', kind: 'text', multiline: true })
+    const params = { command: 'set -e\necho one\necho two', n: 4, on: true, mode: 'slow', args: ['a b', 'c'], env: { A: '1', B: 'x=y' }, extra: { a: 1 } }
+    const values = fromParams(fields, params)
+    expect(values.command).toBe('set -e\necho one\necho two')
+    expect(toParams(fields, values)).toEqual({ params, errors: {} })
+  })
+
+  it('leaves out what the job did not set, and reads nothing from a params value that is not an object', () => {
+    const fields = fieldsOf(schemaOf(z.object({ a: z.string().optional(), b: z.number().optional() })))
+    expect(fromParams(fields, { a: 'x' })).toEqual({ a: 'x' })
+    expect(fromParams(fields, null)).toEqual({})
   })
 })
 

@@ -13,7 +13,7 @@ import { StatusBadge } from './StatusBadge'
 const LOG_POLL_MS = 1000
 
 /** One job in full: what it was asked, what it says, how it ended, and its tries. */
-export function DetailPane({ id }: { id: string }) {
+export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: Job) => void }) {
   const { transport } = useTransport()
   const job = useJobs((s) => s.byId[id])
   const close = useJobs((s) => s.open)
@@ -82,6 +82,11 @@ export function DetailPane({ id }: { id: string }) {
         {(job.status === 'failed' || job.status === 'cancelled') && (
           <button type="button" onClick={() => void act((api) => api.retryJob({ id }), 'Queued again')}>
             Retry (R)
+          </button>
+        )}
+        {job.status !== 'queued' && job.status !== 'running' && (
+          <button type="button" onClick={() => onRunAgain(job)}>
+            Run again…
           </button>
         )}
       </div>

@@ -1,34 +1,60 @@
 import { useMemo, useState } from 'react'
-import { PRIORITIES, type Priority } from '../../../shared/job'
+import { MAX_ATTEMPTS, MAX_TIMEOUT_MS, PRIORITIES, type Job, type Priority } from '../../../shared/job'
 import { ApiError } from '../../../shared/wire-error'
 import { useTransport } from '../context'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { Dialog } from './Dialog'
-import { fieldsOf, toParams, type FormValues, type JsonSchema } from './schema-form'
+import { fieldsOf, fromParams, toParams, type FormValues, type JsonSchema } from './schema-form'
 
-/** A form generated from the chosen kind's params schema, with the server's verdict next to each field. */
-export function NewJobDialog({ onClose }: { onClose: () => void }) {
+const MAX_TIMEOUT_SECONDS = MAX_TIMEOUT_MS / 1000
+
+/** The limits of a try, as typed: empty means the default; otherwise a whole number within bounds. */
+function readLimits(tries: string, timeout: string): { limits: { maxAttempts?: number; timeoutMs?: number }; errors: Record<string, string> } {
+  const limits: { maxAttempts?: number; timeoutMs?: number } = {}
+  const errors: Record<string, string> = {}
+  if (tries.trim()) {
+    const n = Number(tries)
+    if (!Number.isInteger(n) || n < 1 || n > MAX_ATTEMPTS) errors.maxAttempts = `A whole number from 1 to ${MAX_ATTEMPTS}`
+    else limits.maxAttempts = n
+  }
+  if (timeout.trim()) {
+    const s = Number(timeout)
+    if (!Number.isFinite(s) || s <= 0 || s > MAX_TIMEOUT_SECONDS) errors.timeoutMs = `Seconds, more than 0 and at most ${MAX_TIMEOUT_SECONDS.toLocaleString()}`
+    else limits.timeoutMs = Math.max(1, Math.round(s * 1000))
+  }
+  return { limits, errors }
+}
+
+/**
+ * A form generated from the chosen kind's params schema, with the server's
+ * verdict next to each field. Given `from`, it starts as a copy of that job
+ * ("Run again…"), every field editable.
+ */
+export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Job | undefined }) {
   const { transport, loader } = useTransport()
   const kinds = useApp((s) => s.kinds)
   const kindErrors = useApp((s) => s.kindErrors)
-  const [kindName, setKindName] = useState(kinds[0]?.name ?? '')
-  const [values, setValues] = useState<FormValues>({})
-  const [name, setName] = useState('')
-  const [priority, setPriority] = useState<Priority>('normal')
-  const [errors, setErrors] = useState<Record<string, string>>({})
-  const [busy, setBusy] = useState(false)
+  const [kindName, setKindName] = useState(from?.kind ?? kinds[0]?.name ?? '')
   const kind = kinds.find((k) => k.name === kindName)
   const fields = useMemo(() => fieldsOf((kind?.paramsSchema ?? {}) as JsonSchema), [kind])
+  const [values, setValues] = useState<FormValues>(() => (from ? fromParams(fields, from.params) : {}))
+  const [name, setName] = useState(from?.name ?? '')
+  const [priority, setPriority] = useState<Priority>(from?.priority ?? 'normal')
+  const [tries, setTries] = useState(from ? String(from.maxAttempts) : '')
+  const [timeout, setTimeoutText] = useState(from?.timeoutMs ? String(from.timeoutMs / 1000) : '')
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const [busy, setBusy] = useState(false)
 
   const submit = async (e: React.FormEvent): Promise<void> => {
     e.preventDefault()
     const { params, errors: local } = toParams(fields, values)
-    setErrors(local)
-    if (Object.keys(local).length > 0 || !kind) return
+    const { limits, errors: limitErrors } = readLimits(tries, timeout)
+    setErrors({ ...local, ...limitErrors })
+    if (Object.keys(local).length + Object.keys(limitErrors).length > 0 || !kind) return
     setBusy(true)
     try {
-      const job = await transport.api.createJob({ kind: kind.name, params, priority, ...(name.trim() ? { name: name.trim() } : {}) })
+      const job = await transport.api.createJob({ kind: kind.name, params, priority, ...limits, ...(name.trim() ? { name: name.trim() } : {}) })
       useApp.getState().notify(`Queued "${job.name}"`)
       useJobs.getState().remember(job)
       useJobs.getState().open(job.id)
@@ -37,7 +63,8 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
     } catch (error) {
       if (error instanceof ApiError && Array.isArray(error.detail)) {
         const byField: Record<string, string> = {}
-        for (const d of error.detail as { path: string; message: string }[]) byField[d.path.split('.')[0] || '_'] = d.message
+        // Params problems are named by their field ("command"); the job's own fields by theirs ("maxAttempts").
+        for (const d of error.detail as { path: string; message: string }[]) byField[d.path.replace(/^params\./, '').split('.')[0] || '_'] = d.message
         setErrors(byField)
       } else setErrors({ _: error instanceof Error ? error.message : String(error) })
     } finally {
@@ -46,7 +73,7 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
   }
 
   return (
-    <Dialog title="New job" onClose={onClose}>
+    <Dialog title={from ? `Run again: ${from.name}` : 'New job'} onClose={onClose}>
       {kindErrors.length > 0 && (
         <div className="kind-errors" role="note" aria-label="Kinds that could not be loaded">
           <p>{kindErrors.length === 1 ? 'One kind could not be loaded:' : `${kindErrors.length} kinds could not be loaded:`}</p>
@@ -100,8 +127,15 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
                     <option key={o}>{o}</option>
                   ))}
                 </select>
-              ) : field.kind === 'lines' || field.kind === 'pairs' || field.kind === 'json' ? (
-                <textarea {...common} rows={3} value={typeof value === 'string' ? value : ''} onChange={(e) => set(e.target.value)} />
+              ) : field.kind === 'lines' || field.kind === 'pairs' || field.kind === 'json' || field.multiline ? (
+                <textarea
+                  {...common}
+                  rows={field.multiline ? 4 : 3}
+                  spellCheck={field.multiline ? false : undefined}
+                  className={field.multiline ? 'code' : undefined}
+                  value={typeof value === 'string' ? value : ''}
+                  onChange={(e) => set(e.target.value)}
+                />
               ) : (
                 <input
                   {...common}
@@ -134,6 +168,17 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
             </select>
           </label>
         </div>
+        <div className="row-fields">
+          <LimitField id="new-job-tries" label="Tries" hint="Empty: Offload’s default" value={tries} onChange={setTries} error={errors.maxAttempts} />
+          <LimitField
+            id="new-job-timeout"
+            label="Time limit per try (seconds)"
+            hint="Empty: no limit"
+            value={timeout}
+            onChange={setTimeoutText}
+            error={errors.timeoutMs}
+          />
+        </div>
         {errors._ && (
           <p className="field-error" role="alert">
             {errors._}
@@ -149,5 +194,30 @@ export function NewJobDialog({ onClose }: { onClose: () => void }) {
         </div>
       </form>
     </Dialog>
+  )
+}
+
+function LimitField(props: { id: string; label: string; hint: string; value: string; onChange: (v: string) => void; error: string | undefined }) {
+  const { id, label, hint, value, onChange, error } = props
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        inputMode="numeric"
+        min={1}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={!!error}
+        aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
+      />
+      <small id={`${id}-hint`}>{hint}</small>
+      {error && (
+        <small className="field-error" id={`${id}-error`} role="alert">
+          {error}
+        </small>
+      )}
+    </div>
   )
 }

@@ -9,6 +9,8 @@ export interface JsonSchema {
   minimum?: number
   maximum?: number
   default?: unknown
+  /** A string to edit over several lines (a script), where the kind's schema says so through zod's meta. */
+  multiline?: boolean
 }
 
 export type FieldKind = 'text' | 'number' | 'integer' | 'boolean' | 'select' | 'lines' | 'pairs' | 'json'
@@ -19,6 +21,7 @@ export interface Field {
   required: boolean
   options?: string[]
   hint?: string
+  multiline?: boolean
 }
 
 export function fieldsOf(schema: JsonSchema): Field[] {
@@ -27,7 +30,7 @@ export function fieldsOf(schema: JsonSchema): Field[] {
     const hint = prop.description
     const base = { name, required, ...(hint ? { hint } : {}) }
     if (prop.enum) return { ...base, kind: 'select', options: prop.enum.map(String) }
-    if (prop.type === 'string') return { ...base, kind: 'text' }
+    if (prop.type === 'string') return { ...base, kind: 'text', ...(prop.multiline === true ? { multiline: true } : {}) }
     if (prop.type === 'integer') return { ...base, kind: 'integer' }
     if (prop.type === 'number') return { ...base, kind: 'number' }
     if (prop.type === 'boolean') return { ...base, kind: 'boolean' }
@@ -81,4 +84,23 @@ export function toParams(fields: Field[], values: FormValues): { params: Record<
     } else params[field.name] = text
   }
   return { params, errors }
+}
+
+/** A job's params back to form values, for "Run again…": the inverse of toParams. */
+export function fromParams(fields: Field[], params: unknown): FormValues {
+  const values: FormValues = {}
+  const given = params !== null && typeof params === 'object' ? (params as Record<string, unknown>) : {}
+  for (const field of fields) {
+    const value = given[field.name]
+    if (value === undefined) continue
+    if (field.kind === 'boolean') values[field.name] = value === true
+    else if (field.kind === 'lines' && Array.isArray(value)) values[field.name] = value.map(String).join('\n')
+    else if (field.kind === 'pairs' && value !== null && typeof value === 'object')
+      values[field.name] = Object.entries(value as Record<string, unknown>)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join('\n')
+    else if (field.kind === 'json') values[field.name] = JSON.stringify(value, null, 2)
+    else values[field.name] = typeof value === 'string' ? value : JSON.stringify(value)
+  }
+  return values
 }
