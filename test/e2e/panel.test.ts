@@ -185,7 +185,7 @@ describe('the panel in a browser, against npm run serve', () => {
     await api('POST', '/api/jobs', { kind: 'sleep', name: 'Survivor', params: { ms: 4000 } })
     await row('Survivor').getByText('running').waitFor()
     await stopServer('SIGKILL')
-    await page.getByText('Lost contact with Offload — reconnecting…').waitFor()
+    await page.getByRole('alert').filter({ hasText: 'Lost contact with Offload — reconnecting…' }).waitFor()
     await shot('reconnecting')
     await startServer()
     await page.getByText('Connected').waitFor({ timeout: 20_000 })

@@ -48,6 +48,7 @@ function Panel() {
   const openId = useJobs((s) => s.openId)
   const notice = useApp((s) => s.notice)
   const connection = useApp((s) => s.connection)
+  const lastContact = useApp((s) => s.lastContact)
   const storage = useApp((s) => s.stats?.storage)
   const paused = useApp((s) => s.stats?.paused === true)
   const waiting = useApp((s) => s.stats?.counts.queued ?? 0)
@@ -62,7 +63,7 @@ function Panel() {
   }, [notice])
 
   return (
-    <div className="app">
+    <div className={`app ${connection === 'open' ? '' : 'stale'}`}>
       <Header onNewJob={() => setDialog({ type: 'new' })} onSettings={() => setDialog({ type: 'settings' })} />
       {connection === 'unauthorized' && (
         <div className="banner storage" role="alert">
@@ -72,7 +73,8 @@ function Panel() {
       )}
       {connection === 'reconnecting' && (
         <div className="banner" role="alert">
-          Lost contact with Offload — reconnecting…
+          <strong>Lost contact with Offload — reconnecting…</strong>
+          {lastContact !== null && <> What you see is as of {new Date(lastContact).toLocaleTimeString()}, and may have changed since.</>}
         </div>
       )}
       {storage && storage.status !== 'ok' && (

@@ -28,7 +28,7 @@ export function createHttpTransport(baseUrl: string, token: string): Transport {
         ...(http.method === 'GET' ? {} : { body: JSON.stringify(rest) }),
       })
     } catch {
-      throw new ApiError('unreachable', 'Offload is not reachable; retrying…')
+      throw new ApiError('unreachable', 'Offload is not reachable, so this was not done. Try again once the panel says Connected.')
     }
     const body = (await response.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown; detail?: unknown } } | null
     if (!response.ok) throw ApiError.fromBody(body?.error, response.statusText)

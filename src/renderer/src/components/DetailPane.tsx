@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import type { Attempt, Job, LogLine } from '../../../shared/job'
 import { useTransport } from '../context'
 import { formatDuration, formatTime, jobDuration } from '../format'
+import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { useAction } from '../use-action'
 import { useNow } from '../use-now'
@@ -21,7 +22,8 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
   const [lines, setLines] = useState<LogLine[]>([])
   const [attempts, setAttempts] = useState<Attempt[]>([])
   const waiting = job?.status === 'queued' && job.attempts > 0
-  const now = useNow(job?.status === 'running' || waiting)
+  const online = useApp((s) => s.connection === 'open')
+  const now = useNow((job?.status === 'running' || waiting) && online)
 
   useEffect(() => {
     if (!useJobs.getState().byId[id])

@@ -1,5 +1,6 @@
 import { memo } from 'react'
 import { eta, formatDuration, formatTime, jobDuration } from '../format'
+import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { useNow } from '../use-now'
 import { StatusBadge } from './StatusBadge'
@@ -11,7 +12,9 @@ export const JobRow = memo(function JobRow({ id, index }: { id: string; index: n
   const open = useJobs((s) => s.openId === id)
   const toggle = useJobs((s) => s.toggleSelected)
   const openJob = useJobs((s) => s.open)
-  const now = useNow(job?.status === 'running')
+  // While out of touch, a running job's time is not known: it stops where the panel last heard of it.
+  const online = useApp((s) => s.connection === 'open')
+  const now = useNow(job?.status === 'running' && online)
   if (!job) return <div className="row placeholder" role="row" aria-rowindex={index + 1} />
   const percent = Math.round(job.progress.fraction * 100)
   const left = eta(job, now)

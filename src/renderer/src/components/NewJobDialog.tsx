@@ -35,6 +35,7 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
   const { transport, loader } = useTransport()
   const kinds = useApp((s) => s.kinds)
   const kindErrors = useApp((s) => s.kindErrors)
+  const online = useApp((s) => s.connection === 'open')
   const [kindName, setKindName] = useState(from?.kind ?? kinds[0]?.name ?? '')
   const kind = kinds.find((k) => k.name === kindName)
   const fields = useMemo(() => fieldsOf((kind?.paramsSchema ?? {}) as JsonSchema), [kind])
@@ -172,8 +173,8 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
           <LimitField id="new-job-tries" label="Tries" hint="Empty: Offload’s default" value={tries} onChange={setTries} error={errors.maxAttempts} />
           <LimitField
             id="new-job-timeout"
-            label="Time limit per try (seconds)"
-            hint="Empty: no limit"
+            label="Time limit per try"
+            hint="In seconds; empty: no limit"
             value={timeout}
             onChange={setTimeoutText}
             error={errors.timeoutMs}
@@ -184,11 +185,16 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
             {errors._}
           </p>
         )}
+        {!online && (
+          <p className="offline-note" role="status">
+            Not connected to Offload: the job can be queued once the panel reconnects. What you typed stays here.
+          </p>
+        )}
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={busy || !kind}>
+          <button type="submit" className="primary" disabled={busy || !kind || !online}>
             Queue job
           </button>
         </div>

@@ -6,6 +6,8 @@ import { PageLoader, useJobs } from './jobs-store'
 
 interface AppState {
   connection: ConnectionStatus
+  /** When the connection last dropped: while it is down, what the panel shows is as of then. */
+  lastContact: number | null
   stats: Stats | null
   settings: Settings | null
   kinds: KindInfo[]
@@ -17,6 +19,7 @@ interface AppState {
 
 export const useApp = create<AppState>()((set) => ({
   connection: 'connecting',
+  lastContact: null,
   stats: null,
   settings: null,
   kinds: [],
@@ -74,6 +77,8 @@ export function startSync(transport: Transport, loader: PageLoader): () => void 
   }
 
   const unsubscribe = transport.subscribe(onEvent, (connection) => {
+    // The stream was live until it dropped: the figures on screen are as of that moment.
+    if (connection !== 'open' && useApp.getState().connection === 'open') useApp.setState({ lastContact: Date.now() })
     useApp.setState({ connection })
     if (connection === 'open') void load().catch(() => useApp.setState({ connection: 'reconnecting' }))
   })
