@@ -32,7 +32,8 @@ export class PanelHarness {
   private server: ChildProcess | undefined
   private port = 0
 
-  async open(options: { kinds?: string[]; viewport?: { width: number; height: number } } = {}): Promise<void> {
+  /** `init` runs in the page before its own scripts (stubs for browser APIs). */
+  async open(options: { kinds?: string[]; viewport?: { width: number; height: number }; init?: string } = {}): Promise<void> {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`)
     mkdirSync(SHOTS, { recursive: true })
     this.dataDir = mkdtempSync(join(tmpdir(), 'offload-e2e-'))
@@ -45,6 +46,7 @@ export class PanelHarness {
     })
     this.page = await this.browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 760 } })
     this.page.setDefaultTimeout(10_000)
+    if (options.init) await this.page.addInitScript(options.init)
     this.page.on('pageerror', (e) => console.error('pageerror', e.stack))
     this.page.on('console', (m) => m.type() === 'error' && console.error('console', m.text()))
     await this.page.goto(`${this.info.url}/?token=${this.info.token}`)

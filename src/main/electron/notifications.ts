@@ -1,6 +1,6 @@
 import { Notification } from 'electron'
 import type { Job, Settings } from '../../shared/job'
-import { NotificationGrouper, type NotificationSummary } from '../desktop/notification-grouper'
+import { NotificationGrouper, type NotificationSummary } from '../../shared/notification-grouper'
 
 /** Native notifications for finished and failed jobs, grouped; a click reveals the job or the filtered list. */
 export function createJobNotifier(

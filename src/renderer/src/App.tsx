@@ -8,7 +8,9 @@ import { SettingsDialog } from './components/SettingsDialog'
 import { StatusTabs } from './components/StatusTabs'
 import { Toolbar } from './components/Toolbar'
 import { TransportContext } from './context'
-import { startSync, useApp } from './state/app-store'
+import { reveal, startSync, useApp } from './state/app-store'
+import { startBrowserNotifications } from './browser-notifications'
+import { tabTitle } from './tab-title'
 import { PageLoader, useJobs } from './state/jobs-store'
 import { useAction } from './use-action'
 import type { Job } from '../../shared/job'
@@ -24,7 +26,16 @@ const STORAGE_TITLES = {
 export function App() {
   const connection = useMemo(() => connect(), [])
   const context = useMemo(() => ('error' in connection ? null : { transport: connection, loader: new PageLoader(connection.api) }), [connection])
-  useEffect(() => (context ? startSync(context.transport, context.loader) : undefined), [context])
+  useEffect(() => {
+    if (!context) return
+    // The desktop app notifies from its main process; a browser tab does it itself.
+    const notifications = context.transport.where === 'browser' ? startBrowserNotifications(reveal) : null
+    const stop = startSync(context.transport, context.loader, notifications?.jobsChanged)
+    return () => {
+      stop()
+      notifications?.dispose()
+    }
+  }, [context])
   if (!context) {
     return (
       <main className="fatal" role="alert">
@@ -55,6 +66,10 @@ function Panel() {
   const act = useAction()
   const search = useRef<HTMLInputElement>(null)
   useShortcuts(setDialog, search)
+  const stats = useApp((s) => s.stats)
+  useEffect(() => {
+    document.title = tabTitle(stats, connection)
+  }, [stats, connection])
 
   useEffect(() => {
     if (!notice) return

@@ -4,6 +4,7 @@ import { useApp } from '../state/app-store'
 import { useAction } from '../use-action'
 import { Dialog } from './Dialog'
 import { NumberSetting } from './NumberSetting'
+import { useBrowserNotify } from '../browser-notifications'
 
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const settings = useApp((s) => s.settings)
@@ -42,6 +43,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
           window is closed
         </label>
       </fieldset>
+      {where === 'browser' && <BrowserNotificationSettings />}
       <p className="muted">Finished jobs are kept until you remove them; automatic clean-up of old jobs comes with the maintenance schedule.</p>
       <div className="dialog-actions">
         <button type="button" className="primary" onClick={onClose}>
@@ -49,5 +51,23 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         </button>
       </div>
     </Dialog>
+  )
+}
+
+/** Notifications from this browser tab while it is out of sight; this browser's choice, kept in it. */
+function BrowserNotificationSettings() {
+  const { onSuccess, onFailure, permission, choose } = useBrowserNotify()
+  return (
+    <fieldset disabled={permission === 'unsupported' || permission === 'denied'}>
+      <legend>This browser</legend>
+      {permission === 'unsupported' && <p className="muted">This browser cannot show notifications.</p>}
+      {permission === 'denied' && <p className="muted">Notifications are blocked for this page: allow them in the browser’s site settings.</p>}
+      <label className="check">
+        <input type="checkbox" checked={onSuccess} onChange={(e) => void choose({ onSuccess: e.target.checked })} /> Notify me here when jobs finish
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={onFailure} onChange={(e) => void choose({ onFailure: e.target.checked })} /> Notify me here when jobs fail
+      </label>
+    </fieldset>
   )
 }

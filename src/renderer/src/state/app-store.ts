@@ -1,6 +1,6 @@
 import { create } from 'zustand'
 import type { OffloadEvent } from '../../../shared/api'
-import type { Job, KindInfo, KindLoadError, Settings, Stats } from '../../../shared/job'
+import type { Job, JobStatus, KindInfo, KindLoadError, Settings, Stats } from '../../../shared/job'
 import type { ConnectionStatus, Transport } from '../api/transport'
 import { PageLoader, useJobs } from './jobs-store'
 
@@ -31,11 +31,18 @@ export const useApp = create<AppState>()((set) => ({
 /** Renders at most this often however fast events come: 20 frames a second is smooth, and leaves the CPU to the jobs. */
 const APPLY_INTERVAL_MS = 50
 
+/** Shows a job, or the list filtered to a status (a notification was clicked). */
+export function reveal(target: { jobId?: string | undefined; status?: JobStatus | undefined }): void {
+  if (target.status) useJobs.getState().setFilter({ status: target.status })
+  if (target.jobId) useJobs.getState().open(target.jobId)
+}
+
 /**
  * Feeds the stores from the transport: loads what the panel needs, applies
- * events in batches, and reloads everything after a reconnect.
+ * events in batches, and reloads everything after a reconnect. `onJobs`
+ * hears every batch of changed jobs (browser notifications).
  */
-export function startSync(transport: Transport, loader: PageLoader): () => void {
+export function startSync(transport: Transport, loader: PageLoader, onJobs?: (jobs: readonly Job[]) => void): () => void {
   let pendingJobs = new Map<string, Job>()
   let pendingStats: Stats | null = null
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -51,7 +58,10 @@ export function startSync(transport: Transport, loader: PageLoader): () => void 
     timer = undefined
     const jobs = [...pendingJobs.values()]
     pendingJobs = new Map()
-    if (jobs.length > 0) useJobs.getState().applyChanges(jobs)
+    if (jobs.length > 0) {
+      useJobs.getState().applyChanges(jobs)
+      onJobs?.(jobs)
+    }
     if (pendingStats) {
       const counts = JSON.stringify(pendingStats.counts)
       // Jobs moved between statuses (or came and went): the pages on screen may have changed.
@@ -69,10 +79,7 @@ export function startSync(transport: Transport, loader: PageLoader): () => void 
     else if (event.type === 'storage') {
       const { stats } = useApp.getState()
       if (stats) useApp.setState({ stats: { ...stats, storage: event.storage } })
-    } else {
-      if (event.status) useJobs.getState().setFilter({ status: event.status })
-      if (event.jobId) useJobs.getState().open(event.jobId)
-    }
+    } else reveal(event)
     timer ??= setTimeout(apply, APPLY_INTERVAL_MS)
   }
 

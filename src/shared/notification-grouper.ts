@@ -1,4 +1,4 @@
-import type { Job, JobStatus, Settings } from '../../shared/job'
+import type { Job, JobStatus, Settings } from './job'
 
 export interface NotificationSummary {
   title: string
@@ -26,8 +26,8 @@ export class NotificationGrouper {
   private succeeded: Job[] = []
   private failed: Job[] = []
   private readonly seen = new Set<string>()
-  private quietTimer: NodeJS.Timeout | undefined
-  private maxTimer: NodeJS.Timeout | undefined
+  private quietTimer: ReturnType<typeof setTimeout> | undefined
+  private maxTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
     private readonly settings: () => Pick<Settings, 'notifyOnSuccess' | 'notifyOnFailure'>,
