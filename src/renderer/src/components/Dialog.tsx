@@ -1,25 +1,43 @@
 import { useEffect, useEffectEvent, useId, useRef } from 'react'
 
-/** A modal dialog: labelled, focus moved in once when it opens, Escape closes. */
+/**
+ * A modal dialog on the platform's own <dialog>: showModal() makes the rest
+ * of the page inert, so Tab stays inside; Escape and a click on the backdrop
+ * close it, and focus goes back where it was.
+ */
 export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: React.ReactNode }) {
   const titleId = useId()
-  const ref = useRef<HTMLDivElement>(null)
-  // The parent re-renders often (live stats); the latest onClose, without re-running the effect that moves focus.
+  const ref = useRef<HTMLDialogElement>(null)
+  // The parent re-renders often (live stats); the latest onClose, without re-running the effect that opens the dialog.
   const close = useEffectEvent(() => onClose())
   useEffect(() => {
-    ref.current?.querySelector<HTMLElement>('input, select, textarea, button')?.focus()
+    const dialog = ref.current
+    if (!dialog) return
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null
+    dialog.showModal()
+    dialog.querySelector<HTMLElement>('input, select, textarea, button')?.focus()
+    // Escape closes a modal <dialog> natively, and the panel follows by unmounting it. Not while focus has
+    // fallen to the page's body (the button pressed became disabled): so Escape is heard on the window too.
+    const onClosed = (): void => close()
     const onKey = (e: KeyboardEvent): void => {
       if (e.key === 'Escape') close()
     }
+    dialog.addEventListener('close', onClosed)
     window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
+    return () => {
+      dialog.removeEventListener('close', onClosed)
+      window.removeEventListener('keydown', onKey)
+      if (dialog.open) dialog.close()
+      opener?.focus()
+    }
   }, [])
   return (
-    <div className="backdrop" onClick={() => onClose()}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} ref={ref} onClick={(e) => e.stopPropagation()}>
+    // A click that lands on the <dialog> itself, not its contents, is on the backdrop.
+    <dialog className="dialog" role="dialog" aria-labelledby={titleId} ref={ref} onClick={(e) => e.target === e.currentTarget && onClose()}>
+      <div className="dialog-body">
         <h2 id={titleId}>{title}</h2>
         {children}
       </div>
-    </div>
+    </dialog>
   )
 }

@@ -13,11 +13,14 @@ export function JobList({ onNewJob }: { onNewJob: () => void }) {
   const total = useJobs((s) => s.total)
   const filter = useJobs((s) => s.filter)
   const pages = useJobs((s) => s.pages)
+  const focusIndex = useJobs((s) => s.focusIndex)
   const scroller = useRef<HTMLDivElement>(null)
   const virtualizer = useVirtualizer({ count: total ?? 0, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 10 })
   const items = virtualizer.getVirtualItems()
   const first = items[0]?.index ?? 0
   const last = items.at(-1)?.index ?? 0
+  // Scrolled away from the row Tab would land on: the first row on screen takes the tab stop, so the list is never skipped.
+  const tabStop = focusIndex >= first && focusIndex <= last ? focusIndex : first
 
   useEffect(() => loader.show(first, last), [loader, first, last, filter])
   useEffect(() => {
@@ -57,7 +60,11 @@ export function JobList({ onNewJob }: { onNewJob: () => void }) {
             // Keyed by job, not position: a row's element never shows another job, so its bar never slides from that job's value.
             return (
               <div key={id ?? `slot-${item.index}`} className="row-slot" style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}>
-                {id ? <JobRow id={id} index={item.index} /> : <div className="row placeholder" role="row" aria-rowindex={item.index + 1} />}
+                {id ? (
+                  <JobRow id={id} index={item.index} tabbable={item.index === tabStop} />
+                ) : (
+                  <div className="row placeholder" role="row" aria-rowindex={item.index + 1} />
+                )}
               </div>
             )
           })}

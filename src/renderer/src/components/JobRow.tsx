@@ -5,13 +5,25 @@ import { useJobs } from '../state/jobs-store'
 import { useNow } from '../use-now'
 import { StatusBadge } from './StatusBadge'
 
-/** One row; it re-renders when its own job changes, not when others do. */
-export const JobRow = memo(function JobRow({ id, index }: { id: string; index: number }) {
+/** Moves keyboard focus to the row at `index`, if it is on screen (the overscan keeps the neighbours of a visible row rendered). */
+function focusRow(from: HTMLElement, index: number): HTMLElement | null {
+  const row = from.closest('[data-testid="job-list"]')?.querySelector<HTMLElement>(`[role="row"][aria-rowindex="${index + 1}"][data-job-id]`) ?? null
+  row?.focus()
+  row?.scrollIntoView({ block: 'nearest' })
+  return row
+}
+
+/**
+ * One row; it re-renders when its own job changes, not when others do.
+ * Keyboard: ↑/↓ move between rows (the open pane follows), Enter opens, Space selects.
+ */
+export const JobRow = memo(function JobRow({ id, index, tabbable }: { id: string; index: number; tabbable: boolean }) {
   const job = useJobs((s) => s.byId[id])
   const selected = useJobs((s) => s.selected.has(id))
   const open = useJobs((s) => s.openId === id)
   const toggle = useJobs((s) => s.toggleSelected)
   const openJob = useJobs((s) => s.open)
+  const setFocusIndex = useJobs((s) => s.setFocusIndex)
   // While out of touch, a running job's time is not known: it stops where the panel last heard of it.
   const online = useApp((s) => s.connection === 'open')
   const now = useNow(job?.status === 'running' && online)
@@ -25,10 +37,34 @@ export const JobRow = memo(function JobRow({ id, index }: { id: string; index: n
       aria-rowindex={index + 1}
       aria-selected={selected}
       data-job-id={job.id}
+      tabIndex={tabbable ? 0 : -1}
+      onFocus={() => setFocusIndex(index)}
+      onKeyDown={(e) => {
+        if (e.target !== e.currentTarget) return
+        if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+          e.preventDefault()
+          e.stopPropagation()
+          const row = focusRow(e.currentTarget, index + (e.key === 'ArrowDown' ? 1 : -1))
+          if (row?.dataset.jobId && useJobs.getState().openId) openJob(row.dataset.jobId)
+        } else if (e.key === 'Enter') {
+          e.preventDefault()
+          openJob(id)
+        } else if (e.key === ' ') {
+          e.preventDefault()
+          toggle(id, true)
+        }
+      }}
       onClick={(e) => (e.metaKey || e.ctrlKey ? toggle(id, true) : openJob(id))}
     >
       <span role="gridcell" className="col-select">
-        <input type="checkbox" aria-label={`Select ${job.name}`} checked={selected} onChange={() => toggle(id, true)} onClick={(e) => e.stopPropagation()} />
+        <input
+          type="checkbox"
+          tabIndex={-1}
+          aria-label={`Select ${job.name}`}
+          checked={selected}
+          onChange={() => toggle(id, true)}
+          onClick={(e) => e.stopPropagation()}
+        />
       </span>
       <span role="gridcell" className="col-name">
         <span className="name" title={job.name}>

@@ -27,7 +27,7 @@ export function Toolbar({ searchRef }: { searchRef: React.RefObject<HTMLInputEle
     void act(run, label).then(() => selectOnly([]))
   }
   return (
-    <div className="toolbar">
+    <div className="toolbar" role="region" aria-label="Filters and actions">
       {ids.length > 0 ? (
         <div className="bulk" role="toolbar" aria-label="Selected jobs">
           <span>{ids.length} selected</span>

@@ -24,6 +24,9 @@ interface JobsState {
   selected: Set<string>
   /** The job open in the detail pane. */
   openId: string | null
+  /** The row that Tab lands on in the list (one tab stop; the arrow keys move it). */
+  focusIndex: number
+  setFocusIndex: (index: number) => void
   setFilter: (patch: Partial<Filter>) => void
   applyChanges: (jobs: readonly Job[]) => void
   toggleSelected: (id: string, extend: boolean) => void
@@ -40,7 +43,9 @@ export const useJobs = create<JobsState>()((set) => ({
   byId: {},
   selected: new Set(),
   openId: null,
-  setFilter: (patch) => set((s) => ({ filter: { ...s.filter, ...patch }, pages: {}, total: null, selected: new Set() })),
+  focusIndex: 0,
+  setFocusIndex: (focusIndex) => set({ focusIndex }),
+  setFilter: (patch) => set((s) => ({ filter: { ...s.filter, ...patch }, pages: {}, total: null, selected: new Set(), focusIndex: 0 })),
   applyChanges: (jobs) =>
     set((s) => {
       let byId: Record<string, Job> | undefined
