@@ -6,6 +6,7 @@ import { afterEach } from 'vitest'
 import type { Job, JobStatus } from '../src/shared/job'
 import { createForkLauncher } from '../src/main/node/fork-launcher'
 import { openHost, type Host, type HostTuning } from '../src/main/engine/host'
+import { createHttpServer } from '../src/main/headless/http-server'
 import type { ServerInfo } from '../src/main/headless/start-server'
 import { resolveWorkerEntry } from '../src/main/headless/worker-entry'
 
@@ -49,6 +50,24 @@ export async function startHost(options: { dataDir?: string; kinds?: string[]; e
   const host = await openHost({ dataDir, launcher: createForkLauncher(WORKER), engine: { ...FAST, ...options.engine } })
   cleanups.push(() => host.close(0))
   return Object.assign(host, { dataDir })
+}
+
+const API_TOKEN = 'test-token-0123456789abcdefghijklmnopqrstuvwxyz'
+
+/** The host's API over HTTP on a free port, and a JSON client for it; closed after the test. */
+export async function httpApi(host: Host) {
+  const http = createHttpServer({ handlers: host.handlers, subscribe: (l) => host.engine.subscribe(l), token: API_TOKEN })
+  cleanups.push(() => http.close())
+  const base = `http://127.0.0.1:${await http.listen(0)}`
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    const text = await res.text()
+    return { status: res.status, body: text ? JSON.parse(text) : null }
+  }
 }
 
 type Maybe<T> = T | undefined | false | null

@@ -15,6 +15,8 @@ import {
   NewJobBatchSchema,
   NewJobSchema,
   SettingsSchema,
+  StatsReportQuerySchema,
+  StatsReportSchema,
   StatsSchema,
   StorageHealthSchema,
 } from './job'
@@ -63,6 +65,7 @@ export const api = {
   setPriority: { http: { method: 'POST', path: '/api/jobs/priority' }, input: BulkPrioritySchema, output: BulkResultSchema },
   retryJob: { http: { method: 'POST', path: '/api/jobs/:id/retry' }, input: ById, output: JobSchema },
   getStats: { http: { method: 'GET', path: '/api/stats' }, input: Empty, output: StatsSchema },
+  getStatsReport: { http: { method: 'GET', path: '/api/stats/report' }, input: StatsReportQuerySchema, output: StatsReportSchema },
   pauseQueue: { http: { method: 'POST', path: '/api/queue/pause' }, input: Empty, output: Ok },
   resumeQueue: { http: { method: 'POST', path: '/api/queue/resume' }, input: Empty, output: Ok },
   getSettings: { http: { method: 'GET', path: '/api/settings' }, input: Empty, output: SettingsSchema },

@@ -71,12 +71,15 @@ const Flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v 
 export const JOB_SORTS = ['newest', 'oldest'] as const
 export const MAX_OFFSET = 10_000_000
 
+const KindNameSchema = z.string().min(1).max(100)
+/** Part of the job's name, any case. */
+const NameQuerySchema = z.string().min(1).max(200)
+
 export const ListJobsQuerySchema = z
   .strictObject({
     status: JobStatusSchema.optional(),
-    kind: z.string().min(1).max(100).optional(),
-    /** Part of the job's name, any case. */
-    q: z.string().min(1).max(200).optional(),
+    kind: KindNameSchema.optional(),
+    q: NameQuerySchema.optional(),
     sort: z.enum(JOB_SORTS).default('newest'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     /** Keyset paging: the last id of the previous page. */
@@ -97,13 +100,50 @@ export const JobPageSchema = z.object({
   total: z.number().int().nullable(),
 })
 
+/** Which jobs a bulk action means, the way the list filters them; an empty filter means every job. */
+export const JobFilterSchema = z.strictObject({
+  status: z.union([JobStatusSchema, z.array(JobStatusSchema).min(1).max(JOB_STATUSES.length)]).optional(),
+  kind: KindNameSchema.optional(),
+  q: NameQuerySchema.optional(),
+})
+export type JobFilter = z.output<typeof JobFilterSchema>
+
 export const MAX_BULK = 1000
-export const BulkIdsSchema = z.strictObject({ ids: z.array(JobIdSchema).min(1).max(MAX_BULK) })
-export const BulkPrioritySchema = z.strictObject({ ids: z.array(JobIdSchema).min(1).max(MAX_BULK), priority: PrioritySchema })
-/** Each id either changed, or says why not; one bad id does not stop the rest. */
+/** Failures a bulk result lists; failedCount says how many there were in all. */
+export const MAX_BULK_FAILURES_LISTED = 100
+
+const BulkIds = z.array(JobIdSchema).min(1).max(MAX_BULK)
+
+/** Exactly one of the two, with a message saying so: a union's "no option matched" would not. */
+function oneTarget(input: { ids?: unknown; filter?: unknown }, ctx: z.RefinementCtx): void {
+  const given = (input.ids !== undefined ? 1 : 0) + (input.filter !== undefined ? 1 : 0)
+  if (given === 1) return
+  ctx.addIssue({
+    code: 'custom',
+    message: given === 0 ? 'Give the jobs to act on: ids, or a filter' : 'Give ids or a filter, not both',
+    path: given === 0 ? [] : ['filter'],
+  })
+}
+
+/** The jobs a bulk action acts on: up to MAX_BULK ids, or every job matching a filter when the call is made. */
+export const BulkIdsSchema = z.strictObject({ ids: BulkIds.optional(), filter: JobFilterSchema.optional() }).superRefine(oneTarget)
+export const BulkPrioritySchema = z
+  .strictObject({ ids: BulkIds.optional(), filter: JobFilterSchema.optional(), priority: PrioritySchema })
+  .superRefine(oneTarget)
+export type BulkTarget = Pick<z.output<typeof BulkIdsSchema>, 'ids' | 'filter'>
+
+/**
+ * Each job either changed, or says why not; one that can't be changed does
+ * not stop the rest. The lists are capped (a filter may match a million
+ * jobs); the counts are not.
+ */
 export const BulkResultSchema = z.object({
+  /** The first MAX_BULK ids changed. */
   changed: z.array(z.string()),
-  failed: z.array(z.object({ id: z.string(), code: z.string(), message: z.string() })),
+  changedCount: z.number().int(),
+  /** The first MAX_BULK_FAILURES_LISTED that could not be changed; name is null when there is no such job. */
+  failed: z.array(z.object({ id: z.string(), name: z.string().nullable(), code: z.string(), message: z.string() })),
+  failedCount: z.number().int(),
 })
 export type BulkResult = z.infer<typeof BulkResultSchema>
 export type JobPage = z.infer<typeof JobPageSchema>
@@ -154,6 +194,65 @@ export const StatsSchema = z.object({
   storage: StorageHealthSchema,
 })
 export type Stats = z.infer<typeof StatsSchema>
+
+export const StatsRangeSchema = z.enum(['1h', '24h', '7d'])
+export type StatsRange = z.infer<typeof StatsRangeSchema>
+/** How far back a stats report looks, and how wide its throughput buckets are. */
+export const STATS_RANGES: Record<StatsRange, { seconds: number; bucketSeconds: number }> = {
+  '1h': { seconds: 3600, bucketSeconds: 60 },
+  '24h': { seconds: 86_400, bucketSeconds: 900 },
+  '7d': { seconds: 604_800, bucketSeconds: 3600 },
+}
+
+export const StatsReportQuerySchema = z.strictObject({ range: StatsRangeSchema.default('24h') })
+
+/**
+ * What ended in the range (endings, not jobs: a job retried after failing
+ * counts once failed and once more however it ends next) and what there is
+ * now. Percentiles are estimates from log-scale buckets, within about 5 %.
+ */
+export const StatsSummarySchema = z.object({
+  /** Jobs by status now. */
+  counts: z.record(JobStatusSchema, z.number().int()),
+  /** succeeded + failed + cancelled. */
+  finished: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+  /** failed / (succeeded + failed); null when neither happened. */
+  failureRate: z.number().nullable(),
+  /** Run time of the final attempt of jobs that succeeded or failed (not of those failed by the recovery at start, whose end is unknown); null when there were none. */
+  durationMs: z.object({ p50: z.number(), p90: z.number(), p99: z.number(), max: z.number() }).nullable(),
+  /** From ready (due) to begun, for the same attempts; null when there were none. */
+  waitMs: z.object({ p50: z.number(), p90: z.number(), p99: z.number() }).nullable(),
+})
+export type StatsSummary = z.infer<typeof StatsSummarySchema>
+
+export const KindReportSchema = StatsSummarySchema.extend({ kind: z.string() })
+export type KindReport = z.infer<typeof KindReportSchema>
+
+export const ThroughputBucketSchema = z.object({
+  /** Start of the bucket. */
+  at: z.string(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+})
+
+export const StatsReportSchema = z.object({
+  range: StatsRangeSchema,
+  /** Start of the oldest bucket: the range, rounded down to whole buckets. */
+  from: z.string(),
+  /** Now; the newest bucket is still filling. */
+  to: z.string(),
+  bucketSeconds: z.number().int(),
+  totals: StatsSummarySchema,
+  /** Every kind that ended a job in the range or has jobs now, most finished first. */
+  kinds: z.array(KindReportSchema),
+  /** Every bucket of the range, oldest first, empty ones as zeros. */
+  throughput: z.array(ThroughputBucketSchema),
+})
+export type StatsReport = z.infer<typeof StatsReportSchema>
 
 export const MAX_CONCURRENCY = 64
 export const SettingsSchema = z.object({

@@ -17,6 +17,7 @@ export const METHOD_NAMES = [
   'setPriority',
   'retryJob',
   'getStats',
+  'getStatsReport',
   'pauseQueue',
   'resumeQueue',
   'getSettings',

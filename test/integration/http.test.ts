@@ -185,13 +185,15 @@ describe('HTTP API', () => {
     const missing = '01J00000000000000000000000'
     expect((await call('POST', '/api/jobs/priority', { ids: [a, missing], priority: 'urgent' })).body).toEqual({
       changed: [a],
-      failed: [{ id: missing, code: 'not_found', message: `No job with id ${missing}` }],
+      changedCount: 1,
+      failed: [{ id: missing, name: null, code: 'not_found', message: `No job with id ${missing}` }],
+      failedCount: 1,
     })
-    expect((await call('POST', '/api/jobs/cancel', { ids: [a, b, b] })).body).toEqual({ changed: [a, b], failed: [] })
+    expect((await call('POST', '/api/jobs/cancel', { ids: [a, b, b] })).body).toEqual({ changed: [a, b], changedCount: 2, failed: [], failedCount: 0 })
     const retried = (await call('POST', '/api/jobs/retry', { ids: [a, c] })).body
-    expect(retried.changed).toEqual([a])
-    expect(retried.failed).toEqual([expect.objectContaining({ id: c, code: 'wrong_state' })])
-    expect((await call('POST', '/api/jobs/remove', { ids: [b, c] })).body).toEqual({ changed: [b, c], failed: [] })
+    expect(retried).toMatchObject({ changed: [a], changedCount: 1, failedCount: 1 })
+    expect(retried.failed).toEqual([expect.objectContaining({ id: c, name: 'c', code: 'wrong_state' })])
+    expect((await call('POST', '/api/jobs/remove', { ids: [b, c] })).body).toEqual({ changed: [b, c], changedCount: 2, failed: [], failedCount: 0 })
     const page = (await call('GET', '/api/jobs?count=true&sort=oldest&q=A')).body
     expect(page).toMatchObject({ total: 1, jobs: [{ id: a, priority: 'urgent', status: 'queued' }] })
     expect(host.engine.stats().counts).toMatchObject({ queued: 1, cancelled: 0 })

@@ -5,6 +5,7 @@ import { Engine } from '../../src/main/engine/engine'
 import { createHandlers, JobCommands } from '../../src/main/engine/commands'
 import { JobStore } from '../../src/main/engine/job-store'
 import { createLocalApi, type LocalApi } from '../../src/main/engine/local-api'
+import { StatsReporter } from '../../src/main/engine/stats-report'
 import type { Launcher, WorkerProcess } from '../../src/main/common/launcher'
 import type { EngineToWorker, WorkerToEngine } from '../../src/main/common/protocol'
 import { loadKinds } from '../../src/main/kinds/registry'
@@ -86,7 +87,8 @@ async function engineWith(launcher: Launcher) {
   const store = new JobStore(db)
   const engine = new Engine({ store, launcher }, { ...FAST, concurrency: 1, pipelineWindowMs: 30 })
   const kinds = await loadKinds()
-  const api = createLocalApi(createHandlers(new JobCommands({ store, kinds, engine }, FAST), engine, kinds))
+  const commands = new JobCommands({ store, kinds, engine }, FAST)
+  const api = createLocalApi(createHandlers({ commands, engine, kinds, reports: new StatsReporter({ store }) }))
   engine.start()
   return {
     engine,

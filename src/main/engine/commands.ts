@@ -1,10 +1,13 @@
 import { monotonicFactory } from 'ulid'
 import type { MethodName, MethodOutput, ParsedInput } from '../../shared/api'
 import { ApiError, describeIssues } from '../../shared/errors'
-import type { Attempt, BulkResult, Job, JobPage, LogLine, ParsedListJobsQuery, ParsedNewJob, Priority } from '../../shared/job'
+import type { Attempt, BulkResult, BulkTarget, Job, JobPage, LogLine, ParsedListJobsQuery, ParsedNewJob, Priority } from '../../shared/job'
 import { askKind, type KindRegistry } from '../kinds/registry'
+import { BulkTally, targetChunks } from './bulk'
 import type { Clock, Engine } from './engine'
 import type { JobInsert, JobStore } from './job-store'
+import type { StatsReporter } from './stats-report'
+import { StorageError } from './storage-error'
 
 /** As long as a name given by hand may be (the contract's limit). */
 const MAX_NAME_LENGTH = 200
@@ -105,58 +108,115 @@ export class JobCommands {
   }
 
   cancelJob(id: string): Job {
-    const { job, was } = this.store.markCancelled(id, this.clock.now())
-    if (!job) {
-      if (was === undefined) throw notFound(id)
-      throw new ApiError('wrong_state', `Job ${id} is already ${was}; only queued or running jobs can be cancelled`)
-    }
+    const job = this.cancelOne(id, this.clock.now())
     this.engine.stopRun(id)
     this.engine.jobsChanged([job])
     return job
   }
 
   retryJob(id: string): Job {
-    // A cancelled attempt still stopping on its worker would otherwise run beside the new one, under the same attempt number.
-    if (this.engine.isRunning(id)) throw new ApiError('wrong_state', `Job ${id} is still stopping; retry it in a moment`)
-    const job = this.store.markRetried(id, this.clock.now())
-    if (!job) {
-      const status = this.store.statusOf(id)
-      if (status === undefined) throw notFound(id)
-      throw new ApiError('wrong_state', `Job ${id} is ${status}; only failed or cancelled jobs can be retried`)
-    }
+    const job = this.retryOne(id, this.clock.now())
     this.engine.jobsAdded([job])
     return job
   }
 
   /** Cancels each queued or running job; the others are reported, not fatal. */
-  cancelJobs(ids: readonly string[]): BulkResult {
-    return bulk(ids, (id) => this.cancelJob(id))
+  cancelJobs(target: BulkTarget): Promise<BulkResult> {
+    return this.bulk(
+      target,
+      (id, now) => this.cancelOne(id, now),
+      (jobs) => {
+        for (const job of jobs) this.engine.stopRun(job.id)
+        this.engine.jobsChanged(jobs)
+      },
+    )
   }
 
-  retryJobs(ids: readonly string[]): BulkResult {
-    return bulk(ids, (id) => this.retryJob(id))
+  retryJobs(target: BulkTarget): Promise<BulkResult> {
+    return this.bulk(
+      target,
+      (id, now) => this.retryOne(id, now),
+      (jobs) => this.engine.jobsAdded(jobs),
+    )
   }
 
   /** Deletes finished, cancelled or queued jobs and their logs; a running job must be cancelled first. */
-  removeJobs(ids: readonly string[]): BulkResult {
-    const result = bulk(ids, (id) => {
-      const { removed, was } = this.store.remove(id)
-      if (was === undefined) throw notFound(id)
-      if (!removed) throw new ApiError('wrong_state', `Job ${id} is running; cancel it before removing it`)
-    })
-    this.engine.jobsChanged([])
-    return result
+  removeJobs(target: BulkTarget): Promise<BulkResult> {
+    return this.bulk(
+      target,
+      (id) => {
+        const { removed, was } = this.store.remove(id)
+        if (was === undefined) throw notFound(id)
+        if (!removed) throw new ApiError('wrong_state', `Job ${id} is running; cancel it before removing it`)
+        return null
+      },
+      () => this.engine.jobsChanged([]),
+    )
   }
 
   /** Changes the priority of queued jobs; running and finished ones keep theirs. */
-  setPriority(ids: readonly string[], priority: Priority): BulkResult {
-    return bulk(ids, (id) => {
-      const job = this.store.setPriority(id, priority, this.clock.now())
-      if (job) return this.engine.jobsChanged([job])
-      const status = this.store.statusOf(id)
-      if (status === undefined) throw notFound(id)
-      throw new ApiError('wrong_state', `Job ${id} is ${status}; only queued jobs can change priority`)
-    })
+  setPriority(target: BulkTarget, priority: Priority): Promise<BulkResult> {
+    return this.bulk(
+      target,
+      (id, now) => {
+        const job = this.store.setPriority(id, priority, now)
+        if (job) return job
+        const status = this.store.statusOf(id)
+        if (status === undefined) throw notFound(id)
+        throw new ApiError('wrong_state', `Job ${id} is ${status}; only queued jobs can change priority`)
+      },
+      (jobs) => this.engine.jobsChanged(jobs),
+    )
+  }
+
+  private cancelOne(id: string, now: number): Job {
+    const { job, was } = this.store.markCancelled(id, now)
+    if (job) return job
+    if (was === undefined) throw notFound(id)
+    throw new ApiError('wrong_state', `Job ${id} is already ${was}; only queued or running jobs can be cancelled`)
+  }
+
+  private retryOne(id: string, now: number): Job {
+    // A cancelled attempt still stopping on its worker would otherwise run beside the new one, under the same attempt number.
+    if (this.engine.isRunning(id)) throw new ApiError('wrong_state', `Job ${id} is still stopping; retry it in a moment`)
+    const job = this.store.markRetried(id, now)
+    if (job) return job
+    const status = this.store.statusOf(id)
+    if (status === undefined) throw notFound(id)
+    throw new ApiError('wrong_state', `Job ${id} is ${status}; only failed or cancelled jobs can be retried`)
+  }
+
+  /**
+   * Applies `change` to each target job, a chunk per transaction, and
+   * `settle` to what each chunk changed once it is committed (the jobs that
+   * have a new state to show; a removed one has none), so listeners hear
+   * once a chunk. A job that can't be changed is reported; storage trouble
+   * rolls back its chunk and ends the action.
+   */
+  private async bulk(target: BulkTarget, change: (id: string, now: number) => Job | null, settle: (jobs: Job[]) => void): Promise<BulkResult> {
+    const tally = new BulkTally((id) => this.store.nameOf(id))
+    for await (const ids of targetChunks(this.store, target)) {
+      const now = this.clock.now()
+      const changed: string[] = []
+      const jobs: Job[] = []
+      const refused: [string, ApiError][] = []
+      this.store.transaction(() => {
+        for (const id of ids) {
+          try {
+            const job = change(id, now)
+            changed.push(id)
+            if (job) jobs.push(job)
+          } catch (error) {
+            if (!(error instanceof ApiError) || error instanceof StorageError) throw error
+            refused.push([id, error])
+          }
+        }
+      })
+      for (const id of changed) tally.changed(id)
+      for (const [id, error] of refused) tally.failed(id, error)
+      if (changed.length > 0) settle(jobs)
+    }
+    return tally.done()
   }
 
   /** The checks only the kinds can make (their params), and the row to insert. */
@@ -191,11 +251,24 @@ export class JobCommands {
   }
 }
 
-/** The engine's handlers answer at once; a transport may still await them (ApiHandlers allows promises). */
-export type SyncHandlers = { [M in MethodName]: (input: ParsedInput<M>) => MethodOutput<M> }
+/** The methods that work through many jobs, a chunk at a time, and so answer with a promise; the rest answer at once. */
+export const CHUNKED_METHODS = ['cancelJobs', 'retryJobs', 'removeJobs', 'setPriority'] as const satisfies readonly MethodName[]
+type ChunkedMethod = (typeof CHUNKED_METHODS)[number]
+
+/** The contract's methods as the engine answers them; a transport awaits them all (ApiHandlers allows promises). */
+export type EngineHandlers = {
+  [M in MethodName]: (input: ParsedInput<M>) => M extends ChunkedMethod ? Promise<MethodOutput<M>> : MethodOutput<M>
+}
+
+export interface HandlerDeps {
+  commands: JobCommands
+  engine: Engine
+  kinds: KindRegistry
+  reports: StatsReporter
+}
 
 /** The contract's methods, over the commands and the scheduler. Every transport calls these with input it has parsed. */
-export function createHandlers(commands: JobCommands, engine: Engine, kinds: KindRegistry): SyncHandlers {
+export function createHandlers({ commands, engine, kinds, reports }: HandlerDeps): EngineHandlers {
   return {
     createJob: (input) => commands.createJob(input),
     createJobs: ({ jobs }) => ({ ids: commands.createJobs(jobs) }),
@@ -204,12 +277,13 @@ export function createHandlers(commands: JobCommands, engine: Engine, kinds: Kin
     getJobLogs: ({ id }) => ({ lines: commands.getJobLogs(id) }),
     getJobAttempts: ({ id }) => ({ attempts: commands.getJobAttempts(id) }),
     cancelJob: ({ id }) => commands.cancelJob(id),
-    cancelJobs: ({ ids }) => commands.cancelJobs(ids),
-    retryJobs: ({ ids }) => commands.retryJobs(ids),
-    removeJobs: ({ ids }) => commands.removeJobs(ids),
-    setPriority: ({ ids, priority }) => commands.setPriority(ids, priority),
+    cancelJobs: (target) => commands.cancelJobs(target),
+    retryJobs: (target) => commands.retryJobs(target),
+    removeJobs: (target) => commands.removeJobs(target),
+    setPriority: ({ priority, ...target }) => commands.setPriority(target, priority),
     retryJob: ({ id }) => commands.retryJob(id),
     getStats: () => engine.stats(),
+    getStatsReport: ({ range }) => reports.report(range),
     pauseQueue: () => {
       engine.pause()
       return { ok: true }
@@ -222,20 +296,6 @@ export function createHandlers(commands: JobCommands, engine: Engine, kinds: Kin
     updateSettings: (patch) => engine.updateSettings(patch),
     listKinds: () => ({ kinds: kinds.describe(), errors: [...kinds.errors] }),
   }
-}
-
-function bulk(ids: readonly string[], apply: (id: string) => unknown): BulkResult {
-  const result: BulkResult = { changed: [], failed: [] }
-  for (const id of new Set(ids)) {
-    try {
-      apply(id)
-      result.changed.push(id)
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error
-      result.failed.push({ id, code: error.code, message: error.message })
-    }
-  }
-  return result
 }
 
 function notFound(id: string): ApiError {

@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3'
 import { rmSync } from 'node:fs'
 import { loadKinds, type KindRegistry } from '../kinds/registry'
-import { createHandlers, JobCommands, type CommandOptions, type SyncHandlers } from './commands'
+import { createHandlers, JobCommands, type CommandOptions, type EngineHandlers } from './commands'
 import { dataPaths, describeFolderFailure, ensureDataFolder } from './data-folder'
 import { checkWritable, describeOpenFailure, openDatabase } from './database'
 import { Engine, type EngineOptions } from './engine'
 import { createLocalApi, type LocalApi } from './local-api'
 import { JobStore } from './job-store'
+import { StatsReporter } from './stats-report'
 import type { Launcher } from '../common/launcher'
 import { WORKER_ENV } from '../common/protocol'
 
@@ -16,7 +17,7 @@ export interface Host {
   commands: JobCommands
   kinds: KindRegistry
   /** The contract's methods, for transports that have parsed their input. */
-  handlers: SyncHandlers
+  handlers: EngineHandlers
   /** The contract in-process, parsing like any transport. */
   api: LocalApi
   db: Database.Database
@@ -54,6 +55,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
   const db = openDatabase(paths.database, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   let engine: Engine | undefined
   let commands: JobCommands
+  let reports: StatsReporter
   try {
     // Reading the counts and recovering the last run's jobs are the first real reads: damage shows here.
     const store = new JobStore(db)
@@ -63,6 +65,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
       { ...options.engine, workerEnv: { [WORKER_ENV.kindsDir]: paths.kinds, [WORKER_ENV.scratchDir]: paths.scratch, ...options.engine?.workerEnv } },
     )
     commands = new JobCommands({ store, kinds, engine }, options.engine)
+    reports = new StatsReporter({ store })
     engine.start()
   } catch (error) {
     // Its timers (a storage retry, say) must not outlive it.
@@ -71,7 +74,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
     throw describeOpenFailure(paths.database, error) ?? error
   }
   let closed: Promise<void> | undefined
-  const handlers = createHandlers(commands, engine, kinds)
+  const handlers = createHandlers({ commands, engine, kinds, reports })
   return {
     engine,
     commands,

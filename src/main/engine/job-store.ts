@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3'
-import type { Attempt, Job, JobError, JobStatus, LogLine, Priority } from '../../shared/job'
+import type { Attempt, Job, JobError, JobFilter, JobStatus, LogLine, Priority } from '../../shared/job'
 import { JOB_STATUSES } from '../../shared/job'
+import { JobHistory, type Ending, type HistoryWindow } from './job-history'
+import { KindCounts, noJobs, type StatusCounts } from './kind-counts'
 import { asStorageError, type StorageError } from './storage-error'
 
 const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2, urgent: 3 }
@@ -148,19 +150,15 @@ export const READY_JOBS_SQL = `
 
 export type JobSort = 'newest' | 'oldest'
 
-export interface JobFilter {
-  status?: JobStatus | undefined
-  kind?: string | undefined
-  /** Part of the name, any case. */
-  q?: string | undefined
-}
+const statusesOf = (filter: JobFilter): JobStatus[] => [...new Set([filter.status ?? []].flat())]
 
 function whereClause(filter: JobFilter): { where: string[]; args: (string | number)[] } {
   const where: string[] = []
   const args: (string | number)[] = []
-  if (filter.status) {
-    where.push('status = ?')
-    args.push(filter.status)
+  const statuses = statusesOf(filter)
+  if (statuses.length > 0) {
+    where.push(`status IN (${statuses.map(() => '?').join(', ')})`)
+    args.push(...statuses)
   }
   if (filter.kind) {
     where.push('kind = ?')
@@ -168,9 +166,36 @@ function whereClause(filter: JobFilter): { where: string[]; args: (string | numb
   }
   if (filter.q) {
     where.push("name LIKE ? ESCAPE '\\'")
-    args.push(`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+    args.push(namePattern(filter.q))
   }
   return { where, args }
+}
+
+const namePattern = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+/**
+ * The next candidates for a filter, in id order, through the index that
+ * narrows them most: one range per status (merged), else the kind's, else
+ * the primary key. What the index does not decide comes back as `hit`. A
+ * window reads at most `limit` rows per status however few of them match,
+ * so none blocks for long.
+ */
+function filterWindow(filter: JobFilter): { sql: string; params: Record<string, string> } {
+  const statuses = statusesOf(filter)
+  const params: Record<string, string> = {}
+  const tests: string[] = []
+  if (filter.kind) params.kind = filter.kind
+  if (filter.kind && statuses.length > 0) tests.push('kind = @kind')
+  if (filter.q) {
+    tests.push("name LIKE @q ESCAPE '\\'")
+    params.q = namePattern(filter.q)
+  }
+  const hit = tests.length > 0 ? tests.join(' AND ') : '1'
+  const range = (lead: string): string => `SELECT id, ${hit} AS hit FROM jobs WHERE ${lead}id > @after AND id <= @through ORDER BY id LIMIT @limit`
+  if (statuses.length === 0) return { sql: range(filter.kind ? 'kind = @kind AND ' : ''), params }
+  statuses.forEach((status, i) => (params[`s${i}`] = status))
+  const parts = statuses.map((_, i) => `SELECT * FROM (${range(`status = @s${i} AND `)})`)
+  return { sql: `${parts.join(' UNION ALL ')} ORDER BY id LIMIT @limit`, params }
 }
 
 interface FailAttemptArgs {
@@ -187,6 +212,12 @@ interface FailAttemptArgs {
 
 const detailJson = (error: JobError): string | null => (error.detail === undefined ? null : JSON.stringify(error.detail))
 
+/** What one transaction (or savepoint) changed that lives outside SQL until it commits, or is written at its end. */
+interface Frame {
+  moves: KindCounts
+  endings: Ending[]
+}
+
 /**
  * Every read and write of the jobs database. Each state change is one
  * statement (or one transaction) that names the status it leaves, so a late
@@ -196,8 +227,11 @@ const detailJson = (error: JobError): string | null => (error.detail === undefin
 export class JobStore {
   readonly limits: StoreLimits
   private readonly stmt
-  private readonly committedCounts: Record<JobStatus, number>
-  private readonly countFrames: Map<JobStatus, number>[] = []
+  private readonly history: JobHistory
+  private readonly committedCounts: StatusCounts
+  /** By kind as well; counted the first time anyone asks (a scan of the table), then kept in step like committedCounts. */
+  private committedKindCounts: KindCounts | undefined
+  private readonly frames: Frame[] = []
   private readonly troubleListeners = new Set<(error: StorageError) => void>()
 
   constructor(
@@ -243,6 +277,9 @@ export class JobStore {
         WHERE id = @id AND attempts = @attempt AND status = 'running'
         RETURNING *`),
       statusOf: db.prepare<[string], { status: JobStatus }>(`SELECT status FROM jobs WHERE id = ?`),
+      stateOf: db.prepare<[string], { status: JobStatus; kind: string }>(`SELECT status, kind FROM jobs WHERE id = ?`),
+      nameOf: db.prepare<[string], string>(`SELECT name FROM jobs WHERE id = ?`).pluck(),
+      lastId: db.prepare<[], string | null>(`SELECT max(id) FROM jobs`).pluck(),
       remove: db.prepare<[string]>(`DELETE FROM jobs WHERE id = ? AND status <> 'running'`),
       setPriority: db.prepare<[{ id: string; priority: number; now: number }], JobRow>(`
         UPDATE jobs SET priority = @priority, updated_at = @now WHERE id = @id AND status = 'queued' RETURNING *`),
@@ -286,6 +323,7 @@ export class JobStore {
       logs: db.prepare<[string, number, number], { seq: number; at: number; line: string }>(`
         SELECT seq, at, line FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
       counts: db.prepare<[], { status: JobStatus; n: number }>(`SELECT status, count(*) AS n FROM jobs GROUP BY status`),
+      kindCounts: db.prepare<[], { kind: string; status: JobStatus; n: number }>(`SELECT kind, status, count(*) AS n FROM jobs GROUP BY kind, status`),
       getSetting: db.prepare<[string], { value: string }>(`SELECT value FROM settings WHERE key = ?`),
       attemptBegin: db.prepare<[{ id: string; attempt: number; at: number; pid: number | null }]>(`
         INSERT INTO job_attempts (job_id, seq, attempt, started_at, outcome, worker_pid)
@@ -333,8 +371,9 @@ export class JobStore {
       setSetting: db.prepare<[string, string]>(`
         INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
     }
+    this.history = new JobHistory(db)
     // Counted once at open (a scan of the jobs_by_status index), then kept in step by every write.
-    this.committedCounts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>
+    this.committedCounts = noJobs()
     for (const { status, n } of this.stmt.counts.all()) this.committedCounts[status] = n
   }
 
@@ -347,8 +386,8 @@ export class JobStore {
   /** New jobs, all queued, in one transaction. */
   insert(jobs: readonly JobInsert[]): void {
     this.write(() => {
-      this.moved(undefined, 'queued', jobs.length)
       for (const job of jobs) {
+        this.moved(job.kind, undefined, 'queued')
         this.stmt.insert.run({
           id: job.id,
           kind: job.kind,
@@ -392,8 +431,9 @@ export class JobStore {
   /** How many jobs match: from the running counts when only the status is given, else by a scan. */
   count(filter: JobFilter): number {
     if (!filter.kind && !filter.q) {
-      const counts = this.counts()
-      return filter.status ? counts[filter.status] : Object.values(counts).reduce((a, b) => a + b, 0)
+      const statuses = statusesOf(filter)
+      const counted: readonly JobStatus[] = statuses.length > 0 ? statuses : JOB_STATUSES
+      return counted.reduce((n, status) => n + this.committedCounts[status], 0)
     }
     const { where, args } = whereClause(filter)
     return this.read(() => this.db.prepare<(string | number)[], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE ${where.join(' AND ')}`).get(...args)!.n)
@@ -402,11 +442,11 @@ export class JobStore {
   /** Deletes a job that is not running, with its log. Says which status it had, or undefined if it had none to leave. */
   remove(id: string): { removed: boolean; was: JobStatus | undefined } {
     return this.write(() => {
-      const was = this.stmt.statusOf.get(id)?.status
-      if (!was || was === 'running') return { removed: false, was }
+      const state = this.stmt.stateOf.get(id)
+      if (!state || state.status === 'running') return { removed: false, was: state?.status }
       this.stmt.remove.run(id)
-      this.moved(was, undefined)
-      return { removed: true, was }
+      this.moved(state.kind, state.status, undefined)
+      return { removed: true, was: state.status }
     })
   }
 
@@ -429,9 +469,10 @@ export class JobStore {
       const claimed: ClaimedJob[] = []
       for (const id of this.stmt.ready.all({ now, limit })) {
         const row = this.stmt.start.get({ id, now })
-        if (row) claimed.push({ job: toJob(row), attempt: row.attempts })
+        if (!row) continue
+        this.moved(row.kind, 'queued', 'running')
+        claimed.push({ job: toJob(row), attempt: row.attempts })
       }
-      this.moved('queued', 'running', claimed.length)
       return claimed
     })
   }
@@ -467,7 +508,8 @@ export class JobStore {
     return this.write(() => {
       const row = this.stmt.succeed.get({ id, attempt, result: result.json, summary: result.summary ?? null, now, startedAt: start.startedAt })
       if (!row) return undefined
-      this.moved('running', 'succeeded')
+      this.moved(row.kind, 'running', 'succeeded')
+      this.ended(row, 'succeeded', now, true)
       this.endAttempt(id, attempt, 'succeeded', undefined, now, start)
       return toJob(row)
     })
@@ -496,7 +538,8 @@ export class JobStore {
         startedAt: opts.startedAt ?? null,
       })
       if (!row) return undefined
-      this.moved('running', row.status)
+      this.moved(row.kind, 'running', row.status)
+      if (row.status === 'failed') this.ended(row, 'failed', opts.now, true)
       this.endAttempt(id, attempt, 'failed', error, opts.now, { startedAt: opts.startedAt ?? null, workerPid: opts.workerPid })
       return toJob(row)
     })
@@ -508,7 +551,8 @@ export class JobStore {
       const was = this.stmt.statusOf.get(id)?.status
       const row = this.stmt.cancel.get({ id, now })
       if (!row) return { job: undefined, was }
-      this.moved(was, 'cancelled')
+      this.moved(row.kind, was, 'cancelled')
+      this.ended(row, 'cancelled', now, false)
       if (was === 'running') this.endAttempt(id, row.attempts, 'cancelled', { code: 'cancelled', message: 'Cancelled by the user' }, now)
       return { job: toJob(row), was: was! }
     })
@@ -519,7 +563,7 @@ export class JobStore {
     return this.write(() => {
       const was = this.stmt.statusOf.get(id)?.status
       const row = this.stmt.retry.get({ id, now })
-      if (row) this.moved(was, 'queued')
+      if (row) this.moved(row.kind, was, 'queued')
       return row && toJob(row)
     })
   }
@@ -573,7 +617,9 @@ export class JobStore {
       for (const { id, started } of this.stmt.running.all()) {
         const row = started ? this.stmt.requeueInterrupted.get({ id, now }) : this.stmt.requeueNeverStarted.get({ id, now })
         if (!row) continue
-        this.moved('running', row.status)
+        this.moved(row.kind, 'running', row.status)
+        // Its end is unknown (Offload was down) and its run_after is overwritten: counted, but not timed.
+        if (row.status === 'failed') this.ended(row, 'failed', now, false)
         if (started) {
           this.appendLogs(
             id,
@@ -593,7 +639,7 @@ export class JobStore {
     return this.write(() => {
       const row = this.stmt.requeueUnfinished.get({ id, attempt, now })
       if (!row) return undefined
-      this.moved('running', 'queued')
+      this.moved(row.kind, 'running', 'queued')
       // Begun, then stopped by Offload itself (shutdown): the try is recorded, though not counted.
       this.endAttempt(id, attempt, 'interrupted', { code: 'interrupted', message: 'Offload stopped; requeued without counting this try' }, now)
       return toJob(row)
@@ -640,6 +686,42 @@ export class JobStore {
     return { ...this.committedCounts }
   }
 
+  /** Jobs by kind and status. Outside any transaction: one under way would be counted twice. */
+  kindCounts(): Map<string, StatusCounts> {
+    if (!this.committedKindCounts) {
+      if (this.frames.length > 0) throw new Error('kindCounts() inside a transaction')
+      const counts = new KindCounts()
+      for (const { kind, status, n } of this.read(() => this.stmt.kindCounts.all())) counts.add(kind, status, n)
+      this.committedKindCounts = counts
+    }
+    return this.committedKindCounts.snapshot()
+  }
+
+  /** What ended in the window, from the kept history (never the jobs table). */
+  readHistory(window: HistoryWindow): ReturnType<JobHistory['read']> {
+    return this.read(() => this.history.read(window))
+  }
+
+  /** The newest job's id: jobs added later sort after it. */
+  lastId(): string | null {
+    return this.read(() => this.stmt.lastId.get() ?? null)
+  }
+
+  nameOf(id: string): string | undefined {
+    return this.read(() => this.stmt.nameOf.get(id))
+  }
+
+  /**
+   * The next window of jobs after `after`, up to `through`, that may match
+   * the filter: `ids` the ones that do, `last` where the next window starts
+   * (null when this one was the last).
+   */
+  matchingWindow(filter: JobFilter, after: string, through: string, limit: number): { ids: string[]; last: string | null } {
+    const { sql, params } = filterWindow(filter)
+    const rows = this.read(() => this.db.prepare<[Record<string, string | number>], { id: string; hit: 0 | 1 }>(sql).all({ ...params, after, through, limit }))
+    return { ids: rows.filter((r) => r.hit).map((r) => r.id), last: rows.length < limit ? null : rows.at(-1)!.id }
+  }
+
   getSetting(key: string): string | undefined {
     return this.read(() => this.stmt.getSetting.get(key)?.value)
   }
@@ -672,28 +754,39 @@ export class JobStore {
 
   /**
    * Every write goes through here. Besides the transaction (a savepoint when
-   * nested), it tracks how many jobs moved between statuses, applying the
-   * moves to the counts only once the outermost transaction has committed;
-   * a part that rolls back takes its moves with it. (Counting in SQL, by
-   * trigger, cost every status change about half its speed.) A failure of
-   * the database itself comes out as a StorageError.
+   * nested), it tracks how many jobs of each kind moved between statuses,
+   * applying the moves to the counts only once the outermost transaction has
+   * committed, and collects the jobs that ended, whose history it writes at
+   * the end of that transaction; a part that rolls back takes its moves and
+   * endings with it. (Counting in SQL, by trigger, cost every status change
+   * about half its speed.) A failure of the database itself comes out as a
+   * StorageError.
    */
   private write<T>(fn: () => T): T {
-    const frame = new Map<JobStatus, number>()
-    this.countFrames.push(frame)
+    const frame: Frame = { moves: new KindCounts(), endings: [] }
+    const outermost = this.frames.length === 0
+    this.frames.push(frame)
     let result: T
     try {
-      result = this.db.transaction(fn)()
+      result = this.db.transaction(() => {
+        const value = fn()
+        // Once per transaction, inside it: a hundred jobs ending in one commit make a handful of upserts.
+        if (outermost && frame.endings.length > 0) this.history.record(frame.endings)
+        return value
+      })()
     } catch (error) {
       throw this.translate(error)
     } finally {
-      this.countFrames.pop()
+      this.frames.pop()
     }
-    const parent = this.countFrames.at(-1)
-    for (const [status, delta] of frame) {
-      if (parent) parent.set(status, (parent.get(status) ?? 0) + delta)
-      else this.committedCounts[status] += delta
+    const parent = this.frames.at(-1)
+    if (parent) {
+      parent.moves.addAll(frame.moves)
+      for (const ending of frame.endings) parent.endings.push(ending)
+      return result
     }
+    for (const [, moved] of frame.moves.entries()) for (const status of JOB_STATUSES) this.committedCounts[status] += moved[status]
+    this.committedKindCounts?.addAll(frame.moves)
     return result
   }
 
@@ -713,9 +806,21 @@ export class JobStore {
     return storage
   }
 
-  private moved(from: JobStatus | undefined, to: JobStatus | undefined, n = 1): void {
-    const frame = this.countFrames.at(-1)!
-    if (from) frame.set(from, (frame.get(from) ?? 0) - n)
-    if (to) frame.set(to, (frame.get(to) ?? 0) + n)
+  private moved(kind: string, from: JobStatus | undefined, to: JobStatus | undefined): void {
+    const { moves } = this.frames.at(-1)!
+    if (from) moves.add(kind, from, -1)
+    if (to) moves.add(kind, to, 1)
+  }
+
+  /** A job reached its end, for the history; `timed` when the row's start, end and run_after are its final attempt's own. */
+  private ended(row: JobRow, outcome: Ending['outcome'], now: number, timed: boolean): void {
+    const started = timed ? row.started_at : null
+    this.frames.at(-1)!.endings.push({
+      kind: row.kind,
+      at: now,
+      outcome,
+      runMs: started === null ? null : Math.max(0, now - started),
+      waitMs: started === null ? null : Math.max(0, started - row.run_after),
+    })
   }
 }

@@ -89,4 +89,28 @@ export const MIGRATIONS: readonly string[] = [
   -- A few readable lines about a result, from its kind's summary(result).
   ALTER TABLE jobs ADD COLUMN summary TEXT;
   `,
+  `
+  -- What ended, per kind and minute (minutes since the epoch), for the stats report. Kept about
+  -- eight days and independent of the jobs rows, so removing finished jobs keeps their history.
+  CREATE TABLE job_stats (
+    minute     INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    succeeded  INTEGER NOT NULL DEFAULT 0,
+    failed     INTEGER NOT NULL DEFAULT 0,
+    cancelled  INTEGER NOT NULL DEFAULT 0,
+    -- The longest final attempt among those that succeeded or failed (0 when none ran).
+    run_max_ms INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (minute, kind)
+  ) WITHOUT ROWID;
+  -- Log-scale histograms of the same endings (histogram.ts has the bucket layout): metric 'run' is
+  -- finished_at - started_at of the final attempt, 'wait' its started_at - run_after (ready to begun).
+  CREATE TABLE job_stats_histogram (
+    minute INTEGER NOT NULL,
+    kind   TEXT NOT NULL,
+    metric TEXT NOT NULL CHECK (metric IN ('run', 'wait')),
+    bucket INTEGER NOT NULL,
+    n      INTEGER NOT NULL,
+    PRIMARY KEY (minute, kind, metric, bucket)
+  ) WITHOUT ROWID;
+  `,
 ]
