@@ -5,6 +5,7 @@ import { DetailPane } from './components/DetailPane'
 import { JobList } from './components/JobList'
 import { NewJobDialog } from './components/NewJobDialog'
 import { SettingsDialog } from './components/SettingsDialog'
+import { StatsView } from './components/StatsView'
 import { StatusTabs } from './components/StatusTabs'
 import { Toolbar } from './components/Toolbar'
 import { TransportContext } from './context'
@@ -56,6 +57,7 @@ type OpenDialog = { type: 'new'; from?: Job } | { type: 'settings' } | null
 
 function Panel() {
   const [dialog, setDialog] = useState<OpenDialog>(null)
+  const [view, setView] = useState<'jobs' | 'stats'>('jobs')
   const openId = useJobs((s) => s.openId)
   const notice = useApp((s) => s.notice)
   const connection = useApp((s) => s.connection)
@@ -79,7 +81,12 @@ function Panel() {
 
   return (
     <div className={`app ${connection === 'open' ? '' : 'stale'}`}>
-      <Header onNewJob={() => setDialog({ type: 'new' })} onSettings={() => setDialog({ type: 'settings' })} />
+      <Header
+        onNewJob={() => setDialog({ type: 'new' })}
+        onSettings={() => setDialog({ type: 'settings' })}
+        stats={view === 'stats'}
+        onStats={() => setView(view === 'stats' ? 'jobs' : 'stats')}
+      />
       {connection === 'unauthorized' && (
         <div className="banner storage" role="alert">
           <strong>This panel’s access token is not accepted.</strong> Open the address that <code>npm run serve</code> printed (it carries the token), or take
@@ -105,12 +112,20 @@ function Panel() {
           </button>
         </div>
       )}
-      <StatusTabs />
-      <Toolbar searchRef={search} />
-      <main className={`content ${openId ? 'with-detail' : ''}`}>
-        <JobList onNewJob={() => setDialog({ type: 'new' })} />
-        {openId && <DetailPane key={openId} id={openId} onRunAgain={(job) => setDialog({ type: 'new', from: job })} />}
-      </main>
+      {view === 'stats' ? (
+        <main className="content stats">
+          <StatsView />
+        </main>
+      ) : (
+        <>
+          <StatusTabs />
+          <Toolbar searchRef={search} />
+          <main className={`content ${openId ? 'with-detail' : ''}`}>
+            <JobList onNewJob={() => setDialog({ type: 'new' })} />
+            {openId && <DetailPane key={openId} id={openId} onRunAgain={(job) => setDialog({ type: 'new', from: job })} />}
+          </main>
+        </>
+      )}
       {notice && (
         <div className={`toast ${notice.tone}`} role="status">
           {notice.text}

@@ -5,7 +5,8 @@ import { Sparkline } from './Sparkline'
 
 const CONNECTION_TEXT = { open: 'Connected', connecting: 'Connecting…', reconnecting: 'Reconnecting…', unauthorized: 'Token refused' } as const
 
-export function Header({ onNewJob, onSettings }: { onNewJob: () => void; onSettings: () => void }) {
+export function Header(props: { onNewJob: () => void; onSettings: () => void; stats: boolean; onStats: () => void }) {
+  const { onNewJob, onSettings, stats: showingStats, onStats } = props
   const stats = useApp((s) => s.stats)
   const settings = useApp((s) => s.settings)
   const connection = useApp((s) => s.connection)
@@ -56,6 +57,9 @@ export function Header({ onNewJob, onSettings }: { onNewJob: () => void; onSetti
             ❚❚ Pause all
           </button>
         )}
+        <button type="button" onClick={onStats} aria-pressed={showingStats}>
+          Stats
+        </button>
         <button type="button" onClick={onSettings} aria-label="Settings">
           ⚙
         </button>

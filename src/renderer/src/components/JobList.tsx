@@ -32,7 +32,9 @@ export function JobList({ onNewJob }: { onNewJob: () => void }) {
   return (
     <div className="list" role="grid" aria-label="Jobs" aria-rowcount={total ?? undefined}>
       <div className="list-head" role="row">
-        <span role="columnheader" className="col-select" aria-label="Select" />
+        <span role="columnheader" className="col-select">
+          <SelectAll />
+        </span>
         <span role="columnheader" className="col-name">
           Name
         </span>
@@ -71,5 +73,28 @@ export function JobList({ onNewJob }: { onNewJob: () => void }) {
         </div>
       </div>
     </div>
+  )
+}
+
+/** The header's checkbox: selects the loaded rows (the bar then offers every matching job), or clears the selection. */
+function SelectAll() {
+  const some = useJobs((s) => s.selected.size > 0)
+  const loaded = useJobs((s) => Object.values(s.pages).reduce((n, page) => n + page.length, 0))
+  const all = useJobs((s) => s.allMatching || (s.selected.size > 0 && s.selected.size >= loaded))
+  const selectAll = useJobs((s) => s.selectAll)
+  const selectOnly = useJobs((s) => s.selectOnly)
+  const box = useRef<HTMLInputElement>(null)
+  useEffect(() => {
+    if (box.current) box.current.indeterminate = some && !all
+  }, [some, all])
+  return (
+    <input
+      ref={box}
+      type="checkbox"
+      aria-label="Select all jobs shown"
+      checked={all}
+      disabled={loaded === 0}
+      onChange={() => (some ? selectOnly([]) : selectAll(false))}
+    />
   )
 }

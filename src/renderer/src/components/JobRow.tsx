@@ -22,6 +22,7 @@ export const JobRow = memo(function JobRow({ id, index, tabbable }: { id: string
   const selected = useJobs((s) => s.selected.has(id))
   const open = useJobs((s) => s.openId === id)
   const toggle = useJobs((s) => s.toggleSelected)
+  const selectRange = useJobs((s) => s.selectRange)
   const openJob = useJobs((s) => s.open)
   const setFocusIndex = useJobs((s) => s.setFocusIndex)
   // While out of touch, a running job's time is not known: it stops where the panel last heard of it.
@@ -51,10 +52,11 @@ export const JobRow = memo(function JobRow({ id, index, tabbable }: { id: string
           openJob(id)
         } else if (e.key === ' ') {
           e.preventDefault()
-          toggle(id, true)
+          if (e.shiftKey) selectRange(index)
+          else toggle(id, index)
         }
       }}
-      onClick={(e) => (e.metaKey || e.ctrlKey ? toggle(id, true) : openJob(id))}
+      onClick={(e) => (e.shiftKey ? selectRange(index) : e.metaKey || e.ctrlKey ? toggle(id, index) : openJob(id))}
     >
       <span role="gridcell" className="col-select">
         <input
@@ -62,8 +64,13 @@ export const JobRow = memo(function JobRow({ id, index, tabbable }: { id: string
           tabIndex={-1}
           aria-label={`Select ${job.name}`}
           checked={selected}
-          onChange={() => toggle(id, true)}
-          onClick={(e) => e.stopPropagation()}
+          // The click decides (a shift-click selects a range); the change only follows the store.
+          readOnly
+          onClick={(e) => {
+            e.stopPropagation()
+            if (e.shiftKey) selectRange(index)
+            else toggle(id, index)
+          }}
         />
       </span>
       <span role="gridcell" className="col-name">

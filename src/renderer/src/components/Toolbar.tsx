@@ -1,17 +1,84 @@
 import { useEffect, useRef, useState } from 'react'
-import { PRIORITIES, type Priority } from '../../../shared/job'
+import { PRIORITIES, type JobFilter, type Priority } from '../../../shared/job'
 import { useApp } from '../state/app-store'
-import { useJobs } from '../state/jobs-store'
+import { toJobFilter, useJobs } from '../state/jobs-store'
 import { useAction } from '../use-action'
+import { ClearFinishedDialog } from './ClearFinishedDialog'
 
 export function Toolbar({ searchRef }: { searchRef: React.RefObject<HTMLInputElement | null> }) {
+  const selected = useJobs((s) => s.selected)
+  return (
+    <div className="toolbar" role="region" aria-label="Filters and actions">
+      {selected.size > 0 ? <BulkBar /> : <Filters searchRef={searchRef} />}
+    </div>
+  )
+}
+
+/** What a bulk action acts on: the ids selected, or, with everything matching selected, the filter itself. */
+type Target = { ids: string[] } | { filter: JobFilter }
+
+function BulkBar() {
+  const selected = useJobs((s) => s.selected)
+  const allMatching = useJobs((s) => s.allMatching)
+  const total = useJobs((s) => s.total)
+  const filter = useJobs((s) => s.filter)
+  const selectAll = useJobs((s) => s.selectAll)
+  const selectOnly = useJobs((s) => s.selectOnly)
+  const act = useAction()
+  const target: Target = allMatching ? { filter: toJobFilter(filter) } : { ids: [...selected] }
+  const count = allMatching ? (total ?? selected.size) : selected.size
+  const bulk = (verb: string, run: Parameters<typeof act>[0]): void => {
+    void act(run, verb).then(() => selectOnly([]))
+  }
+  return (
+    <div className="bulk" role="toolbar" aria-label="Selected jobs">
+      <span aria-live="polite">{allMatching ? `All ${count.toLocaleString()} matching jobs selected` : `${count.toLocaleString()} selected`}</span>
+      {!allMatching && total !== null && total > selected.size && (
+        <button type="button" className="link" onClick={() => selectAll(true)}>
+          Select all {total.toLocaleString()} matching
+        </button>
+      )}
+      <button type="button" onClick={() => bulk('Cancelled', (api) => api.cancelJobs(target))}>
+        Cancel
+      </button>
+      <button type="button" onClick={() => bulk('Retried', (api) => api.retryJobs(target))}>
+        Retry
+      </button>
+      <button type="button" onClick={() => bulk('Removed', (api) => api.removeJobs(target))}>
+        Remove
+      </button>
+      <label>
+        Priority
+        <select
+          aria-label="Change priority of the selected jobs"
+          value=""
+          onChange={(e) => bulk('Changed the priority of', (api) => api.setPriority({ ...target, priority: e.target.value as Priority }))}
+        >
+          <option value="" disabled>
+            set…
+          </option>
+          {PRIORITIES.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" className="link" onClick={() => selectOnly([])}>
+        Clear selection
+      </button>
+    </div>
+  )
+}
+
+function Filters({ searchRef }: { searchRef: React.RefObject<HTMLInputElement | null> }) {
   const filter = useJobs((s) => s.filter)
   const setFilter = useJobs((s) => s.setFilter)
   const kinds = useApp((s) => s.kinds)
-  const selected = useJobs((s) => s.selected)
-  const selectOnly = useJobs((s) => s.selectOnly)
+  const counts = useApp((s) => s.stats?.counts)
   const act = useAction()
   const [query, setQuery] = useState(filter.q)
+  const [clearing, setClearing] = useState(false)
   const debounce = useRef<ReturnType<typeof setTimeout>>(undefined)
 
   useEffect(() => {
@@ -22,69 +89,42 @@ export function Toolbar({ searchRef }: { searchRef: React.RefObject<HTMLInputEle
     return () => clearTimeout(debounce.current)
   }, [query, setFilter])
 
-  const ids = [...selected]
-  const bulk = (label: string, run: Parameters<typeof act>[0]): void => {
-    void act(run, label).then(() => selectOnly([]))
-  }
+  const failed = counts?.failed ?? 0
+  const finished = counts ? counts.succeeded + counts.failed + counts.cancelled : 0
   return (
-    <div className="toolbar" role="region" aria-label="Filters and actions">
-      {ids.length > 0 ? (
-        <div className="bulk" role="toolbar" aria-label="Selected jobs">
-          <span>{ids.length} selected</span>
-          <button type="button" onClick={() => bulk(`Cancelled ${ids.length}`, (api) => api.cancelJobs({ ids }))}>
-            Cancel
-          </button>
-          <button type="button" onClick={() => bulk(`Retrying ${ids.length}`, (api) => api.retryJobs({ ids }))}>
-            Retry
-          </button>
-          <button type="button" onClick={() => bulk(`Removed ${ids.length}`, (api) => api.removeJobs({ ids }))}>
-            Remove
-          </button>
-          <label>
-            Priority
-            <select
-              aria-label="Change priority of the selected jobs"
-              value=""
-              onChange={(e) => bulk('Priority changed', (api) => api.setPriority({ ids, priority: e.target.value as Priority }))}
-            >
-              <option value="" disabled>
-                set…
-              </option>
-              {PRIORITIES.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="button" className="link" onClick={() => selectOnly([])}>
-            Clear selection
-          </button>
-        </div>
-      ) : (
-        <div className="filters">
-          <input
-            ref={searchRef}
-            type="search"
-            placeholder="Search names  ( / )"
-            aria-label="Search jobs by name"
-            value={query}
-            onChange={(e) => setQuery(e.target.value)}
-          />
-          <select aria-label="Filter by kind" value={filter.kind ?? ''} onChange={(e) => setFilter({ kind: e.target.value || null })}>
-            <option value="">All kinds</option>
-            {kinds.map((k) => (
-              <option key={k.name} value={k.name}>
-                {k.name}
-              </option>
-            ))}
-          </select>
-          <select aria-label="Sort" value={filter.sort} onChange={(e) => setFilter({ sort: e.target.value as 'newest' | 'oldest' })}>
-            <option value="newest">Newest first</option>
-            <option value="oldest">Oldest first</option>
-          </select>
-        </div>
+    <div className="filters">
+      <input
+        ref={searchRef}
+        type="search"
+        placeholder="Search names  ( / )"
+        aria-label="Search jobs by name"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+      />
+      <select aria-label="Filter by kind" value={filter.kind ?? ''} onChange={(e) => setFilter({ kind: e.target.value || null })}>
+        <option value="">All kinds</option>
+        {kinds.map((k) => (
+          <option key={k.name} value={k.name}>
+            {k.name}
+          </option>
+        ))}
+      </select>
+      <select aria-label="Sort" value={filter.sort} onChange={(e) => setFilter({ sort: e.target.value as 'newest' | 'oldest' })}>
+        <option value="newest">Newest first</option>
+        <option value="oldest">Oldest first</option>
+      </select>
+      <span className="filters-gap" />
+      {failed > 0 && (
+        <button type="button" onClick={() => void act((api) => api.retryJobs({ filter: { status: 'failed' } }), 'Retried')}>
+          Retry all failed ({failed.toLocaleString()})
+        </button>
       )}
+      {finished > 0 && (
+        <button type="button" onClick={() => setClearing(true)}>
+          Clear finished…
+        </button>
+      )}
+      {clearing && <ClearFinishedDialog onClose={() => setClearing(false)} />}
     </div>
   )
 }

@@ -1,6 +1,6 @@
 import { create } from 'zustand'
 import type { ApiClient } from '../../../shared/api'
-import type { Job, JobStatus } from '../../../shared/job'
+import type { Job, JobFilter, JobStatus } from '../../../shared/job'
 
 export const PAGE_SIZE = 100
 /** Pages kept around the viewport; farther ones are dropped, so 100,000 jobs never sit in memory at once. */
@@ -22,6 +22,10 @@ interface JobsState {
   /** Loaded jobs by id: each row subscribes to its own entry, so a progress tick re-renders one row. */
   byId: Record<string, Job>
   selected: Set<string>
+  /** Every job matching the filter is selected, loaded or not: bulk actions then go by the filter, not by ids. */
+  allMatching: boolean
+  /** Where the last click on a row's checkbox was: a shift-click selects from here. */
+  anchor: number | null
   /** The job open in the detail pane. */
   openId: string | null
   /** The row that Tab lands on in the list (one tab stop; the arrow keys move it). */
@@ -29,7 +33,12 @@ interface JobsState {
   setFocusIndex: (index: number) => void
   setFilter: (patch: Partial<Filter>) => void
   applyChanges: (jobs: readonly Job[]) => void
-  toggleSelected: (id: string, extend: boolean) => void
+  /** Adds the row to the selection or takes it out, and makes it the anchor of a range. */
+  toggleSelected: (id: string, index: number) => void
+  /** Selects the loaded rows from the anchor to `index`, as a shift-click does. */
+  selectRange: (index: number) => void
+  /** Selects every loaded row; with `allMatching`, every job the filter matches. */
+  selectAll: (allMatching: boolean) => void
   selectOnly: (ids: string[]) => void
   open: (id: string | null) => void
   /** Keeps a job fetched on its own (the detail pane) up to date with events. */
@@ -42,10 +51,13 @@ export const useJobs = create<JobsState>()((set) => ({
   pages: {},
   byId: {},
   selected: new Set(),
+  allMatching: false,
+  anchor: null,
   openId: null,
   focusIndex: 0,
   setFocusIndex: (focusIndex) => set({ focusIndex }),
-  setFilter: (patch) => set((s) => ({ filter: { ...s.filter, ...patch }, pages: {}, total: null, selected: new Set(), focusIndex: 0 })),
+  setFilter: (patch) =>
+    set((s) => ({ filter: { ...s.filter, ...patch }, pages: {}, total: null, selected: new Set(), allMatching: false, anchor: null, focusIndex: 0 })),
   applyChanges: (jobs) =>
     set((s) => {
       let byId: Record<string, Job> | undefined
@@ -63,14 +75,26 @@ export const useJobs = create<JobsState>()((set) => ({
       const { pages, removed } = withoutIds(s.pages, leaving)
       return { byId, pages, total: s.total === null ? null : Math.max(0, s.total - removed) }
     }),
-  toggleSelected: (id, extend) =>
+  toggleSelected: (id, index) =>
     set((s) => {
-      const selected = new Set(extend ? s.selected : [])
-      if (s.selected.has(id) && extend) selected.delete(id)
+      const selected = new Set(s.selected)
+      if (selected.has(id)) selected.delete(id)
       else selected.add(id)
-      return { selected }
+      return { selected, anchor: index, allMatching: false }
     }),
-  selectOnly: (ids) => set({ selected: new Set(ids) }),
+  selectRange: (index) =>
+    set((s) => {
+      const from = Math.min(s.anchor ?? index, index)
+      const to = Math.max(s.anchor ?? index, index)
+      const selected = new Set(s.selected)
+      for (let i = from; i <= to; i++) {
+        const id = s.pages[Math.floor(i / PAGE_SIZE)]?.[i % PAGE_SIZE]
+        if (id) selected.add(id)
+      }
+      return { selected, allMatching: false }
+    }),
+  selectAll: (allMatching) => set((s) => ({ selected: new Set(Object.values(s.pages).flat()), allMatching })),
+  selectOnly: (ids) => set({ selected: new Set(ids), allMatching: false, anchor: null }),
   open: (openId) => set({ openId }),
   remember: (job) => set((s) => ({ byId: { ...s.byId, [job.id]: job } })),
 }))
@@ -100,6 +124,11 @@ export function withoutIds(pages: Record<number, string[]>, ids: ReadonlySet<str
     for (let page = start; page < end; page++) out[page] = kept.slice((page - start) * PAGE_SIZE, (page - start + 1) * PAGE_SIZE)
   }
   return { pages: out, removed }
+}
+
+/** The list's filter as the bulk actions take it (the sort does not change which jobs match). */
+export function toJobFilter(filter: Filter): JobFilter {
+  return { ...(filter.status ? { status: filter.status } : {}), ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.q ? { q: filter.q } : {}) }
 }
 
 function filterKey(filter: Filter): string {
