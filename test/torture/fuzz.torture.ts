@@ -143,6 +143,9 @@ function plausibleBody(method: MethodName, rng: Rng, ids: string[]): Record<stri
     maxAttempts: rng.int(1, 5),
     timeoutMs: rng.int(1, 100_000),
   })
+  // Filters that match little (a name no job has, or one status): acting on everything would leave the rest of the run nothing to break.
+  const filter = () =>
+    rng.pick([{ q: 'no such job' }, { status: 'cancelled' }, { status: ['failed', 'cancelled'], kind: 'shell' }, { kind: 'hash-files', q: 'fuzz' }])
   switch (method) {
     case 'createJob':
       return job()
@@ -151,9 +154,9 @@ function plausibleBody(method: MethodName, rng: Rng, ids: string[]): Record<stri
     case 'cancelJobs':
     case 'retryJobs':
     case 'removeJobs':
-      return { ids: ids.slice(0, rng.int(1, ids.length)) }
+      return rng.chance(0.3) ? { filter: filter() } : { ids: ids.slice(0, rng.int(1, ids.length)) }
     case 'setPriority':
-      return { ids: ids.slice(0, rng.int(1, ids.length)), priority: 'high' }
+      return { ...(rng.chance(0.3) ? { filter: filter() } : { ids: ids.slice(0, rng.int(1, ids.length)) }), priority: 'high' }
     case 'updateSettings':
       return { concurrency: rng.int(1, 4) }
     default:
