@@ -3,7 +3,8 @@
 //  1. Electron's binary (its postinstall is skipped by package.json "allowScripts");
 //  2. better-sqlite3 built for Electron's ABI, kept in .electron-native/ and loaded through
 //     better-sqlite3's `nativeBinding` option, so node_modules keeps Node's build for tests.
-import { execFileSync } from 'node:child_process'
+// Either can fail without the network; then it says so in a few lines, with the ways out, and exits 1.
+import { execFileSync, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -11,17 +12,63 @@ import { dirname, join } from 'node:path'
 const require = createRequire(import.meta.url)
 const root = join(import.meta.dirname, '..')
 const electronDir = dirname(require.resolve('electron/package.json'))
-const electronVersion = require('electron/package.json').version
-const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: 'inherit' })
+const electronPackage = require('electron/package.json')
+const electronVersion = electronPackage.version
+// stderr is kept for the message if the step fails; a compiler's warnings can be long.
+const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ['ignore', 'inherit', 'pipe'], maxBuffer: 256 * 1024 * 1024 })
+
+/** The first line that says what went wrong, from a tool's stderr (not its stack frames). */
+function reasonIn(stderr) {
+  const lines = String(stderr ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('at ') && !line.startsWith('npm '))
+  return lines.find((line) => /ERR!|error|fail|refused|denied|not found|timed? ?out/i.test(line)) ?? lines[0]
+}
+
+/** Electron 45's installer and tooling ask for this Node or newer (its package.json "engines"). */
+function nodeTooOld() {
+  const wanted = /(\d+)\.(\d+)/.exec(electronPackage.engines?.node ?? '')
+  if (!wanted) return undefined
+  const [major, minor] = process.versions.node.split('.').map(Number)
+  const [wantMajor, wantMinor] = [Number(wanted[1]), Number(wanted[2])]
+  if (major > wantMajor || (major === wantMajor && minor >= wantMinor)) return undefined
+  return `Electron ${electronVersion} asks for Node ${wantMajor}.${wantMinor} or newer; this is Node ${process.versions.node}.`
+}
+
+function giveUp(what, reason, waysOut) {
+  const tooOld = nodeTooOld()
+  console.error(
+    [
+      `offload: ${what}`,
+      ...(reason ? [`  ${reason}`] : []),
+      'Ways out:',
+      ...waysOut.map((way) => `  - ${way}`),
+      '  - or use the same panel in a browser, without Electron: npm run serve',
+      ...(tooOld ? [`Also: ${tooOld}`] : []),
+    ].join('\n'),
+  )
+  process.exit(1)
+}
+
+/** Whether the binary is there, without require('electron'), which would try to download it on the spot. */
+function hasElectronBinary() {
+  const pathFile = join(electronDir, 'path.txt')
+  const executable = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : undefined
+  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) return existsSync(join(process.env.ELECTRON_OVERRIDE_DIST_PATH, executable || 'electron'))
+  return executable !== undefined && existsSync(join(electronDir, 'dist', executable))
+}
 
 function ensureElectronBinary() {
-  try {
-    if (existsSync(require('electron'))) return
-  } catch {
-    // Not downloaded yet.
-  }
+  if (hasElectronBinary()) return
   console.log(`Downloading Electron ${electronVersion} (once)…`)
-  run(process.execPath, [join(electronDir, 'install.js')], electronDir)
+  const install = spawnSync(process.execPath, [join(electronDir, 'install.js')], { cwd: electronDir, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' })
+  if (install.status === 0) return
+  const from = process.env.ELECTRON_MIRROR || process.env.npm_config_electron_mirror || 'https://github.com/electron/electron/releases/download/'
+  giveUp(`could not download Electron ${electronVersion}, which the desktop app runs in, from ${from}`, reasonIn(install.stderr ?? install.error?.message), [
+    'through a mirror: ELECTRON_MIRROR=https://npmmirror.com/mirrors/electron/ npm start',
+    'through a proxy: ELECTRON_GET_USE_PROXY=1 HTTPS_PROXY=http://proxy.example:8080 npm start',
+  ])
 }
 
 function ensureSqliteForElectron() {
@@ -44,11 +91,20 @@ function ensureSqliteForElectron() {
   try {
     run(bin('prebuild-install'), ['--runtime', 'electron', '--target', electronVersion, '--arch', process.arch], work)
   } catch {
-    run(
-      bin('node-gyp'),
-      ['rebuild', '--release', '--runtime=electron', `--target=${electronVersion}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers'],
-      work,
-    )
+    try {
+      run(
+        bin('node-gyp'),
+        ['rebuild', '--release', '--runtime=electron', `--target=${electronVersion}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers'],
+        work,
+      )
+    } catch (error) {
+      rmSync(work, { recursive: true, force: true })
+      giveUp(
+        `could not get better-sqlite3 ${sqliteVersion} built for Electron ${electronVersion}: no prebuilt copy could be downloaded, and building one (node-gyp: Electron's headers from electronjs.org, Python, a C++ compiler) failed.`,
+        reasonIn(error.stderr ?? error.message),
+        ['through a proxy: HTTPS_PROXY=http://proxy.example:8080 npm start'],
+      )
+    }
   }
   cpSync(join(work, 'build', 'Release', 'better_sqlite3.node'), target)
   writeFileSync(stampFile, stamp)

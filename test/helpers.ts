@@ -7,7 +7,7 @@ import type { Job, JobStatus } from '../src/shared/job'
 import { createForkLauncher } from '../src/main/node/fork-launcher'
 import { openHost, type Host, type HostTuning } from '../src/main/engine/host'
 import { createHttpServer } from '../src/main/headless/http-server'
-import type { ServerInfo } from '../src/main/headless/start-server'
+import type { ServerInfo } from '../src/shared/server-info'
 import { resolveWorkerEntry } from '../src/main/headless/worker-entry'
 
 export const ROOT = join(import.meta.dirname, '..')

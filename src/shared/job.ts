@@ -265,6 +265,10 @@ export const SettingsSchema = z.object({
   /** Native notifications when jobs succeed, and when they fail. Desktop only. */
   notifyOnSuccess: z.boolean(),
   notifyOnFailure: z.boolean(),
+  /** "Allow scripts and the command line": the app serves this API on 127.0.0.1 too, found through server.json. Desktop only. */
+  localApi: z.boolean(),
+  /** Start the app, hidden in the tray, when the user logs in. Desktop only. */
+  startAtLogin: z.boolean(),
 })
 export type Settings = z.infer<typeof SettingsSchema>
 

@@ -4,7 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import type { ServerInfo } from '../../src/main/headless/start-server'
+import type { ServerInfo } from '../../src/shared/server-info'
 import { FIXTURE_KINDS, ROOT, waitForServerInfo } from '../helpers'
 
 const CHROMIUM = '/usr/bin/chromium'

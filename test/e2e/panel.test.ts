@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { ServerInfo } from '../../src/main/headless/start-server'
+import type { ServerInfo } from '../../src/shared/server-info'
 import { PanelHarness, SHOTS } from './harness'
 
 const panel = new PanelHarness()

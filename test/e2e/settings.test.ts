@@ -51,6 +51,8 @@ describe('settings', () => {
     const group = dialog.getByRole('group', { name: 'Desktop app' })
     await group.getByText('These apply to the desktop app; this panel is running in a browser.').waitFor()
     expect(await group.getByLabel('Notify when jobs finish').isDisabled()).toBe(true)
+    expect(await group.getByLabel('Allow scripts and the command line').isDisabled()).toBe(true)
+    expect(await group.getByLabel('Start at login, in the tray').isDisabled()).toBe(true)
     await dialog.getByRole('button', { name: 'Done' }).click()
   })
 })

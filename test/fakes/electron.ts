@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { isAbsolute, join } from 'node:path'
 import { WORKER } from '../helpers'
 
 type Listener = (...args: any[]) => void
@@ -22,13 +22,30 @@ class PreventableEvent {
 
 // ── app ───────────────────────────────────────────────────────────────────
 
+interface LoginItemSettings {
+  openAtLogin?: boolean
+  path?: string
+  args?: string[]
+}
+
 class FakeApp extends EventEmitter {
-  userData = mkdtempSync(join(tmpdir(), 'offload-electron-'))
+  /** Like Electron's: userData starts as appData plus the name in package.json. */
+  readonly paths: Record<string, string> = (() => {
+    const appData = mkdtempSync(join(tmpdir(), 'offload-electron-'))
+    return { appData, userData: join(appData, 'offload') }
+  })()
   singleInstance = true
   isPackaged = false
   quitCalls = 0
   quitted = false
+  /** What setLoginItemSettings was given, in order; getLoginItemSettings answers from the last. */
+  readonly loginItemCalls: LoginItemSettings[] = []
+  /** What macOS says of this start. */
+  wasOpenedAtLogin = false
 
+  get userData(): string {
+    return this.paths.userData!
+  }
   requestSingleInstanceLock(): boolean {
     return this.singleInstance
   }
@@ -36,8 +53,19 @@ class FakeApp extends EventEmitter {
     return Promise.resolve()
   }
   getPath(name: string): string {
-    if (name !== 'userData') throw new Error(`fake app.getPath: ${name} not faked`)
-    return this.userData
+    const path = this.paths[name]
+    if (!path) throw new Error(`fake app.getPath: ${name} not faked`)
+    return path
+  }
+  setPath(name: string, path: string): void {
+    if (!isAbsolute(path)) throw new Error('Path must be absolute')
+    this.paths[name] = path
+  }
+  setLoginItemSettings(settings: LoginItemSettings): void {
+    this.loginItemCalls.push(settings)
+  }
+  getLoginItemSettings(_options?: { path?: string; args?: string[] }): { openAtLogin: boolean; wasOpenedAtLogin: boolean } {
+    return { openAtLogin: this.loginItemCalls.at(-1)?.openAtLogin ?? false, wasOpenedAtLogin: this.wasOpenedAtLogin }
   }
   getAppPath(): string {
     return process.cwd()

@@ -291,7 +291,15 @@ describe('engine with real worker processes', () => {
     first.db.prepare(`UPDATE settings SET value = json_set(value, '$.notifyOnFailure', 'sometimes') WHERE key = 'settings'`).run()
     await first.close(0)
     const second = await startHost({ dataDir, engine: { concurrency: 0 } })
-    expect(second.engine.settings()).toEqual({ concurrency: 3, batteryConcurrency: 1, closeToTray: false, notifyOnSuccess: true, notifyOnFailure: true })
+    expect(second.engine.settings()).toEqual({
+      concurrency: 3,
+      batteryConcurrency: 1,
+      closeToTray: false,
+      notifyOnSuccess: true,
+      notifyOnFailure: true,
+      localApi: true,
+      startAtLogin: false,
+    })
   })
 
   it('an outside ceiling lowers concurrency without changing the setting; suspension holds dispatch', async () => {

@@ -67,6 +67,8 @@ describe('HTTP API', () => {
       closeToTray: true,
       notifyOnSuccess: false,
       notifyOnFailure: true,
+      localApi: true,
+      startAtLogin: false,
     })
     expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: false, workers: { max: 3 } })
     const kinds = await call('GET', '/api/kinds')
@@ -146,6 +148,7 @@ describe('HTTP API', () => {
       ['DELETE', '/api/jobs', undefined, 405, 'method_not_allowed'],
       ['DELETE', '/api/settings', undefined, 405, 'method_not_allowed'],
       ['PUT', '/api/settings', { closeToTray: 'yes' }, 400, 'invalid_input'],
+      ['PUT', '/api/settings', { localApi: 'off', startAtLogin: true }, 400, 'invalid_input'],
       ['PUT', '/api/settings', { batteryConcurrency: 0 }, 400, 'invalid_input'],
       ['POST', '/api/events', undefined, 405, 'method_not_allowed'],
     ]

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto'
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { ServerInfo } from '../../src/main/headless/start-server'
+import type { ServerInfo } from '../../src/shared/server-info'
 import { ROOT } from '../helpers'
 
 export const SERVE = join(ROOT, 'src', 'main', 'headless', 'serve.ts')

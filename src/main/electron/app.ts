@@ -1,13 +1,19 @@
 import { app, BrowserWindow, dialog, Notification } from 'electron'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { OffloadEvent } from '../../shared/api'
+import { DESKTOP_FOLDER_NAME } from '../../shared/desktop-data-folder'
 import { DataFolderError } from '../engine/data-folder'
 import { DatabaseOpenError } from '../engine/database'
 import { openHost, type Host } from '../engine/host'
 import { onWindowClose, quitQuestion } from '../desktop/lifecycle'
+import { startsHidden } from '../desktop/login-item'
 import { storageNotice } from '../desktop/storage-notice'
 import type { TrayAction } from '../desktop/tray-model'
 import { registerIpcHandlers, streamEventsTo } from './ipc'
+import { followLocalApi, type LocalApiSwitch } from './local-api'
+import { createLoginItem, followLoginItem } from './login-item'
 import { createJobNotifier } from './notifications'
 import { followPower } from './power'
 import { hardenApp, secureWebPreferences } from './security'
@@ -29,18 +35,45 @@ export interface DesktopPaths {
   nativeBinding?: string
 }
 
+/** How this process was started. */
+export interface DesktopLaunch {
+  argv: readonly string[]
+  platform: string
+}
+
 export interface DesktopApp {
   host: Host
+  localApi: LocalApiSwitch
   window(): BrowserWindow | undefined
 }
 
 /**
- * The desktop shell around the engine: one instance, one window that can
- * hide in the tray while work goes on, notifications, power awareness, and
- * a graceful quit. Returns undefined when another instance already runs
- * (that one is brought forward instead) or the data cannot be opened.
+ * The data folder, named the same in development (where Electron would name
+ * it "offload", after package.json) as packaged ("Offload", the product
+ * name), so the command line finds it by desktopDataFolder(). Set before
+ * the single-instance lock, which lives in it.
  */
-export async function runDesktopApp(paths: DesktopPaths): Promise<DesktopApp | undefined> {
+function useDesktopDataFolder(): string {
+  const folder = join(app.getPath('appData'), DESKTOP_FOLDER_NAME)
+  try {
+    // Electron documents that setPath may throw for a folder that does not exist yet.
+    mkdirSync(folder, { recursive: true })
+  } catch {
+    // Opening the data says why, in a dialog.
+  }
+  app.setPath('userData', folder)
+  return folder
+}
+
+/**
+ * The desktop shell around the engine: one instance, one window that can
+ * hide in the tray while work goes on, notifications, power awareness, the
+ * local API for scripts, start at login (in the tray), and a graceful quit.
+ * Returns undefined when another instance already runs (that one is
+ * brought forward instead) or the data cannot be opened.
+ */
+export async function runDesktopApp(paths: DesktopPaths, launch: DesktopLaunch): Promise<DesktopApp | undefined> {
+  const dataDir = useDesktopDataFolder()
   if (!app.requestSingleInstanceLock()) {
     app.quit()
     return undefined
@@ -65,7 +98,7 @@ export async function runDesktopApp(paths: DesktopPaths): Promise<DesktopApp | u
   let host: Host
   try {
     host = await openHost({
-      dataDir: app.getPath('userData'),
+      dataDir,
       launcher: createUtilityLauncher(paths.workerEntry),
       ...(paths.nativeBinding ? { nativeBinding: paths.nativeBinding } : {}),
     })
@@ -89,6 +122,9 @@ export async function runDesktopApp(paths: DesktopPaths): Promise<DesktopApp | u
 
   const disposeIpc = registerIpcHandlers(host.handlers, appUrl)
   const power = followPower(engine)
+  const localApi = followLocalApi({ dataDir, host, ...(existsSync(paths.rendererFile) ? { rendererDir: dirname(paths.rendererFile) } : {}) })
+  const loginItem = createLoginItem(launch.platform)
+  const startAtLogin = followLoginItem(engine, loginItem)
   const notifier = createJobNotifier(
     () => engine.settings(),
     (target) => {
@@ -107,8 +143,11 @@ export async function runDesktopApp(paths: DesktopPaths): Promise<DesktopApp | u
   engine.subscribe((event) => {
     if (event.type === 'jobs') notifier.jobsChanged(event.jobs)
     else if (event.type === 'stats') tray.update(event.stats)
-    else if (event.type === 'settings') power.settingsChanged()
-    else if (event.type === 'storage') {
+    else if (event.type === 'settings') {
+      power.settingsChanged()
+      localApi.settingsChanged()
+      startAtLogin.settingsChanged()
+    } else if (event.type === 'storage') {
       // Whatever the notification settings: the user must hear that nothing can be saved.
       const notice = storageNotice(storageStatus, event.storage)
       storageStatus = event.storage.status
@@ -168,15 +207,18 @@ export async function runDesktopApp(paths: DesktopPaths): Promise<DesktopApp | u
       notifier.dispose()
       power.dispose()
       disposeIpc()
+      await localApi.close()
       await host.close(QUIT_GRACE_MS)
+      // Only now: until the database is closed, a headless server must still find this app and refuse the folder.
+      localApi.removeInfo()
       app.quit()
     })()
   })
 
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit()
+    if (launch.platform !== 'darwin') app.quit()
   })
 
-  showWindow()
-  return { host, window: () => window }
+  if (!startsHidden(launch.argv, loginItem.openedAtLogin())) showWindow()
+  return { host, localApi, window: () => window }
 }

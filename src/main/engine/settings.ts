@@ -5,7 +5,15 @@ import type { JobStore } from './job-store'
 const KEY = 'settings'
 
 export function defaultSettings(): Settings {
-  return { concurrency: availableParallelism(), batteryConcurrency: null, closeToTray: true, notifyOnSuccess: true, notifyOnFailure: true }
+  return {
+    concurrency: availableParallelism(),
+    batteryConcurrency: null,
+    closeToTray: true,
+    notifyOnSuccess: true,
+    notifyOnFailure: true,
+    localApi: true,
+    startAtLogin: false,
+  }
 }
 
 /**

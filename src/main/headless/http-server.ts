@@ -287,6 +287,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const responses = new WeakMap<Duplex, ServerResponse>()
   // Sockets already told their bytes were not HTTP: the parser reports each further chunk again.
   const answered = new WeakSet<Duplex>()
+  // Requests still being answered: once closing, their connections end with the answer rather than idling out keep-alive.
+  const answering = new Set<ServerResponse>()
+  let closing = false
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, expectsContinue: boolean): Promise<void> {
     const bearer = bearerToken(req)
@@ -387,6 +390,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
     responses.set(req.socket, res)
+    if (closing) res.shouldKeepAlive = false
+    answering.add(res)
+    res.once('close', () => answering.delete(res))
     respond(req, res, expectsContinue).catch((error: unknown) => answerFailure(req, res, error))
   }
 
@@ -417,7 +423,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       }),
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true
         for (const res of heldOpen) res.destroy()
+        for (const res of answering) {
+          if (!res.headersSent) res.shouldKeepAlive = false
+          else res.once('finish', () => res.req.socket.end())
+        }
         server.close(() => resolve())
         server.closeIdleConnections()
       }),

@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util'
 import { MAX_CONCURRENCY } from '../../shared/job'
 import { DataFolderError } from '../engine/data-folder'
 import { DatabaseOpenError } from '../engine/database'
-import { AlreadyRunningError, startHeadless } from './start-server'
+import { AlreadyRunningError } from './local-api-server'
+import { startHeadless } from './start-server'
 import { resolveWorkerEntry } from './worker-entry'
 
 const DEFAULT_PORT = 7340

@@ -1,18 +1,12 @@
-import { randomBytes } from 'node:crypto'
-import { readFileSync, rmSync } from 'node:fs'
-import { dataPaths, ensureDataFolder, writePrivateFile } from '../engine/data-folder'
-import { createForkLauncher } from '../node/fork-launcher'
-import { openHost, type Host } from '../engine/host'
+import type { ServerInfo } from '../../shared/server-info'
+import { ensureDataFolder } from '../engine/data-folder'
 import type { EngineOptions } from '../engine/engine'
-import { createHttpServer } from './http-server'
+import { openHost, type Host } from '../engine/host'
+import { createForkLauncher } from '../node/fork-launcher'
+import { refuseIfServed, startLocalApiServer } from './local-api-server'
 import type { WorkerEntry } from './worker-entry'
 
-export interface ServerInfo {
-  url: string
-  port: number
-  token: string
-  pid: number
-}
+export type { ServerInfo }
 
 export interface HeadlessOptions {
   dataDir: string
@@ -28,89 +22,39 @@ export interface HeadlessServer {
   stop(graceMs: number): Promise<void>
 }
 
-export class AlreadyRunningError extends Error {
-  constructor(readonly info: ServerInfo) {
-    super(`Offload is already serving this data folder (pid ${info.pid}) at ${info.url}`)
-    this.name = 'AlreadyRunningError'
-  }
-}
-
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'))
-  } catch {
-    return undefined
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** The token survives restarts so an open browser tab reconnects by itself. */
-function loadOrCreateToken(dataDir: string, file: string): string {
-  const saved = (() => {
-    try {
-      return readFileSync(file, 'utf8').trim()
-    } catch {
-      return ''
-    }
-  })()
-  if (/^[A-Za-z0-9_-]{32,}$/.test(saved)) return saved
-  const token = randomBytes(32).toString('base64url')
-  writePrivateFile(dataDir, file, token)
-  return token
-}
-
 /** Opens the data folder, starts the engine and serves the API on 127.0.0.1. */
 export async function startHeadless(options: HeadlessOptions): Promise<HeadlessServer> {
-  const paths = dataPaths(options.dataDir)
   ensureDataFolder(options.dataDir)
-  const previous = readJson(paths.serverInfo) as ServerInfo | undefined
-  if (previous && typeof previous.pid === 'number' && previous.pid !== process.pid && isAlive(previous.pid)) {
-    throw new AlreadyRunningError(previous)
-  }
-  const token = loadOrCreateToken(options.dataDir, paths.token)
+  // Before the database is opened: a second engine on it would requeue the first one's running jobs.
+  refuseIfServed(options.dataDir)
   const host = await openHost({
     dataDir: options.dataDir,
     launcher: createForkLauncher(options.worker),
     ...(options.engine ? { engine: options.engine } : {}),
   })
-  const http = createHttpServer({
-    handlers: host.handlers,
-    subscribe: (listener) => host.engine.subscribe(listener),
-    token,
-    ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
-  })
-  let port: number
+  let api
   try {
-    port = await http.listen(options.port)
+    api = await startLocalApiServer({
+      dataDir: options.dataDir,
+      handlers: host.handlers,
+      subscribe: (listener) => host.engine.subscribe(listener),
+      port: options.port,
+      ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
+    })
   } catch (error) {
-    await host.close(0)
-    throw error
-  }
-  const info: ServerInfo = { url: `http://127.0.0.1:${port}`, port, token, pid: process.pid }
-  try {
-    writePrivateFile(options.dataDir, paths.serverInfo, `${JSON.stringify(info, null, 2)}\n`)
-  } catch (error) {
-    await http.close()
     await host.close(0)
     throw error
   }
   let stopped: Promise<void> | undefined
   return {
-    info,
+    info: api.info,
     host,
     stop: (graceMs) =>
       (stopped ??= (async () => {
-        await http.close()
+        await api.close()
         await host.close(graceMs)
-        rmSync(paths.serverInfo, { force: true })
+        // Only now: until the database is closed, a second server must still find this one and refuse.
+        api.removeInfo()
       })()),
   }
 }

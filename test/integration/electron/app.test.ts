@@ -1,10 +1,13 @@
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { METHOD_NAMES, type OffloadEvent } from '../../../src/shared/api'
 import { CONTENT_SECURITY_POLICY } from '../../../src/shared/content-security-policy'
+import { desktopDataFolder } from '../../../src/shared/desktop-data-folder'
 import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../../src/shared/methods'
+import type { ServerInfo } from '../../../src/shared/server-info'
 import type { DesktopApp } from '../../../src/main/electron/app'
-import { FIXTURE_KINDS, ROOT, waitFor, waitForStatus } from '../../helpers'
+import { exited, FIXTURE_KINDS, ROOT, serve, waitFor, waitForServerInfo, waitForStatus } from '../../helpers'
 
 vi.mock('electron', () => import('../../fakes/electron'))
 
@@ -12,20 +15,35 @@ const electron = await import('../../fakes/electron')
 const { runDesktopApp } = await import('../../../src/main/electron/app')
 const { cpSync } = await import('node:fs')
 
-cpSync(join(FIXTURE_KINDS, 'sleep.mjs'), join(electron.app.userData, 'kinds', 'sleep.mjs'))
+const appData = electron.app.getPath('appData')
+const dataDir = join(appData, 'Offload')
+const serverFile = join(dataDir, 'server.json')
+cpSync(join(FIXTURE_KINDS, 'sleep.mjs'), join(dataDir, 'kinds', 'sleep.mjs'))
 
 const rendererFile = join(ROOT, 'out', 'renderer', 'index.html')
 let desktop: DesktopApp
 
 async function start(): Promise<DesktopApp> {
-  desktop = (await runDesktopApp({
-    preload: join(ROOT, 'out', 'preload', 'index.cjs'),
-    rendererFile,
-    workerEntry: join(ROOT, 'src', 'main', 'worker', 'index.ts'),
-    resources: join(ROOT, 'resources'),
-  }))!
+  desktop = (await runDesktopApp(
+    {
+      preload: join(ROOT, 'out', 'preload', 'index.cjs'),
+      rendererFile,
+      workerEntry: join(ROOT, 'src', 'main', 'worker', 'index.ts'),
+      resources: join(ROOT, 'resources'),
+    },
+    { argv: [process.execPath, ROOT], platform: process.platform },
+  ))!
   return desktop
 }
+
+/** The desktop app's server.json, once its local API has settled. */
+async function serverInfo(): Promise<ServerInfo | undefined> {
+  await desktop.localApi.settled()
+  return existsSync(serverFile) ? (JSON.parse(readFileSync(serverFile, 'utf8')) as ServerInfo) : undefined
+}
+
+const getStats = (info: ServerInfo, token = info.token) => fetch(`${info.url}/api/stats`, { headers: { authorization: `Bearer ${token}` } })
+const setLocalApi = (localApi: boolean) => call('updateSettings', { localApi })
 
 /** The window, as the fake it is. */
 const win = () => desktop.window() as unknown as InstanceType<typeof electron.BrowserWindow>
@@ -77,6 +95,83 @@ describe('the desktop shell (fake electron)', () => {
 
   it('registers exactly the contract methods over IPC', async () => {
     expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(METHOD_NAMES.map((m) => `${IPC_PREFIX}${m}`).sort())
+  })
+
+  it('keeps its data in appData/Offload, where the command line looks (not appData/offload, after package.json)', async () => {
+    expect(electron.app.getPath('userData')).toBe(dataDir)
+    expect(desktopDataFolder({ platform: 'linux', env: { XDG_CONFIG_HOME: appData }, home: '/nowhere' })).toBe(dataDir)
+    expect(existsSync(join(dataDir, 'offload.db'))).toBe(true)
+  })
+
+  it('serves the local API for scripts: server.json (0600) says where, and its token opens it', async () => {
+    expect(desktop.host.engine.settings().localApi).toBe(true)
+    const info = (await serverInfo())!
+    expect(info).toMatchObject({ url: `http://127.0.0.1:${info.port}`, pid: process.pid })
+    expect(statSync(serverFile).mode & 0o777).toBe(0o600)
+    expect(readFileSync(join(dataDir, 'token'), 'utf8')).toBe(info.token)
+    const stats = await getStats(info)
+    expect(stats.status).toBe(200)
+    expect(await stats.json()).toMatchObject({ paused: false, counts: { queued: 0 } })
+    expect((await getStats(info, 'x'.repeat(43))).status).toBe(401)
+    // The panel too, for `offload open`.
+    const panel = await fetch(`${info.url}/?token=${info.token}`)
+    expect([panel.status, panel.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8'])
+    expect(await panel.text()).toContain('<div id="root">')
+  })
+
+  it('"Allow scripts and the command line" off stops the server and removes server.json; on starts it again', async () => {
+    const before = (await serverInfo())!
+    expect(await setLocalApi(false)).toMatchObject({ ok: true, value: { localApi: false } })
+    expect(await serverInfo()).toBeUndefined()
+    await expect(getStats(before)).rejects.toThrow()
+    expect(await setLocalApi(true)).toMatchObject({ ok: true, value: { localApi: true } })
+    const after = (await serverInfo())!
+    expect(after.token).toBe(before.token)
+    expect((await getStats(after)).status).toBe(200)
+  })
+
+  it('a script may turn it off through the API itself: it gets its answer, and the server stops at once', async () => {
+    const info = (await serverInfo())!
+    const started = Date.now()
+    const res = await fetch(`${info.url}/api/settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ localApi: false }),
+    })
+    expect([res.status, ((await res.json()) as { localApi: boolean }).localApi]).toEqual([200, false])
+    expect(await serverInfo()).toBeUndefined()
+    // Not after its keep-alive connection idles out (seconds).
+    expect(Date.now() - started).toBeLessThan(1500)
+    await setLocalApi(true)
+    expect(await serverInfo()).toMatchObject({ pid: process.pid })
+  })
+
+  it("leaves a data folder that a live headless server serves to it, and says so; a headless server refuses the app's folder", async () => {
+    const refused = serve(['--data', dataDir, '--port', '0'])
+    expect(await exited(refused)).toBe(1)
+    expect(refused.output()).toContain(`Offload is already serving this data folder (pid ${process.pid})`)
+
+    await setLocalApi(false)
+    await desktop.localApi.settled()
+    const headless = serve(['--data', dataDir, '--port', '0'])
+    const headlessInfo = await waitForServerInfo(dataDir, headless, headless.output)
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      await setLocalApi(true)
+      expect(await serverInfo()).toEqual(headlessInfo)
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining(`Offload is already serving this data folder (pid ${headlessInfo.pid})`))
+    } finally {
+      warn.mockRestore()
+    }
+    headless.kill('SIGTERM')
+    expect(await exited(headless)).toBe(0)
+    expect(await serverInfo()).toBeUndefined()
+    // The setting is on again once the headless server is gone: turning it off and on serves again.
+    await setLocalApi(false)
+    await setLocalApi(true)
+    const info = (await serverInfo())!
+    expect(info.pid).toBe(process.pid)
+    expect((await getStats(info)).status).toBe(200)
   })
 
   it('answers the app page, refuses other senders and bad payloads with typed errors', async () => {
@@ -210,6 +305,16 @@ describe('the desktop shell (fake electron)', () => {
     await waitForStatus(desktop.host, job.id, 'succeeded')
   })
 
+  it('"Start at login" on Linux: an XDG autostart entry that starts the app hidden; off removes it', async () => {
+    const entry = join(appData, 'autostart', 'offload.desktop')
+    expect(desktop.host.engine.settings().startAtLogin).toBe(false)
+    expect(await call('updateSettings', { startAtLogin: true })).toMatchObject({ ok: true, value: { startAtLogin: true } })
+    expect(readFileSync(entry, 'utf8')).toContain(`Exec="${process.execPath}" "${ROOT}" "--hidden"`)
+    expect(electron.app.loginItemCalls).toEqual([])
+    await call('updateSettings', { startAtLogin: false })
+    expect(existsSync(entry)).toBe(false)
+  })
+
   it('a second launch brings the window forward', async () => {
     win().hide()
     win().minimized = true
@@ -253,5 +358,6 @@ describe('the desktop shell (fake electron)', () => {
     db.close()
     expect(row).toEqual({ status: 'queued', attempts: 0 })
     expect(electron.Tray.instances[0]!.destroyed).toBe(true)
+    expect(existsSync(serverFile)).toBe(false)
   })
 })

@@ -42,6 +42,15 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
           <input type="checkbox" checked={settings.closeToTray} onChange={(e) => update({ closeToTray: e.target.checked })} /> Keep working in the tray when the
           window is closed
         </label>
+        <label className="check">
+          <input type="checkbox" checked={settings.startAtLogin} onChange={(e) => update({ startAtLogin: e.target.checked })} /> Start at login, in the tray
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={settings.localApi} onChange={(e) => update({ localApi: e.target.checked })} /> Allow scripts and the command line
+        </label>
+        <p className="muted">
+          Scripts and the <code>offload</code> command reach the app on this computer only, with the token in <code>server.json</code> in its data folder.
+        </p>
       </fieldset>
       {where === 'browser' && <BrowserNotificationSettings />}
       <p className="muted">Finished jobs are kept until you remove them; automatic clean-up of old jobs comes with the maintenance schedule.</p>
