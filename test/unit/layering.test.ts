@@ -23,6 +23,8 @@ describe('the layering of src/, as the linter guards it', () => {
     ['src/main/headless/fixture.ts', "import { createTray as imported } from '../electron/tray'"],
     ['src/shared/fixture.ts', "import { Engine as imported } from '../main/engine/engine'"],
     ['src/renderer/src/fixture.ts', "import { Engine as imported } from '../../main/engine/engine'"],
+    ['src/main/cli/fixture.ts', "import { openHost as imported } from '../engine/host'"],
+    ['src/main/cli/commands/fixture.ts', "import { startHeadless as imported } from '../../headless/start-server'"],
   ])('refuses, in %s: %s', async (path, line) => {
     expect(await importErrors(path, line)).toHaveLength(1)
   })
@@ -33,6 +35,7 @@ describe('the layering of src/, as the linter guards it', () => {
     ['src/main/electron/fixture.ts', "import { app as imported } from 'electron'"],
     ['src/preload/fixture.ts', "import { contextBridge as imported } from 'electron'"],
     ['src/main/headless/fixture.ts', "import { openHost as imported } from '../engine/host'"],
+    ['src/main/cli/fixture.ts', "import { createHttpClient as imported } from '../../shared/http-client'"],
   ])('allows, in %s: %s', async (path, line) => {
     expect(await importErrors(path, line)).toEqual([])
   })

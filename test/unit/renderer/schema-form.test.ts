@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { fieldsOf, fromParams, toParams, type JsonSchema } from '../../../src/renderer/src/components/schema-form'
+import { fieldsOf, fromParams, toParams, type JsonSchema } from '../../../src/shared/schema-form'
 import { eta, formatDuration, jobDuration } from '../../../src/renderer/src/format'
 import { shellKind } from '../../../src/main/kinds/shell'
 import type { Job } from '../../../src/shared/job'

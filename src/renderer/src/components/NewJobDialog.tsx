@@ -5,7 +5,7 @@ import { useTransport } from '../context'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { Dialog } from './Dialog'
-import { fieldsOf, fromParams, toParams, type FormValues, type JsonSchema } from './schema-form'
+import { fieldsOf, fromParams, toParams, type FormValues, type JsonSchema } from '../../../shared/schema-form'
 
 const MAX_TIMEOUT_SECONDS = MAX_TIMEOUT_MS / 1000
 

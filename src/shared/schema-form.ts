@@ -1,4 +1,6 @@
-/** The few JSON Schema shapes a kind's params use, turned into form fields. */
+/** The few JSON Schema shapes a kind's params use, as form fields (the panel's new-job form) and as `--param k=v` (the command line). */
+
+/** A JSON Schema property, as far as a form needs it. */
 export interface JsonSchema {
   type?: string | string[]
   properties?: Record<string, JsonSchema>

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ServerInfoSchema, type ServerInfo } from '../../shared/server-info'
+import { CliError, EXIT } from './errors'
+
+/** Where a client finds Offload: the server's address and its token. */
+export interface Connection {
+  url: string
+  token: string
+  /** Where it came from, for messages ("the server in ~/.offload"). */
+  source: string
+}
+
+export interface DiscoverOptions {
+  url?: string | undefined
+  token?: string | undefined
+  /** A data folder named by the user (--data): only its server.json is read. */
+  data?: string | undefined
+  env: NodeJS.ProcessEnv
+  /** The folders to look in when none is named, in order: the desktop app's, then the headless default. */
+  folders: readonly string[]
+  isAlive?: (pid: number) => boolean
+}
+
+const NOT_RUNNING = 'Offload isn’t running: start the app, or `offload serve`'
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function readServerFile(folder: string): ServerInfo | undefined {
+  let text: string
+  try {
+    text = readFileSync(join(folder, 'server.json'), 'utf8')
+  } catch {
+    return undefined
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    parsed = undefined
+  }
+  const info = ServerInfoSchema.safeParse(parsed)
+  if (info.success) return info.data
+  throw new CliError(`${join(folder, 'server.json')} is not a server file Offload wrote; remove it, or give --url and --token`)
+}
+
+/**
+ * One rule for every client: --url/--token, else OFFLOAD_URL/OFFLOAD_TOKEN,
+ * else server.json in --data, else in the desktop app's data folder, else in
+ * ~/.offload. A server.json whose process has gone says so instead of letting
+ * a connection fail.
+ */
+export function discover(options: DiscoverOptions): Connection {
+  const url = options.url ?? options.env.OFFLOAD_URL
+  const token = options.token ?? options.env.OFFLOAD_TOKEN
+  if (url !== undefined || token !== undefined) {
+    if (url === undefined || token === undefined) {
+      throw new CliError('Give both the address and the token: --url and --token, or OFFLOAD_URL and OFFLOAD_TOKEN')
+    }
+    return { url: url.replace(/\/+$/, ''), token, source: options.url !== undefined ? '--url' : 'OFFLOAD_URL' }
+  }
+  const alive = options.isAlive ?? pidAlive
+  const folders = options.data !== undefined ? [options.data] : options.folders
+  let stopped: string | undefined
+  for (const folder of folders) {
+    const info = readServerFile(folder)
+    if (!info) continue
+    if (alive(info.pid)) return { url: info.url, token: info.token, source: folder }
+    stopped ??= folder
+  }
+  if (stopped !== undefined) throw new CliError(`${NOT_RUNNING} (the server that used ${stopped} has stopped)`, EXIT.unreachable)
+  throw new CliError(options.data !== undefined ? `${NOT_RUNNING} (nothing serves ${options.data})` : NOT_RUNNING, EXIT.unreachable)
+}

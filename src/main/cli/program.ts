@@ -1,0 +1,191 @@
+import { Command, Option } from 'commander'
+import { JOB_STATUSES, PRIORITIES } from '../../shared/job'
+import { add, type AddOptions } from './commands/add'
+import { kinds, open, stats } from './commands/info'
+import { cancel, clean, follow, pause, remove, resume, retry, wait } from './commands/manage'
+import { status, type StatusOptions } from './commands/status'
+import { completionScript, SHELLS } from './completion'
+import { connect, type CliIo, type Context, type GlobalOptions } from './context'
+import { cliErrorOf } from './client'
+import { CliError, EXIT, type ExitCode } from './errors'
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value]
+
+const examples = (lines: string[]): string => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`
+
+/**
+ * The `offload` command: every subcommand a thin client of the HTTP API.
+ * `afterDashes` is what followed `--` on the command line (a shell job's
+ * command for `add`), kept apart so that a command's own flags stay its own.
+ */
+export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setExit: (code: ExitCode) => void): Command {
+  const program = new Command('offload')
+    .description('Queue heavy jobs for Offload (the desktop app or `offload serve`) and watch them from a terminal.')
+    .option('--url <url>', 'the server’s address (else OFFLOAD_URL, else server.json)')
+    .option('--token <token>', 'its token (else OFFLOAD_TOKEN, else server.json)')
+    .option('--data <dir>', 'read server.json from this data folder')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(`offload: ${text.replace(/^error: /, '')}`),
+    })
+    .exitOverride()
+    .showSuggestionAfterError()
+    .addHelpText(
+      'after',
+      `${examples([
+        'offload add -- make release',
+        'offload add hash-files --param folder=~/Photos --follow',
+        'offload status --watch',
+        'offload wait --all && echo "all done"',
+      ])}\nExit codes: 0 done (every job waited for succeeded), 1 a job failed or was cancelled, 2 a wrong or refused request, 3 Offload isn’t running.\n`,
+    )
+
+  /** Runs a command's body against the discovered server; what it returns is the exit code. */
+  const run =
+    <A extends unknown[]>(body: (ctx: Context, ...args: A) => Promise<ExitCode> | ExitCode) =>
+    async (...args: A): Promise<void> => {
+      const command = args.at(-1) as Command
+      const ctx = connect(io, command.optsWithGlobals<GlobalOptions>())
+      try {
+        setExit(await body(ctx, ...args))
+      } catch (error) {
+        throw cliErrorOf(error, ctx.connection)
+      }
+    }
+
+  program
+    .command('add')
+    .description('Queue a job: a kind with its params, or -- and a command to run here')
+    .argument('[kind]', 'the job’s kind (offload kinds lists them)')
+    .option('-p, --param <name=value>', 'a param; repeat for more (and for each item of a list)', collect, [])
+    .option('--params-json <json>', 'all the params as one JSON object (--param values win)')
+    .option('-n, --name <name>', 'the job’s name in lists')
+    .addOption(new Option('--priority <level>', 'how soon, against other jobs').choices(PRIORITIES))
+    .option('--timeout <duration>', 'a limit per try: 90s, 5m, 1h30m')
+    .option('--attempts <n>', 'tries before it counts as failed')
+    .option('-e, --env <NAME[=value]>', 'pass an environment variable to the command after --; repeat for more', collect, [])
+    .option('-w, --wait', 'wait until it ends; exit 1 if it failed')
+    .option('-f, --follow', 'print its log as it runs; exit 1 if it failed')
+    .option('--print-id', 'print only the new job’s id (for scripts)')
+    .addHelpText(
+      'after',
+      examples([
+        'offload add -- make release',
+        "offload add --attempts 1 --wait -- sh -c 'echo hi; exit 3'",
+        'offload add --env PATH --follow -- ./build.sh --fast',
+        'offload add hash-files --param folder=/home/me/Photos',
+        `offload add shell --params-json '{"command": "du -sh ~"}' --print-id`,
+      ]),
+    )
+    .action(run((ctx, kind: string | undefined, options: AddOptions) => add(ctx, kind, afterDashes, options)))
+
+  program
+    .command('status')
+    .alias('ls')
+    .description('The jobs, newest first, as a table that fits the terminal')
+    .addOption(new Option('-s, --status <status>', 'only jobs with this status').choices(JOB_STATUSES))
+    .option('-k, --kind <kind>', 'only jobs of this kind')
+    .option('--limit <n>', 'how many', '30')
+    .option('--json', 'the API’s page of jobs, as JSON')
+    .option('--watch', 'redraw as jobs change, until Ctrl+C')
+    .addHelpText('after', examples(['offload status', 'offload status --status failed --json | jq ".jobs[].id"', 'offload status --watch']))
+    .action(run((ctx, options: StatusOptions) => status(ctx, options)))
+
+  program
+    .command('log')
+    .description('A job’s log (the newest 2,000 lines are kept)')
+    .argument('<id>', 'the job’s id')
+    .option('--lines <n>', 'only the last n lines')
+    .option('--json', 'lines with their times, as JSON')
+    .action(
+      run(async (ctx, id: string, options: { lines?: string; json?: boolean }) => {
+        const n = options.lines === undefined ? Infinity : Number(options.lines)
+        if (!(n === Infinity || (Number.isInteger(n) && n > 0))) throw new CliError(`--lines: a whole number above 0, got "${options.lines}"`)
+        const { lines } = await ctx.api.getJobLogs({ id })
+        const shown = n === Infinity ? lines : lines.slice(-n)
+        if (options.json) ctx.out(JSON.stringify(shown, null, 2))
+        else for (const { line } of shown) ctx.out(line)
+        return EXIT.ok
+      }),
+    )
+
+  program
+    .command('follow')
+    .description('Print a job’s log as it grows; exit when it ends, 0 if it succeeded, 1 if not')
+    .argument('<id>', 'the job’s id')
+    .action(run((ctx, id: string) => follow(ctx, id)))
+
+  program
+    .command('wait')
+    .description('Wait for jobs to end: 0 if all succeeded, 1 if any failed or was cancelled')
+    .argument('[ids...]', 'the jobs’ ids')
+    .option('-a, --all', 'until nothing is queued or running')
+    .option('-q, --quiet', 'say nothing as each ends')
+    .addHelpText('after', examples(['offload wait 01JD3Q… 01JD3R…', 'offload wait --all && notify-send "Offload is done"']))
+    .action(run((ctx, ids: string[], options: { all?: boolean; quiet?: boolean }) => wait(ctx, ids, options)))
+
+  for (const [name, description, body] of [
+    ['cancel', 'Cancel queued or running jobs', cancel],
+    ['retry', 'Queue failed or cancelled jobs again', retry],
+    ['remove', 'Remove jobs and their logs (a running job must be cancelled first)', remove],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .argument('<ids...>', 'the jobs’ ids')
+      .action(run((ctx, ids: string[]) => body(ctx, ids)))
+  }
+
+  program
+    .command('pause')
+    .description('Start nothing new; running jobs go on')
+    .action(run((ctx) => pause(ctx)))
+  program
+    .command('resume')
+    .description('Start queued jobs again')
+    .action(run((ctx) => resume(ctx)))
+
+  program
+    .command('clean')
+    .description('Remove finished jobs (succeeded, failed and cancelled) and their logs; the stats keep their history')
+    .option('-s, --status <status>', 'only these: succeeded, failed or cancelled; repeat for more', collect, [])
+    .action(run((ctx, options: { status: string[] }) => clean(ctx, options)))
+
+  program
+    .command('kinds')
+    .description('The kinds of job, with their params (* required)')
+    .option('--json', 'as JSON, params as JSON Schema')
+    .action(run((ctx, options: { json?: boolean }) => kinds(ctx, options)))
+
+  program
+    .command('stats')
+    .description('What ended and how, run and wait times, by kind')
+    .option('--range <range>', '1h, 24h or 7d', '24h')
+    .option('--json', 'the API’s report, as JSON')
+    .action(run((ctx, options: { range: string; json?: boolean }) => stats(ctx, options)))
+
+  program
+    .command('open')
+    .description('Open the panel in the browser, with its token')
+    .action(run((ctx) => open(ctx)))
+
+  program
+    .command('serve')
+    .description('Run Offload headless: the engine and the panel over HTTP (offload serve --help)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .argument('[options...]')
+
+  program
+    .command('completion')
+    .description(`A completion script for ${SHELLS.join(', ')}`)
+    .argument('<shell>', SHELLS.join(' | '))
+    .addHelpText('after', examples(['eval "$(offload completion bash)"', 'offload completion fish > ~/.config/fish/completions/offload.fish']))
+    .action((shell: string) => {
+      io.stdout.write(completionScript(program, shell))
+      setExit(EXIT.ok)
+    })
+
+  return program
+}
