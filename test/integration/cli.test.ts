@@ -214,9 +214,26 @@ describe('bad input: one line on stderr, exit code 2, nothing created', () => {
   }
 
   it('a wrong token', async () => {
+    const before = await jobCount()
     const run = await offload(['--url', server.info.url, '--token', 'wrong', 'add', '--', 'true'])
+    expect(await jobCount()).toBe(before)
     expect(run.code).toBe(2)
     expect(run.stderr).toBe(`offload: The token was refused by ${server.info.url} (it came from --url); the right one is in the data folder's server.json\n`)
+  })
+})
+
+describe('offload serve and open', () => {
+  it('serve is the headless server, with its own flags; open prints the panel’s address with its token', async () => {
+    const folder = tempDir()
+    const child = spawn(process.execPath, [CLI, 'serve', '--data', folder, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const info = await waitForServerInfo(folder, child)
+    const opened = await offload(['--data', folder, 'open'], { env: { PATH: '/nonexistent' } })
+    expect(opened.code).toBe(0)
+    expect(opened.stdout).toBe(`${info.url}/?token=${encodeURIComponent(info.token)}\n`)
+    child.kill('SIGTERM')
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0)
+    const help = await offload(['serve', '--help'])
+    expect([help.code, help.stdout]).toEqual([0, expect.stringContaining('--concurrency')])
   })
 })
 

@@ -1,24 +1,25 @@
-import { spawn } from 'node:child_process'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { CommanderError } from 'commander'
 import { CliError, EXIT, type ExitCode } from './errors'
 import { buildProgram } from './program'
 import { dataFolders } from './folders'
 
-/** `offload serve …` is the headless server itself, in a process of its own, with its own flags and help. */
-function serve(args: string[]): Promise<number> {
+/**
+ * `offload serve …` becomes the headless server, in this process (its pid is
+ * the one server.json names, Ctrl+C reaches it directly), with its own flags
+ * and help: the server's entry reads them from process.argv.
+ */
+async function serve(args: string[]): Promise<'serving'> {
   const here = import.meta.dirname
-  const fromSource = import.meta.filename.endsWith('.ts')
-  const entry = fromSource ? ['--import', 'tsx', join(here, '..', 'headless', 'serve.ts')] : [join(here, 'headless.js')]
-  const child = spawn(process.execPath, [...entry, ...args], { stdio: 'inherit' })
-  // Ctrl+C reaches the server through the terminal's process group; a TERM sent to us is passed on.
-  process.on('SIGTERM', () => child.kill('SIGTERM'))
-  process.on('SIGINT', () => undefined)
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))))
+  const entry = import.meta.filename.endsWith('.ts') ? join(here, '..', 'headless', 'serve.ts') : join(here, 'headless.js')
+  process.argv = [process.argv[0]!, entry, ...args]
+  await import(pathToFileURL(entry).href)
+  return 'serving'
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number | 'serving'> {
   if (argv[0] === 'serve') return serve(argv.slice(1))
   // What follows `--` after `add` is a command to run, never the add command's own flags.
   const dashes = argv.indexOf('--')
@@ -42,5 +43,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv.slice(2))
-// Output to a pipe is written asynchronously: exit once it has drained.
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))
+// Output to a pipe is written asynchronously: exit once it has drained. A server runs until it is stopped.
+if (code !== 'serving') process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))
