@@ -140,6 +140,38 @@ describe('offload status and wait', () => {
   })
 })
 
+describe('odd input that must still work', () => {
+  it('a list param keeps its items as given, spaces and empty ones too', async () => {
+    const run = await offload(['--data', data, 'add', 'shell', '-p', 'command=printf', '-p', 'args=[%s]', '-p', 'args=  ', '-p', 'args=', '--follow'])
+    expect([run.code, run.stdout]).toEqual([0, '[  ][]\n'])
+  })
+
+  it('one word after -- that names a program here runs it, spaces and all', async () => {
+    const here = tempDir()
+    writeFileSync(join(here, 'my script.sh'), '#!/bin/sh\necho from the script\n', { mode: 0o755 })
+    const run = await offload(['--data', data, 'add', '--follow', '--', './my script.sh'], { cwd: here })
+    expect([run.code, run.stdout]).toEqual([0, 'from the script\n'])
+  })
+
+  it('a name over several lines stays on one row of the table', async () => {
+    await offload(['--data', data, 'add', '--name', 'first line\nsecond line', '--', 'true'])
+    const run = await offload(['--data', data, 'status', '--limit', '1'], { env: { COLUMNS: '100' } })
+    expect(run.stdout.split('\n').filter((l) => l.includes('first line'))).toEqual([expect.stringContaining('first line second line')])
+    expect(run.stdout).not.toMatch(/^second line/m)
+  })
+
+  it('wait says when a job it waits for is removed, and exits 1', async () => {
+    await server.call('POST', '/api/queue/pause')
+    const id = (await offload(['--data', data, 'add', '--print-id', '--', 'true'])).stdout.trim()
+    const waiting = offload(['--data', data, 'wait', id])
+    await new Promise((resolve) => setTimeout(resolve, 800))
+    await offload(['--data', data, 'remove', id])
+    const run = await waiting
+    await server.call('POST', '/api/queue/resume')
+    expect([run.code, run.stderr]).toEqual([1, `Job ${id} was removed\n`])
+  })
+})
+
 describe('offload status --watch', () => {
   it('redraws when jobs change, until Ctrl+C', async () => {
     const child = spawn(process.execPath, [CLI, '--data', data, 'status', '--watch'], {
@@ -218,14 +250,17 @@ describe('bad input: one line on stderr, exit code 2, nothing created', () => {
     const run = await offload(['--url', server.info.url, '--token', 'wrong', 'add', '--', 'true'])
     expect(await jobCount()).toBe(before)
     expect(run.code).toBe(2)
-    expect(run.stderr).toBe(`offload: The token was refused by ${server.info.url} (it came from --url); the right one is in the data folder's server.json\n`)
+    expect(run.stderr).toBe(`offload: The token was refused by ${server.info.url} (it came from --token); the right one is in the data folder's server.json\n`)
+    const watching = await offload(['--url', server.info.url, '--token', 'wrong', 'status', '--watch'])
+    expect([watching.code, watching.stdout]).toEqual([2, ''])
   })
 })
 
 describe('offload serve and open', () => {
   it('serve is the headless server, with its own flags; open prints the panel’s address with its token', async () => {
     const folder = tempDir()
-    const child = spawn(process.execPath, [CLI, 'serve', '--data', folder, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    // The global --data before the command means the same as after it.
+    const child = spawn(process.execPath, [CLI, '--data', folder, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
     const info = await waitForServerInfo(folder, child)
     const opened = await offload(['--data', folder, 'open'], { env: { PATH: '/nonexistent' } })
     expect(opened.code).toBe(0)

@@ -4,12 +4,17 @@ import { ApiError } from '../../shared/wire-error'
 import type { Connection } from './discover'
 import { CliError, EXIT } from './errors'
 
+/** Longer than any call takes (a bulk action on a million jobs is chunked, not slow to start). */
+const REQUEST_TIMEOUT_MS = 60_000
+
 /** The contract over HTTP, for the command line. */
 export function apiClient(connection: Connection): ApiClient {
   return createHttpClient({
     baseUrl: connection.url,
     token: connection.token,
     unreachable: `Offload isn’t answering at ${connection.url}: start the app, or \`offload serve\``,
+    // A server that takes the connection but never answers must not hang a script.
+    fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
   })
 }
 
@@ -19,8 +24,7 @@ export function cliErrorOf(error: unknown, connection: Connection): CliError {
   if (!(error instanceof ApiError)) return new CliError(error instanceof Error ? error.message : String(error))
   if (error.code === 'unreachable') return new CliError(error.message, EXIT.unreachable)
   if (error.code === 'unauthorized') {
-    const where = connection.source.startsWith('--') || connection.source.startsWith('OFFLOAD_') ? connection.source : `${connection.source}/server.json`
-    return new CliError(`The token was refused by ${connection.url} (it came from ${where}); the right one is in the data folder's server.json`)
+    return new CliError(`The token was refused by ${connection.url} (it came from ${connection.tokenFrom}); the right one is in the data folder's server.json`)
   }
   const fields = Array.isArray(error.detail) ? (error.detail as { path?: unknown; message?: unknown }[]) : []
   const named = fields

@@ -14,7 +14,9 @@ function specOf(program: Command): { global: string[]; commands: Spec[] } {
   const longs = (cmd: Command): string[] => cmd.options.map((o) => o.long).filter((l): l is string => l !== undefined)
   return {
     global: longs(program),
-    commands: program.commands.map((c) => ({ name: c.name(), description: c.description(), flags: [...longs(c), '--help'] })),
+    commands: program.commands.flatMap((c) =>
+      [c.name(), ...c.aliases()].map((name) => ({ name, description: c.description(), flags: [...longs(c), '--help'] })),
+    ),
   }
 }
 
@@ -28,14 +30,22 @@ export function completionScript(program: Command, shell: string): string {
     const cases = commands.map((c) => `    ${c.name}) flags=${quote([...c.flags, ...global].join(' '))} ;;`).join('\n')
     return `# offload completion for bash: eval "$(offload completion bash)" in ~/.bashrc
 _offload() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} flags
-  if [ "$COMP_CWORD" -eq 1 ]; then
+  local cur=\${COMP_WORDS[COMP_CWORD]} flags cmd='' i
+  # The command is the first word that is not a global flag or its value.
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case "\${COMP_WORDS[i]}" in
+      --url|--token|--data) ((i++)) ;;
+      -*) ;;
+      *) cmd=\${COMP_WORDS[i]}; break ;;
+    esac
+  done
+  if [ -z "$cmd" ] && [[ "$cur" != -* ]]; then
     COMPREPLY=($(compgen -W ${quote(names)} -- "$cur"))
     return
   fi
-  case "\${COMP_WORDS[1]}" in
+  case "$cmd" in
 ${cases}
-    *) flags='' ;;
+    *) flags=${quote(global.join(' '))} ;;
   esac
   if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$flags" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
 }
@@ -44,24 +54,34 @@ complete -F _offload offload
   }
   if (shell === 'zsh') {
     const described = commands.map((c) => quote(`${c.name}:${c.description.split('\n')[0]!.replace(/:/g, '\\:')}`)).join(' ')
-    const cases = commands.map((c) => `    ${c.name}) compadd -- ${[...c.flags, ...global].join(' ')} ;;`).join('\n')
+    const cases = commands.map((c) => `      ${c.name}) compadd -- ${[...c.flags, ...global].join(' ')} ;;`).join('\n')
     return `#compdef offload
 # offload completion for zsh: offload completion zsh > "\${fpath[1]}/_offload", or eval "$(offload completion zsh)" in ~/.zshrc
 _offload() {
-  if (( CURRENT == 2 )); then
+  local cmd='' i
+  for ((i = 2; i < CURRENT; i++)); do
+    case "$words[i]" in
+      --url|--token|--data) ((i++)) ;;
+      -*) ;;
+      *) cmd=$words[i]; break ;;
+    esac
+  done
+  if [[ -z "$cmd" && "$words[CURRENT]" != -* ]]; then
     local -a commands=(${described})
     _describe 'command' commands
     return
   fi
   if [[ "$words[CURRENT]" == -* ]]; then
-    case "$words[2]" in
+    case "$cmd" in
 ${cases}
+      *) compadd -- ${global.join(' ')} ;;
     esac
   else
     _files
   fi
 }
-compdef _offload offload
+# Autoloaded from fpath, this file is the completion function; evaluated, it registers one.
+if [[ "$funcstack[1]" == _offload ]]; then _offload "$@"; else compdef _offload offload; fi
 `
   }
   if (shell === 'fish') {

@@ -7,8 +7,10 @@ import { CliError, EXIT } from './errors'
 export interface Connection {
   url: string
   token: string
-  /** Where it came from, for messages ("the server in ~/.offload"). */
+  /** Where it came from, for messages: a data folder, or the flag or variable that gave the address… */
   source: string
+  /** …and the one that gave the token. */
+  tokenFrom: string
 }
 
 export interface DiscoverOptions {
@@ -33,7 +35,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function readServerFile(folder: string): ServerInfo | undefined {
+function readServerFile(folder: string): ServerInfo | 'unreadable' | undefined {
   let text: string
   try {
     text = readFileSync(join(folder, 'server.json'), 'utf8')
@@ -47,8 +49,7 @@ function readServerFile(folder: string): ServerInfo | undefined {
     parsed = undefined
   }
   const info = ServerInfoSchema.safeParse(parsed)
-  if (info.success) return info.data
-  throw new CliError(`${join(folder, 'server.json')} is not a server file Offload wrote; remove it, or give --url and --token`)
+  return info.success ? info.data : 'unreadable'
 }
 
 /**
@@ -64,17 +65,25 @@ export function discover(options: DiscoverOptions): Connection {
     if (url === undefined || token === undefined) {
       throw new CliError('Give both the address and the token: --url and --token, or OFFLOAD_URL and OFFLOAD_TOKEN')
     }
-    return { url: url.replace(/\/+$/, ''), token, source: options.url !== undefined ? '--url' : 'OFFLOAD_URL' }
+    return {
+      url: url.replace(/\/+$/, ''),
+      token,
+      source: options.url !== undefined ? '--url' : 'OFFLOAD_URL',
+      tokenFrom: options.token !== undefined ? '--token' : 'OFFLOAD_TOKEN',
+    }
   }
   const alive = options.isAlive ?? pidAlive
   const folders = options.data !== undefined ? [options.data] : options.folders
   let stopped: string | undefined
+  let unreadable: string | undefined
   for (const folder of folders) {
     const info = readServerFile(folder)
     if (!info) continue
-    if (alive(info.pid)) return { url: info.url, token: info.token, source: folder }
-    stopped ??= folder
+    if (info === 'unreadable') unreadable ??= join(folder, 'server.json')
+    else if (alive(info.pid)) return { url: info.url, token: info.token, source: folder, tokenFrom: join(folder, 'server.json') }
+    else stopped ??= folder
   }
+  if (unreadable !== undefined) throw new CliError(`${unreadable} is not a server file Offload wrote; remove it, or give --url and --token`)
   if (stopped !== undefined) throw new CliError(`${NOT_RUNNING} (the server that used ${stopped} has stopped)`, EXIT.unreachable)
   throw new CliError(options.data !== undefined ? `${NOT_RUNNING} (nothing serves ${options.data})` : NOT_RUNNING, EXIT.unreachable)
 }

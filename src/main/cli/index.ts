@@ -19,17 +19,40 @@ async function serve(args: string[]): Promise<'serving'> {
   return 'serving'
 }
 
+/** The program's own flags that take a value: they and their values come before the command's name. */
+const GLOBAL_WITH_VALUE = new Set(['--url', '--token', '--data'])
+
+/** Where the command's name is on the command line (after any global flags), or -1 if there is none. */
+function commandAt(argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!
+    if (word === '--') return -1
+    if (GLOBAL_WITH_VALUE.has(word)) i++
+    else if (!word.startsWith('-')) return i
+  }
+  return -1
+}
+
 async function main(argv: string[]): Promise<number | 'serving'> {
-  if (argv[0] === 'serve') return serve(argv.slice(1))
-  // What follows `--` after `add` is a command to run, never the add command's own flags.
-  const dashes = argv.indexOf('--')
-  const before = dashes >= 0 ? argv.slice(0, dashes) : argv
-  const afterDashes = dashes >= 0 && before.includes('add') ? argv.slice(dashes + 1) : undefined
+  const at = commandAt(argv)
+  if (argv[at] === 'serve') {
+    const before = argv.slice(0, at)
+    if (before.some((w) => w === '--url' || w === '--token' || w.startsWith('--url=') || w.startsWith('--token='))) {
+      process.stderr.write('offload: serve runs a server; --url and --token are for reaching one\n')
+      return EXIT.refused
+    }
+    // `offload --data d serve` means what `offload serve --data d` does.
+    return serve([...before, ...argv.slice(at + 1)])
+  }
+  // What follows the first `--` after `add` is a command to run, never add's own flags.
+  const dashes = argv.indexOf('--', at)
+  const afterDashes = argv[at] === 'add' && dashes > at ? argv.slice(dashes + 1) : undefined
+  const before = afterDashes ? argv.slice(0, dashes) : argv
   let exit: ExitCode = EXIT.ok
   const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), folders: dataFolders(process.env, homedir()) }
   const program = buildProgram(io, afterDashes, (code) => (exit = code))
   try {
-    await program.parseAsync(afterDashes ? before : argv, { from: 'user' })
+    await program.parseAsync(before, { from: 'user' })
     return exit
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.refused

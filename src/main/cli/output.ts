@@ -49,10 +49,36 @@ function bar(fraction: number, width: number): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`
 }
 
-/** Cut to `width` characters (code points), with an ellipsis when something was cut. */
-function fit(text: string, width: number): string {
-  const chars = [...text]
-  return chars.length <= width ? text + ' '.repeat(width - chars.length) : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`
+/** East Asian wide and fullwidth characters, and emoji, take two columns of a terminal. */
+const WIDE =
+  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[\u{1f300}-\u{1faff}\u{20000}-\u{3fffd}]/u
+
+const columnsOf = (char: string): number => (WIDE.test(char) ? 2 : 1)
+
+/** How many columns `text` takes on a terminal. */
+export function displayWidth(text: string): number {
+  let n = 0
+  for (const char of text) n += columnsOf(char)
+  return n
+}
+
+/**
+ * Exactly `width` columns: padded, or cut with an ellipsis. Line breaks and
+ * other control characters (a multi-line script as a job's name) become
+ * spaces, so a cell never breaks its row.
+ */
+export function fit(text: string, width: number): string {
+  const flat = text.replace(/\p{Cc}+/gu, ' ')
+  const total = displayWidth(flat)
+  if (total <= width) return flat + ' '.repeat(width - total)
+  let out = ''
+  let used = 0
+  for (const char of flat) {
+    if (used + columnsOf(char) > width - 1) break
+    out += char
+    used += columnsOf(char)
+  }
+  return `${out}…${' '.repeat(Math.max(0, width - 1 - used))}`
 }
 
 interface Column {
@@ -94,13 +120,16 @@ export function jobTable(jobs: readonly Job[], options: { columns: number; now: 
   if (fixed(shown) > options.columns) shown = shown.filter((c) => c.title !== '%')
   const nameWidth = Math.max(MIN_NAME, options.columns - fixed(shown) + MIN_NAME)
   const width = (c: Column): number => (c.width === 'rest' ? nameWidth : c.width)
-  const line = (cells: string[]): string => cells.join(' ').trimEnd()
+  // Narrower than the id, status and a bit of name: every line is cut at the edge, in plain text.
+  const tooNarrow = fixed(shown) > options.columns
+  const colour = options.colour && !tooNarrow
+  const line = (cells: string[]): string => (tooNarrow ? fit(cells.join(' '), options.columns) : cells.join(' ')).trimEnd()
   const head = line(shown.map((c) => fit(c.title, width(c))))
   const rows = jobs.map((job) =>
     line(
       shown.map((c) => {
-        const padded = fit(c.cell(job, options.now, options.colour), width(c))
-        return c.paint ? c.paint(job, padded, options.colour) : padded
+        const padded = fit(c.cell(job, options.now, colour), width(c))
+        return c.paint ? c.paint(job, padded, colour) : padded
       }),
     ),
   )

@@ -22,6 +22,8 @@ export function paramsFrom(kind: KindInfo, pairs: readonly string[], json: strin
     base = parsed as Record<string, unknown>
   }
   const values: FormValues = {}
+  // Lists and maps are built as given, item by item: read through the form's text, an empty or spaced item would be trimmed away.
+  const direct: Record<string, string[] | Record<string, string>> = {}
   for (const pair of pairs) {
     const at = pair.indexOf('=')
     if (at <= 0) throw new CliError(`--param ${pair}: write it as name=value`)
@@ -35,17 +37,21 @@ export function paramsFrom(kind: KindInfo, pairs: readonly string[], json: strin
     if (field.kind === 'boolean') {
       if (value !== 'true' && value !== 'false') throw new CliError(`--param ${name}: true or false, got "${value}"`)
       values[name] = value === 'true'
-    } else {
-      const before = values[name]
-      // A list or a map gathers its values from every --param that names it.
-      values[name] = (field.kind === 'lines' || field.kind === 'pairs') && typeof before === 'string' ? `${before}\n${value}` : value
-    }
+    } else if (field.kind === 'lines') {
+      const list = direct[name]
+      direct[name] = Array.isArray(list) ? [...list, value] : [value]
+    } else if (field.kind === 'pairs') {
+      const eq = value.indexOf('=')
+      if (eq <= 0) throw new CliError(`--param ${name}=${value}: write it as ${name}=NAME=value`)
+      const map = direct[name]
+      direct[name] = { ...(map && !Array.isArray(map) ? map : {}), [value.slice(0, eq)]: value.slice(eq + 1) }
+    } else values[name] = value
   }
   const { params, errors } = toParams(
-    fields.filter((f) => f.name in values || !(f.name in base)),
+    fields.filter((f) => !(f.name in direct) && (f.name in values || !(f.name in base))),
     values,
   )
   const problems = Object.entries(errors)
   if (problems.length > 0) throw new CliError(problems.map(([field, message]) => `--param ${field}: ${message}`).join('; '))
-  return { ...base, ...params }
+  return { ...base, ...params, ...direct }
 }

@@ -1,10 +1,12 @@
-import { MAX_ATTEMPTS, PRIORITIES, type Priority } from '../../../shared/job'
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { MAX_ATTEMPTS, MAX_TIMEOUT_MS, PRIORITIES, type Priority } from '../../../shared/job'
 import type { Context } from '../context'
 import { CliError, EXIT, type ExitCode } from '../errors'
 import { parseDuration } from '../output'
 import { paramsFrom } from '../params'
-import { followJob, waitForJobs, endLine } from './watch-jobs'
 import { useColour } from '../output'
+import { endLine, followJob, waitForJobs } from './watch-jobs'
 
 export interface AddOptions {
   param: string[]
@@ -43,6 +45,7 @@ function limits(options: AddOptions): { priority?: Priority; timeoutMs?: number;
   if (options.timeout !== undefined) {
     const ms = parseDuration(options.timeout)
     if (ms === null || ms < 1) throw new CliError(`--timeout: a duration such as 90s, 5m or 1h30m, got "${options.timeout}"`)
+    if (ms > MAX_TIMEOUT_MS) throw new CliError(`--timeout: at most ${MAX_TIMEOUT_MS / 86_400_000} days, got "${options.timeout}"`)
     out.timeoutMs = ms
   }
   if (options.attempts !== undefined) {
@@ -71,8 +74,10 @@ export async function add(ctx: Context, kind: string | undefined, command: reado
       throw new CliError('--param and --params-json are for a kind; after -- comes the command itself')
     kindName = 'shell'
     const env = envFrom(options.env, ctx.io.env)
-    // One word runs through /bin/sh (so "make && make install" works); several are run as given, without a shell to re-read them.
-    params = { command: command[0]!, ...(command.length > 1 ? { args: command.slice(1) } : {}), cwd: ctx.io.cwd, ...(env ? { env } : {}) }
+    // Several words are run as given, without a shell to read them again; one runs through /bin/sh (so "make && make install"
+    // works), unless it names a program here ("./my script.sh" has a space a shell would split it at).
+    const direct = command.length > 1 || existsSync(resolve(ctx.io.cwd, command[0]!))
+    params = { command: command[0]!, ...(direct ? { args: command.slice(1) } : {}), cwd: ctx.io.cwd, ...(env ? { env } : {}) }
     name ??= command.join(' ').slice(0, 200)
   } else {
     if (kind === undefined) throw new CliError('Give a kind (offload kinds lists them), or -- and a command')
@@ -88,7 +93,12 @@ export async function add(ctx: Context, kind: string | undefined, command: reado
   if (options.follow) return followJob(ctx, job.id)
   if (options.wait) {
     const colour = useColour(ctx.io.stderr, ctx.io.env)
-    return waitForJobs(ctx, [job.id], (ended) => ctx.err(endLine(ended, colour)))
+    return waitForJobs(
+      ctx,
+      [job.id],
+      (ended) => ctx.err(endLine(ended, colour)),
+      (id) => ctx.err(`Job ${id} was removed`),
+    )
   }
   return EXIT.ok
 }

@@ -25,7 +25,7 @@ const pct = (rate: number | null): string => (rate === null ? '—' : `${Math.ro
 
 /** What ended and how over a period, run and wait times, and the same by kind. */
 export async function stats(ctx: Context, options: { range: string; json?: boolean }): Promise<ExitCode> {
-  if (!(options.range in STATS_RANGES)) throw new CliError(`--range: one of ${Object.keys(STATS_RANGES).join(', ')}, got "${options.range}"`)
+  if (!Object.hasOwn(STATS_RANGES, options.range)) throw new CliError(`--range: one of ${Object.keys(STATS_RANGES).join(', ')}, got "${options.range}"`)
   const report = await ctx.api.getStatsReport({ range: options.range as StatsRange })
   if (options.json) {
     ctx.out(JSON.stringify(report, null, 2))
@@ -50,12 +50,16 @@ export async function stats(ctx: Context, options: { range: string; json?: boole
 }
 
 /** The panel in the browser, with its token; the address is printed too, for a machine without one. */
-export function open(ctx: Context): ExitCode {
+export async function open(ctx: Context): Promise<ExitCode> {
   const url = `${ctx.connection.url}/?token=${encodeURIComponent(ctx.connection.token)}`
   ctx.out(url)
   const opener = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '', url] : ['xdg-open', url]
   const child = spawn(opener[0]!, opener.slice(1), { stdio: 'ignore', detached: true })
-  child.on('error', () => ctx.err('(no browser to open it here: copy the address above)'))
+  const started = await new Promise<boolean>((resolve) => {
+    child.once('spawn', () => resolve(true))
+    child.once('error', () => resolve(false))
+  })
+  if (!started) ctx.err(`(nothing here opens a browser: ${opener[0]} is missing; copy the address above)`)
   child.unref()
   return EXIT.ok
 }

@@ -1,7 +1,7 @@
 import type { BulkResult, JobStatus } from '../../../shared/job'
 import type { Context } from '../context'
 import { CliError, EXIT, type ExitCode } from '../errors'
-import { endLine, followJob, waitForJobs } from './watch-jobs'
+import { endLine, followJob, waitForAll, waitForJobs } from './watch-jobs'
 import { useColour } from '../output'
 
 const jobs = (n: number, which = ''): string => `${n.toLocaleString('en')} ${which}${n === 1 ? 'job' : 'jobs'}`
@@ -57,24 +57,14 @@ export function follow(ctx: Context, id: string): Promise<ExitCode> {
 
 /**
  * Waits for the jobs named, or with --all until nothing is queued or running;
- * 0 if every job it waited for succeeded, 1 if any failed or was cancelled.
+ * 0 if every job it waited for succeeded, 1 if any failed, was cancelled or
+ * was removed.
  */
 export async function wait(ctx: Context, ids: string[], options: { all?: boolean; quiet?: boolean }): Promise<ExitCode> {
   if (options.all === true && ids.length > 0) throw new CliError('Give job ids or --all, not both')
   if (!options.all && ids.length === 0) throw new CliError('Give the jobs to wait for, or --all')
   const colour = useColour(ctx.io.stderr, ctx.io.env)
   const said = (job: Parameters<typeof endLine>[0]): void => (options.quiet ? undefined : ctx.err(endLine(job, colour)))
-  if (!options.all) return waitForJobs(ctx, ids, said)
-  return waitForAll(ctx, said)
-}
-
-async function waitForAll(ctx: Context, said: (job: Parameters<typeof endLine>[0]) => void): Promise<ExitCode> {
-  let failed = false
-  for (;;) {
-    const active = await Promise.all((['running', 'queued'] as const).map((status) => ctx.api.listJobs({ status, limit: 1000, sort: 'oldest' })))
-    const ids = active.flatMap((page) => page.jobs.map((j) => j.id))
-    if (ids.length === 0) return failed ? EXIT.jobFailed : EXIT.ok
-    // A thousand at a time; jobs added meanwhile are found on the next round.
-    if ((await waitForJobs(ctx, ids, said)) !== EXIT.ok) failed = true
-  }
+  if (options.all) return waitForAll(ctx, said)
+  return waitForJobs(ctx, ids, said, (id) => ctx.err(`Job ${id} was removed`))
 }

@@ -1,8 +1,9 @@
 import { JOB_STATUSES, type JobStatus } from '../../../shared/job'
 import { terminalColumns, type Context } from '../context'
+import { ApiError } from '../../../shared/wire-error'
 import { CliError, EXIT, type ExitCode } from '../errors'
 import { followEvents } from '../events'
-import { jobTable, useColour } from '../output'
+import { fit, jobTable, useColour } from '../output'
 
 export interface StatusOptions {
   status?: string
@@ -30,11 +31,13 @@ export async function status(ctx: Context, options: StatusOptions): Promise<Exit
   const render = async (): Promise<string> => {
     const [page, stats] = await Promise.all([ctx.api.listJobs({ ...q, count: true }), ctx.api.getStats({})])
     if (options.json) return JSON.stringify(page, null, 2)
-    const table = jobTable(page.jobs, { columns: terminalColumns(ctx.io), now: Date.now(), colour: useColour(ctx.io.stdout, ctx.io.env) })
+    const columns = terminalColumns(ctx.io)
+    const table = jobTable(page.jobs, { columns, now: Date.now(), colour: useColour(ctx.io.stdout, ctx.io.env) })
     const c = stats.counts
     const shown = page.total !== null && page.total > page.jobs.length ? `${page.jobs.length} of ${page.total.toLocaleString('en')} shown · ` : ''
     const summary = `${shown}${c.running} running · ${c.queued.toLocaleString('en')} queued · ${c.failed.toLocaleString('en')} failed${stats.paused ? ' · paused' : ''}`
-    return page.jobs.length === 0 ? `No jobs${options.status || options.kind ? ' match' : ' yet'}. ${summary}` : `${table}\n${summary}`
+    const line = fit(page.jobs.length === 0 ? `No jobs${options.status || options.kind ? ' match' : ' yet'}. ${summary}` : summary, columns).trimEnd()
+    return page.jobs.length === 0 ? line : `${table}\n${line}`
   }
   if (!options.watch) {
     ctx.out(await render())
@@ -44,25 +47,39 @@ export async function status(ctx: Context, options: StatusOptions): Promise<Exit
   return watch(ctx, render)
 }
 
-/** Draws, then draws again whenever the event stream says something changed, until Ctrl+C. */
+/**
+ * Draws (a failure the first time is the command's failure), then draws again
+ * whenever the event stream says something changed and every second, until
+ * Ctrl+C; losing contact is said once, under the last table.
+ */
 async function watch(ctx: Context, render: () => Promise<string>): Promise<ExitCode> {
   const tty = ctx.io.stdout.isTTY === true
+  const show = (text: string): boolean => ctx.io.stdout.write(`${tty ? '\x1b[H\x1b[2J' : ''}${text}\n`)
+  show(await render())
   const stop = new AbortController()
   process.once('SIGINT', () => stop.abort())
   let timer: ReturnType<typeof setTimeout> | undefined
+  let lost = false
   const draw = (): void => {
     timer ??= setTimeout(() => {
       timer = undefined
       void render().then(
-        (text) => ctx.io.stdout.write(`${tty ? '\x1b[H\x1b[2J' : ''}${text}\n`),
-        () => undefined,
+        (text) => {
+          lost = false
+          show(text)
+        },
+        () => {
+          if (!lost) ctx.err(`Lost contact with Offload at ${new Date().toLocaleTimeString()}; the table above is from before. Retrying…`)
+          lost = true
+        },
       )
     }, REDRAW_MS)
   }
-  // Running jobs' times and ETAs move without events: a redraw each second keeps them honest.
-  const tick = setInterval(draw, 1000)
+  // Running jobs' times and ETAs move without events: on a terminal, a redraw each second keeps them honest.
+  const tick = setInterval(() => tty && draw(), 1000)
   try {
-    await followEvents(ctx.connection, { onEvent: draw, onOpen: draw }, stop.signal)
+    const ended = await followEvents(ctx.connection, { onEvent: draw, onOpen: draw, onDrop: draw }, stop.signal)
+    if (ended === 'unauthorized') throw new ApiError('unauthorized', 'The token was refused')
   } finally {
     clearInterval(tick)
     clearTimeout(timer)
