@@ -1,5 +1,5 @@
 import type { ApiError } from '../../shared/errors'
-import { MAX_BULK, MAX_BULK_FAILURES_LISTED, type BulkResult, type BulkTarget } from '../../shared/job'
+import { JOB_STATUSES, MAX_BULK, MAX_BULK_FAILURES_LISTED, type BulkResult, type BulkTarget, type JobStatus } from '../../shared/job'
 import type { JobStore } from './job-store'
 
 /** Jobs per transaction when acting on a filter; between chunks the event loop has its turn. */
@@ -28,6 +28,19 @@ export async function* targetChunks(store: JobStore, target: BulkTarget): AsyncG
     after = last
     await nextTurn()
   }
+}
+
+/**
+ * A filter narrowed to the statuses an action applies to: "cancel everything
+ * matching" means the queued and running ones among them, not a refusal for
+ * every finished job. Ids are left as given (each is answered for), and a
+ * filter left with no status matches nothing (null).
+ */
+export function narrowTarget(target: BulkTarget, applies: readonly JobStatus[]): BulkTarget | null {
+  if (!target.filter) return target
+  const asked = target.filter.status === undefined ? JOB_STATUSES : [target.filter.status].flat()
+  const status = asked.filter((s) => applies.includes(s))
+  return status.length === 0 ? null : { filter: { ...target.filter, status } }
 }
 
 /** A bulk action's result as it goes: every job counted, the first ones listed. */

@@ -1,9 +1,10 @@
 import { monotonicFactory } from 'ulid'
+import { JOB_STATUSES } from '../../shared/job'
 import type { MethodName, MethodOutput, ParsedInput } from '../../shared/api'
 import { ApiError, describeIssues } from '../../shared/errors'
-import type { Attempt, BulkResult, BulkTarget, Job, JobPage, LogLine, ParsedListJobsQuery, ParsedNewJob, Priority } from '../../shared/job'
+import type { Attempt, BulkResult, BulkTarget, Job, JobPage, JobStatus, LogLine, ParsedListJobsQuery, ParsedNewJob, Priority } from '../../shared/job'
 import { askKind, type KindRegistry } from '../kinds/registry'
-import { BulkTally, targetChunks } from './bulk'
+import { BulkTally, narrowTarget, targetChunks } from './bulk'
 import type { Clock, Engine } from './engine'
 import type { JobInsert, JobStore } from './job-store'
 import type { StatsReporter } from './stats-report'
@@ -124,6 +125,7 @@ export class JobCommands {
   cancelJobs(target: BulkTarget): Promise<BulkResult> {
     return this.bulk(
       target,
+      ['queued', 'running'],
       (id, now) => this.cancelOne(id, now),
       (jobs) => {
         for (const job of jobs) this.engine.stopRun(job.id)
@@ -135,6 +137,7 @@ export class JobCommands {
   retryJobs(target: BulkTarget): Promise<BulkResult> {
     return this.bulk(
       target,
+      ['failed', 'cancelled'],
       (id, now) => this.retryOne(id, now),
       (jobs) => this.engine.jobsAdded(jobs),
     )
@@ -144,6 +147,8 @@ export class JobCommands {
   removeJobs(target: BulkTarget): Promise<BulkResult> {
     return this.bulk(
       target,
+      // Running jobs stay in: each is reported by name ("cancel it first"), which a person removing "everything" wants to hear.
+      JOB_STATUSES,
       (id) => {
         const { removed, was } = this.store.remove(id)
         if (was === undefined) throw notFound(id)
@@ -158,6 +163,7 @@ export class JobCommands {
   setPriority(target: BulkTarget, priority: Priority): Promise<BulkResult> {
     return this.bulk(
       target,
+      ['queued'],
       (id, now) => {
         const job = this.store.setPriority(id, priority, now)
         if (job) return job
@@ -193,8 +199,15 @@ export class JobCommands {
    * once a chunk. A job that can't be changed is reported; storage trouble
    * rolls back its chunk and ends the action.
    */
-  private async bulk(target: BulkTarget, change: (id: string, now: number) => Job | null, settle: (jobs: Job[]) => void): Promise<BulkResult> {
+  private async bulk(
+    given: BulkTarget,
+    applies: readonly JobStatus[],
+    change: (id: string, now: number) => Job | null,
+    settle: (jobs: Job[]) => void,
+  ): Promise<BulkResult> {
     const tally = new BulkTally((id) => this.store.nameOf(id))
+    const target = narrowTarget(given, applies)
+    if (!target) return tally.done()
     for await (const ids of targetChunks(this.store, target)) {
       const now = this.clock.now()
       const changed: string[] = []
