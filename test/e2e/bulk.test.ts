@@ -55,6 +55,20 @@ describe('housekeeping at scale', () => {
       .waitFor({ timeout: 30_000 })
     expect(await counts()).toMatchObject({ cancelled: 0, queued: MANY + 1 })
     await tab(/^All/).click()
+
+    // Removing everything that matches asks first.
+    await page.getByRole('checkbox', { name: 'Select all jobs shown' }).check()
+    await toolbar()
+      .getByRole('button', { name: /^Select all .* matching$/ })
+      .click()
+    await toolbar().getByRole('button', { name: 'Remove' }).click()
+    const confirm = page.getByRole('dialog', { name: `Remove all ${(MANY + 1).toLocaleString()} matching jobs?` })
+    await confirm.getByRole('button', { name: 'Keep them' }).click()
+    await confirm.waitFor({ state: 'detached' })
+    expect(await counts()).toMatchObject({ queued: MANY + 1 })
+    await toolbar().getByRole('button', { name: 'Clear selection' }).click()
+    // Focus goes back to the list, not to the page's body.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('row')
   })
 
   it('"Clear finished…" says how many go, by status, and removes only those', async () => {
@@ -62,6 +76,7 @@ describe('housekeeping at scale', () => {
       jobs: Array.from({ length: 5 }, (_, i) => ({ kind: 'sleep', name: `Finish ${i}`, params: { ms: 1 } })),
     })
     await panel.api('POST', '/api/jobs/cancel', { ids })
+    await tab(/^Cancelled 5/).waitFor()
     await page.getByRole('button', { name: 'Clear finished…' }).click()
     const dialog = page.getByRole('dialog', { name: 'Clear finished jobs' })
     expect(await dialog.getByRole('button', { name: /^Remove/ }).textContent()).toBe('Remove 5 jobs')
@@ -113,5 +128,28 @@ describe('housekeeping at scale', () => {
     await panel.row('Fails once A').getByText('succeeded').waitFor()
     await panel.row('Fails once B').getByText('succeeded').waitFor()
     expect(await page.getByRole('button', { name: /^Retry all failed/ }).count()).toBe(0)
+  })
+  it('a job that leaves the list leaves the selection; a shift-click range starts at the job clicked, wherever it has moved', async () => {
+    await panel.api('POST', '/api/queue/pause')
+    await panel.api('POST', '/api/jobs/remove', { filter: {} })
+    const { ids } = await panel.api<{ ids: string[] }>('POST', '/api/jobs/batch', {
+      jobs: Array.from({ length: 4 }, (_, i) => ({ kind: 'sleep', name: `Sel ${i}`, params: { ms: 1 } })),
+    })
+    await tab(/^Queued/).click()
+    await page.getByRole('checkbox', { name: 'Select Sel 1' }).click()
+    await page.getByRole('checkbox', { name: 'Select Sel 2' }).click()
+    await toolbar().getByText('2 selected').waitFor()
+    await panel.api('POST', '/api/jobs/cancel', { ids: [ids[1]] })
+    await toolbar().getByText('1 selected').waitFor()
+    await toolbar().getByRole('button', { name: 'Clear selection' }).click()
+
+    await page.getByRole('checkbox', { name: 'Select Sel 2' }).click()
+    await panel.api('POST', '/api/jobs', { kind: 'sleep', name: 'Sel new', params: { ms: 1 } })
+    await panel.row('Sel new').waitFor()
+    await page.getByRole('checkbox', { name: 'Select Sel 0' }).click({ modifiers: ['Shift'] })
+    const checked = await page.locator('[data-job-id] input[type="checkbox"]:checked').evaluateAll((boxes) => boxes.map((b) => b.getAttribute('aria-label')))
+    expect(checked).toEqual(['Select Sel 2', 'Select Sel 0'])
+    await toolbar().getByRole('button', { name: 'Clear selection' }).click()
+    await tab(/^All/).click()
   })
 })

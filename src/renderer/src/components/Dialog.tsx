@@ -1,4 +1,5 @@
 import { useEffect, useEffectEvent, useId, useRef } from 'react'
+import { focusList } from '../focus'
 
 /**
  * A modal dialog on the platform's own <dialog>: showModal() makes the rest
@@ -28,12 +29,26 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
       dialog.removeEventListener('close', onClosed)
       window.removeEventListener('keydown', onKey)
       if (dialog.open) dialog.close()
-      opener?.focus()
+      // The control that opened it may be gone (the bar of a selection just cleared): then the list, where the user was working.
+      if (opener?.isConnected) opener.focus()
+      else focusList()
     }
   }, [])
+  // A press and a release both on the <dialog> itself, not its contents, are a click on the backdrop; a drag that
+  // began in a field (selecting text) and ended outside is not.
+  const pressedOnBackdrop = useRef(false)
   return (
-    // A click that lands on the <dialog> itself, not its contents, is on the backdrop.
-    <dialog className="dialog" role="dialog" aria-labelledby={titleId} ref={ref} onClick={(e) => e.target === e.currentTarget && onClose()}>
+    <dialog
+      className="dialog"
+      role="dialog"
+      aria-labelledby={titleId}
+      ref={ref}
+      onPointerDown={(e) => (pressedOnBackdrop.current = e.target === e.currentTarget)}
+      onClick={(e) => {
+        if (pressedOnBackdrop.current && e.target === e.currentTarget) onClose()
+        pressedOnBackdrop.current = false
+      }}
+    >
       <div className="dialog-body">
         <h2 id={titleId}>{title}</h2>
         {children}

@@ -80,7 +80,7 @@ export function JobList({ onNewJob }: { onNewJob: () => void }) {
 function SelectAll() {
   const some = useJobs((s) => s.selected.size > 0)
   const loaded = useJobs((s) => Object.values(s.pages).reduce((n, page) => n + page.length, 0))
-  const all = useJobs((s) => s.allMatching || (s.selected.size > 0 && s.selected.size >= loaded))
+  const all = useJobs((s) => s.allMatching || (loaded > 0 && Object.values(s.pages).every((page) => page.every((id) => s.selected.has(id)))))
   const selectAll = useJobs((s) => s.selectAll)
   const selectOnly = useJobs((s) => s.selectOnly)
   const box = useRef<HTMLInputElement>(null)

@@ -53,10 +53,10 @@ export const JobRow = memo(function JobRow({ id, index, tabbable }: { id: string
         } else if (e.key === ' ') {
           e.preventDefault()
           if (e.shiftKey) selectRange(index)
-          else toggle(id, index)
+          else toggle(id)
         }
       }}
-      onClick={(e) => (e.shiftKey ? selectRange(index) : e.metaKey || e.ctrlKey ? toggle(id, index) : openJob(id))}
+      onClick={(e) => (e.shiftKey ? selectRange(index) : e.metaKey || e.ctrlKey ? toggle(id) : openJob(id))}
     >
       <span role="gridcell" className="col-select">
         <input
@@ -69,7 +69,7 @@ export const JobRow = memo(function JobRow({ id, index, tabbable }: { id: string
           onClick={(e) => {
             e.stopPropagation()
             if (e.shiftKey) selectRange(index)
-            else toggle(id, index)
+            else toggle(id)
           }}
         />
       </span>

@@ -59,7 +59,8 @@ export function NumberSetting({
             e.preventDefault()
             commit()
           } else if (e.key === 'Escape' && draft !== String(value)) {
-            // Undo the edit; a second Escape closes the dialog.
+            // Undo the edit; a second Escape closes the dialog (a native <dialog> closes on the key's default action).
+            e.preventDefault()
             e.stopPropagation()
             setDraft(String(value))
             setError(null)

@@ -3,7 +3,9 @@ import { PRIORITIES, type JobFilter, type Priority } from '../../../shared/job'
 import { useApp } from '../state/app-store'
 import { toJobFilter, useJobs } from '../state/jobs-store'
 import { useAction } from '../use-action'
+import { focusList } from '../focus'
 import { ClearFinishedDialog } from './ClearFinishedDialog'
+import { Dialog } from './Dialog'
 
 export function Toolbar({ searchRef }: { searchRef: React.RefObject<HTMLInputElement | null> }) {
   const selected = useJobs((s) => s.selected)
@@ -27,8 +29,14 @@ function BulkBar() {
   const act = useAction()
   const target: Target = allMatching ? { filter: toJobFilter(filter) } : { ids: [...selected] }
   const count = allMatching ? (total ?? selected.size) : selected.size
+  const [confirming, setConfirming] = useState(false)
+  // The bar goes with the selection: focus moves to the list, not to the page's body.
+  const done = (): void => {
+    selectOnly([])
+    requestAnimationFrame(focusList)
+  }
   const bulk = (verb: string, run: Parameters<typeof act>[0]): void => {
-    void act(run, verb).then(() => selectOnly([]))
+    void act(run, verb).then(done)
   }
   return (
     <div className="bulk" role="toolbar" aria-label="Selected jobs">
@@ -44,9 +52,22 @@ function BulkBar() {
       <button type="button" onClick={() => bulk('Retried', (api) => api.retryJobs(target))}>
         Retry
       </button>
-      <button type="button" onClick={() => bulk('Removed', (api) => api.removeJobs(target))}>
+      <button type="button" onClick={() => (allMatching ? setConfirming(true) : bulk('Removed', (api) => api.removeJobs(target)))}>
         Remove
       </button>
+      {confirming && (
+        <Dialog title={`Remove all ${count.toLocaleString()} matching jobs?`} onClose={() => setConfirming(false)}>
+          <p>Their logs and results go with them, and cannot be brought back. Running jobs are not removed (cancel them first).</p>
+          <div className="dialog-actions">
+            <button type="button" onClick={() => setConfirming(false)}>
+              Keep them
+            </button>
+            <button type="button" className="danger" onClick={() => bulk('Removed', (api) => api.removeJobs(target))}>
+              Remove {count.toLocaleString()} jobs
+            </button>
+          </div>
+        </Dialog>
+      )}
       <label>
         Priority
         <select
@@ -64,7 +85,7 @@ function BulkBar() {
           ))}
         </select>
       </label>
-      <button type="button" className="link" onClick={() => selectOnly([])}>
+      <button type="button" className="link" onClick={done}>
         Clear selection
       </button>
     </div>

@@ -24,8 +24,8 @@ interface JobsState {
   selected: Set<string>
   /** Every job matching the filter is selected, loaded or not: bulk actions then go by the filter, not by ids. */
   allMatching: boolean
-  /** Where the last click on a row's checkbox was: a shift-click selects from here. */
-  anchor: number | null
+  /** The job whose checkbox was clicked last: a shift-click selects from it (by id: rows move as jobs come and go). */
+  anchor: string | null
   /** The job open in the detail pane. */
   openId: string | null
   /** The row that Tab lands on in the list (one tab stop; the arrow keys move it). */
@@ -34,7 +34,7 @@ interface JobsState {
   setFilter: (patch: Partial<Filter>) => void
   applyChanges: (jobs: readonly Job[]) => void
   /** Adds the row to the selection or takes it out, and makes it the anchor of a range. */
-  toggleSelected: (id: string, index: number) => void
+  toggleSelected: (id: string) => void
   /** Selects the loaded rows from the anchor to `index`, as a shift-click does. */
   selectRange: (index: number) => void
   /** Selects every loaded row; with `allMatching`, every job the filter matches. */
@@ -73,19 +73,22 @@ export const useJobs = create<JobsState>()((set) => ({
       if (!byId) return s
       if (leaving.size === 0) return { byId }
       const { pages, removed } = withoutIds(s.pages, leaving)
-      return { byId, pages, total: s.total === null ? null : Math.max(0, s.total - removed) }
+      // What left the list leaves the selection too: a bulk action must not reach jobs no longer shown.
+      const selected = new Set([...s.selected].filter((id) => !leaving.has(id)))
+      return { byId, pages, selected, total: s.total === null ? null : Math.max(0, s.total - removed) }
     }),
-  toggleSelected: (id, index) =>
+  toggleSelected: (id) =>
     set((s) => {
       const selected = new Set(s.selected)
       if (selected.has(id)) selected.delete(id)
       else selected.add(id)
-      return { selected, anchor: index, allMatching: false }
+      return { selected, anchor: id, allMatching: false }
     }),
   selectRange: (index) =>
     set((s) => {
-      const from = Math.min(s.anchor ?? index, index)
-      const to = Math.max(s.anchor ?? index, index)
+      const anchorAt = s.anchor === null ? -1 : indexOf(s.pages, s.anchor)
+      const from = Math.min(anchorAt < 0 ? index : anchorAt, index)
+      const to = Math.max(anchorAt < 0 ? index : anchorAt, index)
       const selected = new Set(s.selected)
       for (let i = from; i <= to; i++) {
         const id = s.pages[Math.floor(i / PAGE_SIZE)]?.[i % PAGE_SIZE]
@@ -124,6 +127,15 @@ export function withoutIds(pages: Record<number, string[]>, ids: ReadonlySet<str
     for (let page = start; page < end; page++) out[page] = kept.slice((page - start) * PAGE_SIZE, (page - start + 1) * PAGE_SIZE)
   }
   return { pages: out, removed }
+}
+
+/** Where a loaded job is in the list, or -1. */
+function indexOf(pages: Record<number, string[]>, id: string): number {
+  for (const [page, ids] of Object.entries(pages)) {
+    const at = ids.indexOf(id)
+    if (at >= 0) return Number(page) * PAGE_SIZE + at
+  }
+  return -1
 }
 
 /** The list's filter as the bulk actions take it (the sort does not change which jobs match). */
