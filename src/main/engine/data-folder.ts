@@ -9,6 +9,7 @@ export function dataPaths(dataDir: string) {
     scratch: join(dataDir, 'scratch'),
     serverInfo: join(dataDir, 'server.json'),
     token: join(dataDir, 'token'),
+    lock: join(dataDir, 'offload.lock'),
   }
 }
 

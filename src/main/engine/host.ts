@@ -5,6 +5,7 @@ import { createHandlers, JobCommands, type CommandOptions, type EngineHandlers }
 import { dataPaths, describeFolderFailure, ensureDataFolder } from './data-folder'
 import { checkWritable, describeOpenFailure, openDatabase } from './database'
 import { Engine, type EngineOptions } from './engine'
+import { lockDataFolder } from './folder-lock'
 import { createLocalApi, type LocalApi } from './local-api'
 import { JobStore } from './job-store'
 import { StatsReporter } from './stats-report'
@@ -45,14 +46,23 @@ export type HostTuning = Partial<EngineOptions> & Partial<CommandOptions>
 export async function openHost(options: HostOptions): Promise<Host> {
   const paths = dataPaths(options.dataDir)
   ensureDataFolder(options.dataDir)
+  const unlock = lockDataFolder(options.dataDir, paths.lock)
   try {
     // Scratch folders of attempts cut off by a crash; no worker runs yet, so none is in use.
     rmSync(paths.scratch, { recursive: true, force: true })
   } catch (error) {
+    unlock()
     throw describeFolderFailure(options.dataDir, error)
   }
-  const kinds = await loadKinds(paths.kinds)
-  const db = openDatabase(paths.database, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
+  let db: Database.Database
+  let kinds: KindRegistry
+  try {
+    kinds = await loadKinds(paths.kinds)
+    db = openDatabase(paths.database, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
+  } catch (error) {
+    unlock()
+    throw error
+  }
   let engine: Engine | undefined
   let commands: JobCommands
   let reports: StatsReporter
@@ -71,6 +81,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
     // Its timers (a storage retry, say) must not outlive it.
     await engine?.shutdown(0)
     db.close()
+    unlock()
     throw describeOpenFailure(paths.database, error) ?? error
   }
   let closed: Promise<void> | undefined
@@ -85,6 +96,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
     close: (graceMs) =>
       (closed ??= engine.shutdown(graceMs).then(() => {
         db.close()
+        unlock()
       })),
   }
 }

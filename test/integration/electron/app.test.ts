@@ -7,7 +7,7 @@ import { desktopDataFolder } from '../../../src/shared/desktop-data-folder'
 import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../../src/shared/methods'
 import type { ServerInfo } from '../../../src/shared/server-info'
 import type { DesktopApp } from '../../../src/main/electron/app'
-import { exited, FIXTURE_KINDS, ROOT, serve, waitFor, waitForServerInfo, waitForStatus } from '../../helpers'
+import { exited, FIXTURE_KINDS, ROOT, serve, waitFor, waitForStatus } from '../../helpers'
 
 vi.mock('electron', () => import('../../fakes/electron'))
 
@@ -146,28 +146,19 @@ describe('the desktop shell (fake electron)', () => {
     expect(await serverInfo()).toMatchObject({ pid: process.pid })
   })
 
-  it("leaves a data folder that a live headless server serves to it, and says so; a headless server refuses the app's folder", async () => {
+  it("keeps its data folder to itself: a headless server refuses it, whether the app's local API is on or off", async () => {
     const refused = serve(['--data', dataDir, '--port', '0'])
     expect(await exited(refused)).toBe(1)
     expect(refused.output()).toContain(`Offload is already serving this data folder (pid ${process.pid})`)
 
+    // With no server.json to go by, the data folder's lock still says who has it: two engines never share one database.
     await setLocalApi(false)
     await desktop.localApi.settled()
-    const headless = serve(['--data', dataDir, '--port', '0'])
-    const headlessInfo = await waitForServerInfo(dataDir, headless, headless.output)
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-    try {
-      await setLocalApi(true)
-      expect(await serverInfo()).toEqual(headlessInfo)
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining(`Offload is already serving this data folder (pid ${headlessInfo.pid})`))
-    } finally {
-      warn.mockRestore()
-    }
-    headless.kill('SIGTERM')
-    expect(await exited(headless)).toBe(0)
     expect(await serverInfo()).toBeUndefined()
-    // The setting is on again once the headless server is gone: turning it off and on serves again.
-    await setLocalApi(false)
+    const second = serve(['--data', dataDir, '--port', '0'])
+    expect(await exited(second)).toBe(1)
+    expect(second.output()).toContain(`Offload is already using the data folder ${dataDir} (pid ${process.pid})`)
+
     await setLocalApi(true)
     const info = (await serverInfo())!
     expect(info.pid).toBe(process.pid)
