@@ -128,11 +128,13 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
 
 /** A job between tries: when the next one starts, and why the last one failed. */
 function RetryNote({ job, now }: { job: Job; now: number }) {
+  const paused = useApp((s) => s.stats?.paused === true)
   const wait = Date.parse(job.runAfter) - now
+  const when = paused ? 'Retrying once the queue is resumed' : wait > 1000 ? `Retrying in ${formatDuration(wait)}` : 'Retrying now'
   return (
     <div className="retry-note" role="status">
       <p>
-        {wait > 1000 ? `Retrying in ${formatDuration(wait)}` : 'Retrying now'} (try {job.attempts + 1} of {job.maxAttempts})
+        {when} (try {job.attempts + 1} of {job.maxAttempts})
       </p>
       {job.error && <FailureBox error={job.error} title="The last try failed" />}
     </div>
