@@ -255,6 +255,8 @@ export const StatsReportSchema = z.object({
 export type StatsReport = z.infer<typeof StatsReportSchema>
 
 export const MAX_CONCURRENCY = 64
+export const MAX_KEEP_DAYS = 3650
+export const MAX_KEEP_JOBS = 10_000_000
 export const SettingsSchema = z.object({
   /** Jobs running at once. */
   concurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
@@ -269,6 +271,12 @@ export const SettingsSchema = z.object({
   localApi: z.boolean(),
   /** Start the app, hidden in the tray, when the user logs in. Desktop only. */
   startAtLogin: z.boolean(),
+  /** Succeeded and cancelled jobs (with their logs) are removed this many days after they finished; null keeps them. */
+  keepFinishedDays: z.number().int().min(1).max(MAX_KEEP_DAYS).nullable(),
+  /** The same for failed jobs, usually longer: they are the ones to look into. */
+  keepFailedDays: z.number().int().min(1).max(MAX_KEEP_DAYS).nullable(),
+  /** At most this many succeeded and cancelled jobs are kept, the oldest going first; null: no limit. */
+  keepFinishedMax: z.number().int().min(100).max(MAX_KEEP_JOBS).nullable(),
 })
 export type Settings = z.infer<typeof SettingsSchema>
 

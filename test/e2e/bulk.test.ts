@@ -68,7 +68,7 @@ describe('housekeeping at scale', () => {
     expect(await counts()).toMatchObject({ queued: MANY + 1 })
     await toolbar().getByRole('button', { name: 'Clear selection' }).click()
     // Focus goes back to the list, not to the page's body.
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('row')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('row')
   })
 
   it('"Clear finished…" says how many go, by status, and removes only those', async () => {

@@ -57,6 +57,34 @@ describe('settings', () => {
   })
 })
 
+describe('clean-up terms', () => {
+  it('turn on with a sensible first value, take a number on Enter, and turn off to keep everything', async () => {
+    const keep = async () => panel.api<{ keepFailedDays: number | null; keepFinishedMax: number | null }>('GET', '/api/settings')
+    await page.getByRole('button', { name: 'Settings' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Settings' })
+    const failed = dialog.getByRole('checkbox', { name: 'Remove failed jobs after (days)' })
+    expect(await failed.isChecked()).toBe(true)
+    const days = dialog.getByRole('spinbutton', { name: 'Remove failed jobs after (days)' })
+    await days.fill('14')
+    await days.press('Enter')
+    await expect.poll(async () => (await keep()).keepFailedDays).toBe(14)
+    await failed.uncheck()
+    await expect.poll(async () => (await keep()).keepFailedDays).toBe(null)
+    expect(await days.count()).toBe(0)
+    await failed.check()
+    await expect.poll(async () => (await keep()).keepFailedDays).toBe(90)
+    const most = dialog.getByRole('checkbox', { name: 'Keep at most this many succeeded and cancelled jobs' })
+    await most.check()
+    await expect.poll(async () => (await keep()).keepFinishedMax).toBe(10_000)
+    const count = dialog.getByRole('spinbutton', { name: 'Keep at most this many succeeded and cancelled jobs' })
+    await count.fill('50')
+    await count.press('Enter')
+    await dialog.getByText('Enter a whole number from 100 to 10000000').waitFor()
+    expect((await keep()).keepFinishedMax).toBe(10_000)
+    await page.keyboard.press('Escape')
+  })
+})
+
 describe('a wrong token', () => {
   it('says so, and where to find the right one, instead of reconnecting for ever', async () => {
     const other = await panel.browser.newPage()

@@ -299,6 +299,9 @@ describe('engine with real worker processes', () => {
       notifyOnFailure: true,
       localApi: true,
       startAtLogin: false,
+      keepFinishedDays: 30,
+      keepFailedDays: 90,
+      keepFinishedMax: null,
     })
   })
 

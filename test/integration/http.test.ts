@@ -69,6 +69,9 @@ describe('HTTP API', () => {
       notifyOnFailure: true,
       localApi: true,
       startAtLogin: false,
+      keepFinishedDays: 30,
+      keepFailedDays: 90,
+      keepFinishedMax: null,
     })
     expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: false, workers: { max: 3 } })
     const kinds = await call('GET', '/api/kinds')

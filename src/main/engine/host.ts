@@ -6,6 +6,7 @@ import { dataPaths, describeFolderFailure, ensureDataFolder } from './data-folde
 import { checkWritable, describeOpenFailure, openDatabase } from './database'
 import { Engine, type EngineOptions } from './engine'
 import { lockDataFolder } from './folder-lock'
+import { Retention } from './retention'
 import { createLocalApi, type LocalApi } from './local-api'
 import { JobStore } from './job-store'
 import { StatsReporter } from './stats-report'
@@ -22,6 +23,8 @@ export interface Host {
   /** The contract in-process, parsing like any transport. */
   api: LocalApi
   db: Database.Database
+  /** The maintenance schedule that removes finished jobs past their term (hourly; runOnce for now). */
+  retention: Retention
   /** Graceful stop: running jobs get `graceMs`, the rest are requeued, the database is closed. */
   close(graceMs: number): Promise<void>
 }
@@ -66,6 +69,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
   let engine: Engine | undefined
   let commands: JobCommands
   let reports: StatsReporter
+  let retention: Retention
   try {
     // Reading the counts and recovering the last run's jobs are the first real reads: damage shows here.
     const store = new JobStore(db)
@@ -77,6 +81,15 @@ export async function openHost(options: HostOptions): Promise<Host> {
     commands = new JobCommands({ store, kinds, engine }, options.engine)
     reports = new StatsReporter({ store })
     engine.start()
+    const started = engine
+    retention = new Retention({
+      store,
+      clock: { now: () => Date.now() },
+      policy: () => started.settings(),
+      // Only counts moved: the panels and the tray hear it as a stats change.
+      removed: () => started.jobsChanged([]),
+    })
+    retention.start()
   } catch (error) {
     // Its timers (a storage retry, say) must not outlive it.
     await engine?.shutdown(0)
@@ -93,10 +106,13 @@ export async function openHost(options: HostOptions): Promise<Host> {
     handlers,
     api: createLocalApi(handlers),
     db,
+    retention,
     close: (graceMs) =>
-      (closed ??= engine.shutdown(graceMs).then(() => {
-        db.close()
-        unlock()
-      })),
+      (closed ??= retention.stop().then(() =>
+        engine.shutdown(graceMs).then(() => {
+          db.close()
+          unlock()
+        }),
+      )),
   }
 }

@@ -281,6 +281,11 @@ export class JobStore {
       nameOf: db.prepare<[string], string>(`SELECT name FROM jobs WHERE id = ?`).pluck(),
       lastId: db.prepare<[], string | null>(`SELECT max(id) FROM jobs`).pluck(),
       remove: db.prepare<[string]>(`DELETE FROM jobs WHERE id = ? AND status <> 'running'`),
+      // Walks jobs_by_status in id (creation) order, so the oldest come first and a batch stops early.
+      expiring: db.prepare<[JobStatus, number, number], { id: string; kind: string }>(`
+        SELECT id, kind FROM jobs INDEXED BY jobs_by_status WHERE status = ? AND finished_at < ? ORDER BY id LIMIT ?`),
+      oldest: db.prepare<[JobStatus, number], { id: string; kind: string }>(`
+        SELECT id, kind FROM jobs INDEXED BY jobs_by_status WHERE status = ? ORDER BY id LIMIT ?`),
       setPriority: db.prepare<[{ id: string; priority: number; now: number }], JobRow>(`
         UPDATE jobs SET priority = @priority, updated_at = @now WHERE id = @id AND status = 'queued' RETURNING *`),
       cancel: db.prepare<[{ id: string; now: number }], JobRow>(`
@@ -448,6 +453,35 @@ export class JobStore {
       this.moved(state.kind, state.status, undefined)
       return { removed: true, was: state.status }
     })
+  }
+
+  /** Up to `limit` jobs with this (finished) status that finished before `before`, oldest first. */
+  expiring(status: JobStatus, before: number, limit: number): { id: string; kind: string }[] {
+    return this.read(() => this.stmt.expiring.all(status, before, limit))
+  }
+
+  /** The `limit` oldest jobs with this status. */
+  oldest(status: JobStatus, limit: number): { id: string; kind: string }[] {
+    return this.read(() => this.stmt.oldest.all(status, limit))
+  }
+
+  /** Removes these jobs of one finished status, with their logs and tries, in one transaction; how many went. */
+  removeFinished(status: Exclude<JobStatus, 'running' | 'queued'>, jobs: readonly { id: string; kind: string }[]): number {
+    return this.write(() => {
+      let removed = 0
+      for (const { id, kind } of jobs) {
+        if (this.stmt.remove.run(id).changes === 0) continue
+        this.moved(kind, status, undefined)
+        removed++
+      }
+      return removed
+    })
+  }
+
+  /** After a clean-up: refresh the query planner's statistics and fold the WAL back into the database, without waiting on readers. */
+  tidy(): void {
+    this.db.pragma('optimize')
+    this.db.pragma('wal_checkpoint(PASSIVE)')
   }
 
   /** Re-prioritizes a job still waiting in the queue. */

@@ -13,6 +13,9 @@ export function defaultSettings(): Settings {
     notifyOnFailure: true,
     localApi: true,
     startAtLogin: false,
+    keepFinishedDays: 30,
+    keepFailedDays: 90,
+    keepFinishedMax: null,
   }
 }
 

@@ -11,12 +11,15 @@ export function NumberSetting({
   min,
   max,
   onCommit,
+  hideLabel = false,
 }: {
   label: string
   value: number
   min: number
   max: number
   onCommit: (value: number) => void
+  /** The label is said by something beside the field (a checkbox): kept for screen readers only. */
+  hideLabel?: boolean
 }) {
   const [draft, setDraft] = useState(String(value))
   const [error, setError] = useState<string | null>(null)
@@ -42,7 +45,9 @@ export function NumberSetting({
 
   return (
     <div className="field">
-      <label htmlFor={id}>{label}</label>
+      <label htmlFor={id} className={hideLabel ? 'visually-hidden' : undefined}>
+        {label}
+      </label>
       <input
         id={id}
         type="number"

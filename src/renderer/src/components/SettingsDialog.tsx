@@ -1,4 +1,5 @@
-import { MAX_CONCURRENCY, type Settings } from '../../../shared/job'
+import { useState } from 'react'
+import { MAX_CONCURRENCY, MAX_KEEP_DAYS, MAX_KEEP_JOBS, type Settings } from '../../../shared/job'
 import { useTransport } from '../context'
 import { useApp } from '../state/app-store'
 import { useAction } from '../use-action'
@@ -53,7 +54,36 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         </p>
       </fieldset>
       {where === 'browser' && <BrowserNotificationSettings />}
-      <p className="muted">Finished jobs are kept until you remove them; automatic clean-up of old jobs comes with the maintenance schedule.</p>
+      <fieldset className="retention">
+        <legend>Clean-up</legend>
+        <p className="muted">
+          Once an hour, finished jobs past these terms are removed with their logs, a few at a time, while jobs go on running. The stats keep what they did.
+        </p>
+        <KeepSetting
+          label="Remove succeeded and cancelled jobs after (days)"
+          value={settings.keepFinishedDays}
+          fallback={30}
+          max={MAX_KEEP_DAYS}
+          min={1}
+          onChange={(keepFinishedDays) => update({ keepFinishedDays })}
+        />
+        <KeepSetting
+          label="Remove failed jobs after (days)"
+          value={settings.keepFailedDays}
+          fallback={90}
+          max={MAX_KEEP_DAYS}
+          min={1}
+          onChange={(keepFailedDays) => update({ keepFailedDays })}
+        />
+        <KeepSetting
+          label="Keep at most this many succeeded and cancelled jobs"
+          value={settings.keepFinishedMax}
+          fallback={10_000}
+          max={MAX_KEEP_JOBS}
+          min={100}
+          onChange={(keepFinishedMax) => update({ keepFinishedMax })}
+        />
+      </fieldset>
       <div className="dialog-actions">
         <button type="button" className="primary" onClick={onClose}>
           Done
@@ -78,5 +108,33 @@ function BrowserNotificationSettings() {
         <input type="checkbox" checked={onFailure} onChange={(e) => void choose({ onFailure: e.target.checked })} /> Notify me here when jobs fail
       </label>
     </fieldset>
+  )
+}
+
+/** A term that can also be "keep them": a box to turn it on (with a sensible first value), and the number itself. */
+function KeepSetting(props: { label: string; value: number | null; fallback: number; min: number; max: number; onChange: (value: number | null) => void }) {
+  const { label, value, fallback, min, max, onChange } = props
+  // The box answers at once; the saved setting follows when the engine has it (and wins if it says otherwise).
+  const [on, setOn] = useState(value !== null)
+  const [shown, setShown] = useState(value)
+  if (shown !== value) {
+    setShown(value)
+    setOn(value !== null)
+  }
+  return (
+    <div className="keep-setting">
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={on}
+          onChange={(e) => {
+            setOn(e.target.checked)
+            onChange(e.target.checked ? fallback : null)
+          }}
+        />{' '}
+        {label}
+      </label>
+      {on && <NumberSetting label={label} value={value ?? fallback} min={min} max={max} onCommit={onChange} hideLabel />}
+    </div>
   )
 }

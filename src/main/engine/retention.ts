@@ -1,0 +1,128 @@
+import type { JobStatus } from '../../shared/job'
+import type { Clock } from './engine'
+import type { JobStore } from './job-store'
+
+const DAY_MS = 86_400_000
+
+/** How long finished jobs are kept; null keeps them. Failed jobs have their own term, often longer: they are the ones to look into. */
+export interface RetentionPolicy {
+  keepFinishedDays: number | null
+  keepFailedDays: number | null
+  /** At most this many succeeded and cancelled jobs, the oldest going first. */
+  keepFinishedMax: number | null
+}
+
+export interface RetentionOptions {
+  /** Jobs per transaction: with their logs, a batch is a few milliseconds of the engine's thread. */
+  batch: number
+  everyMs: number
+  /** The first run after start waits this long: starting up is busy enough. */
+  firstAfterMs: number
+}
+
+export const DEFAULT_RETENTION: RetentionOptions = { batch: 200, everyMs: 3_600_000, firstAfterMs: 60_000 }
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+type Finished = Exclude<JobStatus, 'queued' | 'running'>
+
+/**
+ * The maintenance schedule: removes finished jobs past their term (and their
+ * logs and tries) in small batches with a turn of the event loop between, so
+ * dispatch never waits on it; then refreshes the planner's statistics and
+ * checkpoints the WAL. Storage trouble ends a run, never the engine.
+ */
+export class Retention {
+  private timer: NodeJS.Timeout | undefined
+  private stopped = false
+  private running: Promise<number> | undefined
+  private readonly options: RetentionOptions
+
+  constructor(
+    private readonly deps: { store: JobStore; clock: Clock; policy: () => RetentionPolicy; removed: (count: number) => void },
+    options: Partial<RetentionOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_RETENTION, ...options }
+  }
+
+  start(): void {
+    this.schedule(this.options.firstAfterMs)
+  }
+
+  /** No more passes; one under way ends after its current batch. Resolves once it has. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.timer)
+    this.timer = undefined
+    await this.running?.catch(() => undefined)
+  }
+
+  /** One pass; a pass already under way is joined, not doubled. Resolves with how many jobs went. */
+  runOnce(): Promise<number> {
+    this.running ??= this.pass().finally(() => (this.running = undefined))
+    return this.running
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => {
+      void this.runOnce()
+        .catch((error: unknown) => console.error(`offload: clean-up of old jobs stopped: ${(error as Error).message}`))
+        .finally(() => !this.stopped && this.schedule(this.options.everyMs))
+    }, ms).unref()
+  }
+
+  private async pass(): Promise<number> {
+    const { store, clock } = this.deps
+    const policy = this.deps.policy()
+    const now = clock.now()
+    let removed = 0
+    const terms: [Finished, number | null][] = [
+      ['succeeded', policy.keepFinishedDays],
+      ['cancelled', policy.keepFinishedDays],
+      ['failed', policy.keepFailedDays],
+    ]
+    for (const [status, days] of terms) {
+      if (days === null) continue
+      while (!this.stopped) {
+        const expired = store.expiring(status, now - days * DAY_MS, this.options.batch)
+        if (expired.length === 0) break
+        removed += store.removeFinished(status, expired)
+        await nextTurn()
+      }
+    }
+    if (policy.keepFinishedMax !== null) removed += await this.trimTo(policy.keepFinishedMax)
+    if (removed > 0) {
+      store.tidy()
+      this.deps.removed(removed)
+    }
+    return removed
+  }
+
+  /** The oldest succeeded and cancelled jobs, merged across both, until at most `max` are left. */
+  private async trimTo(max: number): Promise<number> {
+    const { store } = this.deps
+    let removed = 0
+    while (!this.stopped) {
+      const counts = store.counts()
+      const excess = counts.succeeded + counts.cancelled - max
+      if (excess <= 0) break
+      const take = Math.min(excess, this.options.batch)
+      const oldest = (['succeeded', 'cancelled'] as const)
+        .flatMap((status) => store.oldest(status, take).map((job) => ({ ...job, status })))
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .slice(0, take)
+      let round = 0
+      for (const status of ['succeeded', 'cancelled'] as const) {
+        round += store.removeFinished(
+          status,
+          oldest.filter((job) => job.status === status),
+        )
+      }
+      removed += round
+      // The counts and the rows disagree (they never should): stop rather than spin.
+      if (round === 0) break
+      await nextTurn()
+    }
+    return removed
+  }
+}
