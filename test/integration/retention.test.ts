@@ -36,7 +36,7 @@ describe('retention: finished jobs past their term are removed, with their logs'
     const logs = () => host.db.prepare('SELECT count(*) FROM job_logs').pluck().get() as number
     const logsBefore = logs()
 
-    // In batches of 200 with the event loop free between them: more than one batch here.
+    // In batches (of 50) with the event loop free between them: several here.
     expect(await host.retention.runOnce()).toBe(301)
     const { counts } = host.api.getStats({})
     expect(counts).toMatchObject({ succeeded: 150, cancelled: 0, failed: 1 })
