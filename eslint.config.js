@@ -20,7 +20,7 @@ const ROOMS = {
   'src/main/desktop': ['engine', 'kinds', 'worker', 'node', 'electron', 'headless', 'cli'],
   'src/main/headless': ['desktop', 'electron', 'cli'],
   // The command line is a client of the HTTP API: the contract, and nothing of the engine (`offload serve` runs the server as a process).
-  'src/main/cli': ['common', 'engine', 'kinds', 'worker', 'node', 'desktop', 'electron', 'headless'],
+  'src/main/cli': ['engine', 'kinds', 'worker', 'node', 'desktop', 'electron', 'headless'],
   'src/renderer': ['main', 'preload'],
 }
 const MAY_IMPORT_ELECTRON = ['src/main/electron/**', 'src/preload/**']

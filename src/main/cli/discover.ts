@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { isAlive } from '../common/process-alive'
 import { ServerInfoSchema, type ServerInfo } from '../../shared/server-info'
 import { CliError, EXIT } from './errors'
 
@@ -25,15 +26,6 @@ export interface DiscoverOptions {
 }
 
 const NOT_RUNNING = 'Offload isn’t running: start the app, or `offload serve`'
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 function readServerFile(folder: string): ServerInfo | 'unreadable' | undefined {
   let text: string
@@ -72,7 +64,7 @@ export function discover(options: DiscoverOptions): Connection {
       tokenFrom: options.token !== undefined ? '--token' : 'OFFLOAD_TOKEN',
     }
   }
-  const alive = options.isAlive ?? pidAlive
+  const alive = options.isAlive ?? isAlive
   const folders = options.data !== undefined ? [options.data] : options.folders
   let stopped: string | undefined
   let unreadable: string | undefined

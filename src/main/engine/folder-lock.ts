@@ -1,4 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { isAlive } from '../common/process-alive'
 import { describeFolderFailure, DataFolderError } from './data-folder'
 
 /** Another Offload (the desktop app, `offload serve`, or another host in this process) has this data folder open. */
@@ -12,15 +13,6 @@ export class FolderInUseError extends DataFolderError {
         `(If pid ${pid} is not Offload, remove ${dataDir}/offload.lock.)`,
     )
     this.name = 'FolderInUseError'
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
@@ -51,7 +43,7 @@ export function lockDataFolder(dataDir: string, file: string): () => void {
     }
     const pid = holder(file)
     // This very process counts: a second host on one folder is as wrong in one process as in two.
-    if (pid !== null && alive(pid)) throw new FolderInUseError(dataDir, pid)
+    if (pid !== null && isAlive(pid)) throw new FolderInUseError(dataDir, pid)
     if (attempt > 0) throw new FolderInUseError(dataDir, pid ?? 0)
     rmSync(file, { force: true })
   }

@@ -218,6 +218,18 @@ interface Frame {
   endings: Ending[]
 }
 
+/** How a try ended, as the attempt statements take it. */
+interface AttemptEnd {
+  id: string
+  attempt: number
+  now: number
+  outcome: string
+  code: string | null
+  message: string | null
+  exitCode: number | null
+  signal: string | null
+}
+
 /**
  * Every read and write of the jobs database. Each state change is one
  * statement (or one transaction) that names the status it leaves, so a late
@@ -333,40 +345,12 @@ export class JobStore {
       attemptBegin: db.prepare<[{ id: string; attempt: number; at: number; pid: number | null }]>(`
         INSERT INTO job_attempts (job_id, seq, attempt, started_at, outcome, worker_pid)
         VALUES (@id, (SELECT coalesce(max(seq), 0) + 1 FROM job_attempts WHERE job_id = @id), @attempt, @at, 'running', @pid)`),
-      attemptEnd: db.prepare<
-        [
-          {
-            id: string
-            attempt: number
-            now: number
-            outcome: string
-            code: string | null
-            message: string | null
-            exitCode: number | null
-            signal: string | null
-          },
-        ]
-      >(`
+      attemptEnd: db.prepare<[AttemptEnd]>(`
         UPDATE job_attempts SET finished_at = @now, outcome = @outcome, error_code = @code, error_message = @message,
                                 exit_code = @exitCode, signal = @signal
         WHERE job_id = @id AND attempt = @attempt AND outcome = 'running'
           AND seq = (SELECT max(seq) FROM job_attempts WHERE job_id = @id)`),
-      attemptWhole: db.prepare<
-        [
-          {
-            id: string
-            attempt: number
-            at: number
-            pid: number | null
-            now: number
-            outcome: string
-            code: string | null
-            message: string | null
-            exitCode: number | null
-            signal: string | null
-          },
-        ]
-      >(`
+      attemptWhole: db.prepare<[AttemptEnd & { at: number; pid: number | null }]>(`
         INSERT INTO job_attempts (job_id, seq, attempt, started_at, finished_at, outcome, error_code, error_message, exit_code, signal, worker_pid)
         VALUES (@id, (SELECT coalesce(max(seq), 0) + 1 FROM job_attempts WHERE job_id = @id), @attempt, @at, @now, @outcome, @code, @message,
                 @exitCode, @signal, @pid)`),

@@ -4,6 +4,7 @@ import type { ApiHandlers, OffloadEvent } from '../../shared/api'
 import { ServerInfoSchema, type ServerInfo } from '../../shared/server-info'
 import { dataPaths, writePrivateFile } from '../engine/data-folder'
 import { createHttpServer } from './http-server'
+import { isAlive } from '../common/process-alive'
 
 /**
  * A data folder's API on 127.0.0.1, as both the headless server and the
@@ -15,16 +16,6 @@ export class AlreadyRunningError extends Error {
   constructor(readonly info: ServerInfo) {
     super(`Offload is already serving this data folder (pid ${info.pid}) at ${info.url}`)
     this.name = 'AlreadyRunningError'
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // The process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
