@@ -204,6 +204,8 @@ export class PageLoader {
           for (const p of Object.keys(pages).map(Number)) if (Math.abs(p - centre) > PAGES_KEPT / 2) delete pages[p]
           const keep = new Set(Object.values(pages).flat())
           if (s.openId) keep.add(s.openId)
+          // A selected job this page no longer shows (it was cancelled a moment ago) is kept until its event comes, which takes it out of the selection.
+          for (const id of s.selected) keep.add(id)
           const byId: Record<string, Job> = {}
           for (const id of keep) if (s.byId[id]) byId[id] = s.byId[id]
           for (const job of result.jobs) byId[job.id] = job
