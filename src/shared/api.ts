@@ -64,6 +64,8 @@ export const api = {
   removeJobs: { http: { method: 'POST', path: '/api/jobs/remove' }, input: BulkIdsSchema, output: BulkResultSchema },
   setPriority: { http: { method: 'POST', path: '/api/jobs/priority' }, input: BulkPrioritySchema, output: BulkResultSchema },
   retryJob: { http: { method: 'POST', path: '/api/jobs/:id/retry' }, input: ById, output: JobSchema },
+  /** A scheduled job becomes due now. */
+  runJobNow: { http: { method: 'POST', path: '/api/jobs/:id/run-now' }, input: ById, output: JobSchema },
   getStats: { http: { method: 'GET', path: '/api/stats' }, input: Empty, output: StatsSchema },
   getStatsReport: { http: { method: 'GET', path: '/api/stats/report' }, input: StatsReportQuerySchema, output: StatsReportSchema },
   pauseQueue: { http: { method: 'POST', path: '/api/queue/pause' }, input: Empty, output: Ok },

@@ -4,7 +4,8 @@ export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
 export const PrioritySchema = z.enum(PRIORITIES)
 export type Priority = z.infer<typeof PrioritySchema>
 
-export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
+/** In the order of a job's life: `scheduled` waits for its time (a delay, a retry's backoff), then it is `queued`. */
+export const JOB_STATUSES = ['scheduled', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
 export const JobStatusSchema = z.enum(JOB_STATUSES)
 export type JobStatus = z.infer<typeof JobStatusSchema>
 
@@ -48,14 +49,26 @@ export type Job = z.infer<typeof JobSchema>
 export const MAX_TIMEOUT_MS = 10 * 24 * 3600 * 1000
 export const MAX_ATTEMPTS = 100
 
-export const NewJobSchema = z.strictObject({
-  kind: z.string().min(1).max(100),
-  params: z.record(z.string(), z.unknown()).default({}),
-  name: z.string().min(1).max(200).optional(),
-  priority: PrioritySchema.default('normal'),
-  maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS).optional(),
-  timeoutMs: z.number().int().min(1).max(MAX_TIMEOUT_MS).optional(),
-})
+/** A year: a delay beyond it is more likely a unit mistake than a plan. */
+export const MAX_DELAY_MS = 366 * 24 * 3600 * 1000
+
+/** An instant with its offset ("2026-12-02T14:30:00+01:00" or "…Z"): a time without one would mean different instants on client and server. */
+export const InstantSchema = z.iso.datetime({ offset: true, error: 'Give a date and time with its offset, like 2026-12-02T14:30:00Z' })
+
+export const NewJobSchema = z
+  .strictObject({
+    kind: z.string().min(1).max(100),
+    params: z.record(z.string(), z.unknown()).default({}),
+    name: z.string().min(1).max(200).optional(),
+    priority: PrioritySchema.default('normal'),
+    maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS).optional(),
+    timeoutMs: z.number().int().min(1).max(MAX_TIMEOUT_MS).optional(),
+    /** Not before this instant (one in the past runs now); the job is `scheduled` until then. */
+    runAt: InstantSchema.optional(),
+    /** Or not before this many ms from now. */
+    delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+  })
+  .refine((job) => job.runAt === undefined || job.delayMs === undefined, { message: 'Give runAt or delayMs, not both', path: ['delayMs'] })
 export type NewJob = z.input<typeof NewJobSchema>
 /** A new job as the boundary hands it on: checked, with its defaults filled in. */
 export type ParsedNewJob = z.output<typeof NewJobSchema>

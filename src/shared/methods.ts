@@ -16,6 +16,7 @@ export const METHOD_NAMES = [
   'removeJobs',
   'setPriority',
   'retryJob',
+  'runJobNow',
   'getStats',
   'getStatsReport',
   'pauseQueue',

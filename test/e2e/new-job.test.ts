@@ -80,4 +80,37 @@ describe('the new-job form', () => {
     // The original is untouched.
     expect((await jobNamed('Original')).params).toEqual({ command: 'echo "$GREETING"', env: { GREETING: 'hello' } })
   })
+
+  it('"Start at" schedules the job: it waits in the Scheduled tab with its time, and "Run now" runs it', async () => {
+    await page.getByRole('button', { name: '+ New job' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New job' })
+    await dialog.getByLabel('Kind', { exact: true }).selectOption('shell')
+    await dialog.getByLabel('command').fill('echo later')
+    await dialog.getByLabel('Name (optional)').fill('For later')
+    // Two hours on, on the browser's own clock, as a datetime-local value.
+    const at = new Date(Date.now() + 2 * 3600_000)
+    const local = new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16)
+    await dialog.getByLabel('Start at (optional)').fill(local)
+    await dialog.getByRole('button', { name: 'Queue job' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    const job = await jobNamed('For later')
+    expect(job.status).toBe('scheduled')
+    expect(Math.abs(Date.parse(job.runAfter) - at.getTime())).toBeLessThan(60_000)
+
+    await page.getByRole('tab', { name: /^Scheduled/ }).click()
+    await panel
+      .row('For later')
+      .getByText(/^runs at .* · in 1 h 5\d min$|^runs at .* · in 2 h 0 min$/)
+      .waitFor()
+    const pane = page.getByRole('complementary', { name: 'Details of For later' })
+    await pane
+      .getByRole('status')
+      .getByText(/^Runs at /)
+      .waitFor()
+    await pane.getByRole('button', { name: 'Run now' }).click()
+    // Due now, it leaves the Scheduled tab and runs.
+    await panel.row('For later').waitFor({ state: 'detached' })
+    await page.getByRole('tab', { name: /^All/ }).click()
+    await panel.row('For later').getByText('succeeded').waitFor()
+  })
 })

@@ -103,6 +103,26 @@ describe('offload add', () => {
   })
 })
 
+describe('offload add, for later', () => {
+  it('--delay and --at schedule the job; status shows when it runs', async () => {
+    const delayed = await offload(['--data', data, 'add', '--delay', '2h', '--name', 'Later on', '--', 'true'])
+    expect(delayed.code).toBe(0)
+    const id = /\((\w{26})\)/.exec(delayed.stderr)![1]!
+    expect(delayed.stderr).toMatch(/^Scheduled “Later on” \(\w{26}\) for /)
+    const job = (await server.call('GET', `/api/jobs/${id}`)) as { status: string; runAfter: string; createdAt: string }
+    expect(job.status).toBe('scheduled')
+    expect(Date.parse(job.runAfter) - Date.parse(job.createdAt)).toBe(7_200_000)
+    const table = await offload(['--data', data, 'status', '--status', 'scheduled'], { env: { COLUMNS: '120' } })
+    expect(table.stdout).toMatch(/scheduled +Later on +at \d\d:\d\d/)
+
+    const at = new Date(Date.now() + 3 * 86_400_000).toISOString()
+    const exact = await offload(['--data', data, 'add', '--at', at, '--print-id', '--', 'true'])
+    const scheduled = (await server.call('GET', `/api/jobs/${exact.stdout.trim()}`)) as { runAfter: string }
+    expect(scheduled.runAfter).toBe(at)
+    for (const cancel of [id, exact.stdout.trim()]) await server.call('POST', `/api/jobs/${cancel}/cancel`)
+  })
+})
+
 describe('offload status and wait', () => {
   it('status --json is the API’s page', async () => {
     const run = await offload(['--data', data, 'status', '--json', '--limit', '5'])
@@ -234,6 +254,9 @@ describe('bad input: one line on stderr, exit code 2, nothing created', () => {
     ['an id that is not one', ['cancel', 'not-an-id'], /^offload: .*ids\.0.*26-character ULIDs.*\n$/],
     ['a duration that is not one', ['add', '--timeout', 'soon', '--', 'true'], /^offload: --timeout: a duration such as 90s, 5m or 1h30m, got "soon"\n$/],
     ['an unknown option', ['status', '--colour'], /^offload: unknown option '--colour'.*\n$/],
+    ['--at that is no time', ['add', '--at', 'teatime', '--', 'true'], /^offload: --at: a time such as 14:30, .*got "teatime"\n$/],
+    ['--at and --delay together', ['add', '--at', '14:30', '--delay', '5m', '--', 'true'], /^offload: Give --at or --delay, not both\n$/],
+    ['--delay that is no duration', ['add', '--delay', 'later', '--', 'true'], /^offload: --delay: a duration such as 90s, 5m or 1h30m, got "later"\n$/],
   ]
   for (const [what, args, message] of cases) {
     it(what, async () => {

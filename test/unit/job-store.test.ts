@@ -80,13 +80,25 @@ describe('job store', () => {
     expect(store.claim(10, 10_000)).toEqual([])
   })
 
-  it('does not claim a job before its run-after time', () => {
+  it('keeps a job due later scheduled until its time, then queues it; "run now" queues it at once', () => {
     const { store } = openStore()
-    const job = row({ createdAt: 5000 })
-    store.insert([job])
-    expect(store.claim(1, 4999)).toEqual([])
-    expect(store.nextDueAt()).toBe(5000)
-    expect(store.claim(1, 5000)[0]!.attempt).toBe(1)
+    const later = row({ createdAt: 5000, runAfter: 8000 })
+    const other = row({ createdAt: 5000, runAfter: 9000 })
+    const now = row({ createdAt: 5000, runAfter: 1000 })
+    store.insert([later, other, now])
+    expect([later, other, now].map((j) => store.get(j.id)!.status)).toEqual(['scheduled', 'scheduled', 'queued'])
+    expect(store.get(now.id)!.runAfter).toBe(new Date(5000).toISOString())
+    expect(store.counts()).toMatchObject({ scheduled: 2, queued: 1 })
+    expect(store.claim(5, 7999).map((c) => c.job.id)).toEqual([now.id])
+    expect(store.nextDueAt()).toBe(8000)
+    expect(store.promoteDue(7999, 10)).toEqual([])
+    expect(store.promoteDue(8000, 10).map((j) => [j.id, j.status])).toEqual([[later.id, 'queued']])
+    expect(store.nextDueAt()).toBe(9000)
+    expect(store.markDueNow(other.id, 8100)).toMatchObject({ status: 'queued', runAfter: new Date(8100).toISOString() })
+    expect(store.markDueNow(other.id, 8200)).toBeUndefined()
+    expect(store.nextDueAt()).toBeNull()
+    expect(store.counts()).toMatchObject({ scheduled: 0, queued: 2, running: 1 })
+    expect(store.claim(5, 8200).map((c) => c.job.id)).toEqual([later.id, other.id])
   })
 
   it('uses indexes for "next job" and "list by status" rather than scanning', () => {
@@ -126,11 +138,12 @@ describe('job store', () => {
     const waits: number[] = []
     let now = 10_000
     for (let attempt = 1; attempt <= 3; attempt++) {
+      store.promoteDue(now, 10)
       const [claimed] = store.claim(1, now)
       expect(claimed?.attempt).toBe(attempt)
       const after = store.markAttemptFailed(job.id, attempt, { code: 'job_error', message: `boom ${attempt}` }, { retryable: true, now, jitter: 0.999 })!
       if (attempt < 3) {
-        expect(after.status).toBe('queued')
+        expect(after.status).toBe('scheduled')
         const wait = Date.parse(after.runAfter) - now
         waits.push(wait)
         now += wait
@@ -147,6 +160,7 @@ describe('job store', () => {
     store.claim(1, now)
     store.markAttemptFailed(capped.id, 1, { code: 'timeout', message: 't' }, { retryable: true, now, jitter: 0.5 })
     now += 500
+    store.promoteDue(now, 10)
     store.claim(1, now)
     const second = store.markAttemptFailed(capped.id, 2, { code: 'timeout', message: 't' }, { retryable: true, now, jitter: 0.999 })!
     expect(Date.parse(second.runAfter) - now).toBe(1498)
@@ -258,9 +272,10 @@ describe('job store', () => {
     store.claim(2, 10_000)
     store.markSucceeded(rows[0]!.id, 1, { json: 'null' }, 10_001)
     store.markCancelled(rows[2]!.id, 10_002)
-    expect(store.counts()).toEqual({ queued: 2, running: 1, succeeded: 1, failed: 0, cancelled: 1 })
+    expect(store.counts()).toEqual({ scheduled: 0, queued: 2, running: 1, succeeded: 1, failed: 0, cancelled: 1 })
     store.markRetried(rows[2]!.id, 10_003)
     store.markAttemptFailed(rows[1]!.id, 1, { code: 'timeout', message: 't' }, { retryable: true, now: 10_004, jitter: 0 })
+    store.promoteDue(20_000, 10)
     store.claim(5, 20_000)
     store.requeueUnfinished(rows[3]!.id, 1, 20_001)
     store.requeueInterrupted(20_002)
@@ -352,6 +367,7 @@ describe('attempts as data', () => {
     const crash = { code: 'worker_crashed' as const, message: 'The worker exited with code 7', detail: { exitCode: 7, signal: null } }
     store.markAttemptFailed(job.id, 1, crash, { retryable: true, now: 10_002, jitter: 0 })
     // Begun and ended in one commit: the start comes with the outcome.
+    store.promoteDue(20_000, 10)
     store.claim(1, 20_000)
     store.markAttemptFailed(
       job.id,
@@ -365,6 +381,7 @@ describe('attempts as data', () => {
         workerPid: 4343,
       },
     )
+    store.promoteDue(30_000, 10)
     store.claim(1, 30_000)
     store.markSucceeded(job.id, 3, { json: 'null' }, 30_002, { startedAt: 30_001 })
     expect(store.attempts(job.id).map((a) => [a.seq, a.attempt, a.outcome, a.error?.code ?? null, a.exitCode, a.workerPid])).toEqual([
@@ -396,6 +413,36 @@ describe('attempts as data', () => {
       [2, 2, 'cancelled'],
       [3, 1, 'succeeded'],
     ])
+  })
+
+  it('a schema 5 database keeps every job, log line and try through the rebuild that adds "scheduled"; a wait for a backoff becomes one', () => {
+    const file = join(tempDir(), 'v5.db')
+    const old = new Database(file)
+    old.pragma('foreign_keys = ON')
+    for (const sql of MIGRATIONS.slice(0, 5)) old.exec(sql)
+    old.pragma('user_version = 5')
+    const insert = old.prepare(`INSERT INTO jobs (id, kind, name, params, priority, status, attempts, max_attempts, backoff_base_ms, backoff_cap_ms,
+      run_after, created_at, updated_at, summary) VALUES (?, 'shell', 'j', '{}', 1, ?, 1, 3, 1, 1, ?, 0, 0, 'kept')`)
+    const future = Date.now() + 3_600_000
+    insert.run('01J00000000000000000000001', 'queued', future)
+    insert.run('01J00000000000000000000002', 'queued', 0)
+    insert.run('01J00000000000000000000003', 'succeeded', 0)
+    old.prepare(`INSERT INTO job_logs (job_id, seq, at, line) VALUES ('01J00000000000000000000003', 1, 0, 'hello')`).run()
+    old.prepare(`INSERT INTO job_attempts (job_id, seq, attempt, started_at, outcome) VALUES ('01J00000000000000000000003', 1, 1, 0, 'succeeded')`).run()
+    old.close()
+
+    const db = openDatabase(file)
+    const store = new JobStore(db)
+    expect(['1', '2', '3'].map((n) => store.get(`01J0000000000000000000000${n}`)!.status)).toEqual(['scheduled', 'queued', 'succeeded'])
+    expect(store.get('01J00000000000000000000003')!.summary).toBe('kept')
+    expect(store.nextDueAt()).toBe(future)
+    expect(store.logs('01J00000000000000000000003').map((l) => l.line)).toEqual(['hello'])
+    expect(store.attempts('01J00000000000000000000003')).toHaveLength(1)
+    // The references point at the new table, and are enforced again.
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
+    store.remove('01J00000000000000000000003')
+    expect(db.prepare('SELECT count(*) AS n FROM job_logs').get()).toEqual({ n: 0 })
+    expect(db.prepare('SELECT count(*) AS n FROM job_attempts').get()).toEqual({ n: 0 })
   })
 
   it('an old database (schema 1) gains the table on open, with the last try of each job it knew', () => {

@@ -35,6 +35,7 @@ function setUp() {
   const reports = new StatsReporter({ store, clock: { now: () => clock.now } })
   /** Claims the job, starts it `waitMs` after it was due, and returns its attempt. */
   const start = (job: JobInsert, at: number): number => {
+    store.promoteDue(at, 10)
     const [claimed] = store.claim(1, at)
     expect(claimed?.job.id).toBe(job.id)
     store.markStarted([{ id: job.id, attempt: claimed!.attempt, at }])
@@ -50,7 +51,7 @@ const counted = (db: ReturnType<typeof openDatabase>): Record<string, Record<Job
     status: JobStatus
     n: number
   }[]) {
-    out[kind] ??= { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
+    out[kind] ??= { scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
     out[kind][status] = n
   }
   return out
@@ -77,7 +78,7 @@ describe('stats report', () => {
     expect(report.throughput.at(-1)).toEqual({ at: new Date(T0 + MINUTE_MS).toISOString(), succeeded: 0, failed: 1, cancelled: 1 })
     expect(report.throughput.slice(0, -2).every((b) => b.succeeded + b.failed + b.cancelled === 0)).toBe(true)
     expect(report.totals).toMatchObject({
-      counts: { queued: 0, running: 0, succeeded: 1, failed: 1, cancelled: 1 },
+      counts: { scheduled: 0, queued: 0, running: 0, succeeded: 1, failed: 1, cancelled: 1 },
       finished: 3,
       succeeded: 1,
       failed: 1,
@@ -98,7 +99,7 @@ describe('stats report', () => {
       ['shell', 2, 0],
       ['hash', 1, 1],
     ])
-    expect(report.kinds[0]!.counts).toEqual({ queued: 0, running: 0, succeeded: 1, failed: 0, cancelled: 1 })
+    expect(report.kinds[0]!.counts).toEqual({ scheduled: 0, queued: 0, running: 0, succeeded: 1, failed: 0, cancelled: 1 })
   })
 
   it('buckets 24 hours by the quarter hour and 7 days by the hour, zero-filled, oldest first', () => {
@@ -144,7 +145,7 @@ describe('stats report', () => {
     expect(after.throughput).toEqual(before.throughput)
     expect(before.kinds.find((k) => k.kind === 'thumbnails')).toEqual({
       kind: 'thumbnails',
-      counts: { queued: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
+      counts: { scheduled: 0, queued: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
       finished: 0,
       succeeded: 0,
       failed: 0,
@@ -166,7 +167,7 @@ describe('stats report', () => {
         throw new Error('disk full')
       }),
     ).toThrow('disk full')
-    expect(store.markAttemptFailed(job.id, attempt, { code: 'timeout', message: 't' }, { retryable: true, now: T0 + 20, jitter: 0 })!.status).toBe('queued')
+    expect(store.markAttemptFailed(job.id, attempt, { code: 'timeout', message: 't' }, { retryable: true, now: T0 + 20, jitter: 0 })!.status).toBe('scheduled')
     clock.now = T0 + 1000
     expect(reports.report('1h').totals.finished).toBe(0)
     expect(db.prepare('SELECT count(*) AS n FROM job_stats').get()).toEqual({ n: 0 })

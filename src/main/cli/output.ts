@@ -5,7 +5,7 @@ export function useColour(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): b
   return stream.isTTY === true && (env.NO_COLOR ?? '') === '' && env.TERM !== 'dumb'
 }
 
-const CODES: Record<JobStatus, number> = { queued: 90, running: 34, succeeded: 32, failed: 31, cancelled: 33 }
+const CODES: Record<JobStatus, number> = { scheduled: 36, queued: 90, running: 34, succeeded: 32, failed: 31, cancelled: 33 }
 
 export function paintStatus(status: JobStatus, text: string, colour: boolean): string {
   return colour ? `\x1b[${CODES[status]}m${text}\x1b[0m` : text
@@ -30,6 +30,14 @@ export function parseDuration(text: string): number | null {
   const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|min|s|m|h|d)/g)]
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed) return null
   return Math.round(parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNITS[unit!]!, 0))
+}
+
+/** A time to come, on this machine's clock: "14:30" today, else with its date ("Dec 24, 18:00"). */
+export function formatTime(iso: string, now = new Date()): string {
+  const at = new Date(iso)
+  const time = at.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })
+  if (at.toDateString() === now.toDateString()) return time
+  return `${at.toLocaleDateString('en-US', { month: 'short', day: 'numeric', ...(at.getFullYear() !== now.getFullYear() ? { year: 'numeric' } : {}) })}, ${time}`
 }
 
 export function jobDuration(job: Job, now: number): number | null {
@@ -96,9 +104,19 @@ const COLUMNS: Column[] = [
   { title: 'ID', rank: 0, width: 26, cell: (j) => j.id },
   { title: 'STATUS', rank: 0, width: 9, cell: (j) => j.status, paint: (j, text, colour) => paintStatus(j.status, text, colour) },
   { title: 'NAME', rank: 0, width: 'rest', cell: (j) => j.name },
-  { title: 'PROGRESS', rank: 2, width: 15, cell: (j) => `${bar(j.progress.fraction, 10)} ${String(Math.round(j.progress.fraction * 100)).padStart(3)}%` },
+  {
+    title: 'PROGRESS',
+    rank: 2,
+    width: 15,
+    // A scheduled job has no progress yet: when it runs instead.
+    cell: (j, now) =>
+      j.status === 'scheduled'
+        ? `at ${formatTime(j.runAfter, new Date(now))}`
+        : `${bar(j.progress.fraction, 10)} ${String(Math.round(j.progress.fraction * 100)).padStart(3)}%`,
+  },
   { title: '%', rank: 1, width: 4, cell: (j) => `${Math.round(j.progress.fraction * 100)}%` },
-  { title: 'ETA', rank: 4, width: 7, cell: (j, now) => formatDuration(eta(j, now)) },
+  // For a scheduled job, the time until it is due.
+  { title: 'ETA', rank: 4, width: 7, cell: (j, now) => formatDuration(j.status === 'scheduled' ? Date.parse(j.runAfter) - now : eta(j, now)) },
   { title: 'TRIES', rank: 3, width: 5, cell: (j) => `${j.attempts}/${j.maxAttempts}` },
   { title: 'TIME', rank: 3, width: 7, cell: (j, now) => formatDuration(jobDuration(j, now)) },
 ]

@@ -64,6 +64,8 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
     .addOption(new Option('--priority <level>', 'how soon, against other jobs').choices(PRIORITIES))
     .option('--timeout <duration>', 'a limit per try: 90s, 5m, 1h30m')
     .option('--attempts <n>', 'tries before it counts as failed')
+    .option('--at <time>', 'not before this time: 14:30, "2026-12-24 18:00", or an ISO instant')
+    .option('--delay <duration>', 'not before this long from now: 90s, 5m, 2h')
     .option('-e, --env <NAME[=value]>', 'pass an environment variable to the command after --; repeat for more', collect, [])
     .option('-w, --wait', 'wait until it ends; exit 1 if it failed')
     .option('-f, --follow', 'print its log as it runs; exit 1 if it failed')
@@ -76,6 +78,8 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
         'offload add --env PATH --follow -- ./build.sh --fast',
         'offload add hash-files --param folder=/home/me/Photos',
         `offload add shell --params-json '{"command": "du -sh ~"}' --print-id`,
+        'offload add --at 23:00 -- ./backup.sh',
+        'offload add --delay 2h -- make release',
       ]),
     )
     .action(run((ctx, kind: string | undefined, options: AddOptions) => add(ctx, kind, afterDashes, options)))

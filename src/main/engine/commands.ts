@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulid'
-import { JOB_STATUSES } from '../../shared/job'
+import { JOB_STATUSES, MAX_DELAY_MS } from '../../shared/job'
 import type { MethodName, MethodOutput, ParsedInput } from '../../shared/api'
 import { ApiError, describeIssues } from '../../shared/errors'
 import type { Attempt, BulkResult, BulkTarget, Job, JobPage, JobStatus, LogLine, ParsedListJobsQuery, ParsedNewJob, Priority } from '../../shared/job'
@@ -121,11 +121,23 @@ export class JobCommands {
     return job
   }
 
-  /** Cancels each queued or running job; the others are reported, not fatal. */
+  /** A scheduled job is due now: it waits only for a free worker. */
+  runJobNow(id: string): Job {
+    const job = this.store.markDueNow(id, this.clock.now())
+    if (!job) {
+      const status = this.store.statusOf(id)
+      if (status === undefined) throw notFound(id)
+      throw new ApiError('wrong_state', `Job ${id} is ${status}; only scheduled jobs can be run now`)
+    }
+    this.engine.jobsAdded([job])
+    return job
+  }
+
+  /** Cancels each scheduled, queued or running job; the others are reported, not fatal. */
   cancelJobs(target: BulkTarget): Promise<BulkResult> {
     return this.bulk(
       target,
-      ['queued', 'running'],
+      ['scheduled', 'queued', 'running'],
       (id, now) => this.cancelOne(id, now),
       (jobs) => {
         for (const job of jobs) this.engine.stopRun(job.id)
@@ -159,17 +171,17 @@ export class JobCommands {
     )
   }
 
-  /** Changes the priority of queued jobs; running and finished ones keep theirs. */
+  /** Changes the priority of waiting jobs (queued or scheduled); running and finished ones keep theirs. */
   setPriority(target: BulkTarget, priority: Priority): Promise<BulkResult> {
     return this.bulk(
       target,
-      ['queued'],
+      ['scheduled', 'queued'],
       (id, now) => {
         const job = this.store.setPriority(id, priority, now)
         if (job) return job
         const status = this.store.statusOf(id)
         if (status === undefined) throw notFound(id)
-        throw new ApiError('wrong_state', `Job ${id} is ${status}; only queued jobs can change priority`)
+        throw new ApiError('wrong_state', `Job ${id} is ${status}; only queued or scheduled jobs can change priority`)
       },
       (jobs) => this.engine.jobsChanged(jobs),
     )
@@ -179,7 +191,7 @@ export class JobCommands {
     const { job, was } = this.store.markCancelled(id, now)
     if (job) return job
     if (was === undefined) throw notFound(id)
-    throw new ApiError('wrong_state', `Job ${id} is already ${was}; only queued or running jobs can be cancelled`)
+    throw new ApiError('wrong_state', `Job ${id} is already ${was}; only scheduled, queued or running jobs can be cancelled`)
   }
 
   private retryOne(id: string, now: number): Job {
@@ -260,6 +272,7 @@ export class JobCommands {
       backoffBaseMs: this.options.backoffBaseMs,
       backoffCapMs: this.options.backoffCapMs,
       createdAt: now,
+      runAfter: dueAt(input, now),
     }
   }
 }
@@ -295,6 +308,7 @@ export function createHandlers({ commands, engine, kinds, reports }: HandlerDeps
     removeJobs: (target) => commands.removeJobs(target),
     setPriority: ({ priority, ...target }) => commands.setPriority(target, priority),
     retryJob: ({ id }) => commands.retryJob(id),
+    runJobNow: ({ id }) => commands.runJobNow(id),
     getStats: () => engine.stats(),
     getStatsReport: ({ range }) => reports.report(range),
     pauseQueue: () => {
@@ -309,6 +323,16 @@ export function createHandlers({ commands, engine, kinds, reports }: HandlerDeps
     updateSettings: (patch) => engine.updateSettings(patch),
     listKinds: () => ({ kinds: kinds.describe(), errors: [...kinds.errors] }),
   }
+}
+
+/** When a new job is due: runAt or delayMs from now (the contract allows one at most); a time past is now. */
+function dueAt(input: ParsedNewJob, now: number): number {
+  if (input.delayMs !== undefined) return now + input.delayMs
+  if (input.runAt === undefined) return now
+  const at = Date.parse(input.runAt)
+  if (at - now > MAX_DELAY_MS)
+    throw new ApiError('invalid_input', `runAt: ${input.runAt} is more than a year away`, [{ path: 'runAt', message: 'More than a year away' }])
+  return Math.max(now, at)
 }
 
 function notFound(id: string): ApiError {

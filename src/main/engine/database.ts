@@ -118,10 +118,21 @@ function migrate(db: Database.Database, file: string): void {
       `The jobs database ${file} was written by a newer Offload (schema ${current}, this one knows ${MIGRATIONS.length}). Update Offload.`,
     )
   }
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[version]!)
-      db.pragma(`user_version = ${version + 1}`)
-    })()
+  if (current === MIGRATIONS.length) return
+  // A table rebuilt the way SQLite prescribes is dropped and replaced; with foreign keys on, dropping it would
+  // delete every row that references it. They are off for the migrations (the pragma is a no-op inside a
+  // transaction) and each migration must leave every reference intact.
+  db.pragma('foreign_keys = OFF')
+  try {
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[version]!)
+        const broken = db.pragma('foreign_key_check') as unknown[]
+        if (broken.length > 0) throw new Error(`Migration ${version + 1} left ${broken.length} rows referencing nothing`)
+        db.pragma(`user_version = ${version + 1}`)
+      })()
+    }
+  } finally {
+    db.pragma('foreign_keys = ON')
   }
 }

@@ -44,6 +44,8 @@ export interface EngineOptions {
   maxBufferedLogLines: number
   /** Environment for worker processes (kinds folder, scratch folder). */
   workerEnv: Record<string, string>
+  /** This long before a scheduled job is due, a worker is started for it if none is idle. */
+  warmUpMs: number
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -58,6 +60,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   storageRetryMs: 2000,
   maxBufferedLogLines: 2000,
   workerEnv: {},
+  warmUpMs: 1500,
 }
 
 export interface EngineDeps {
@@ -77,6 +80,10 @@ interface Batch {
   progress: Map<string, ProgressUpdate>
   starts: Map<string, StartUpdate>
 }
+
+/** Jobs made due per commit: more wait a turn, so a thousand at once never block the loop. */
+const PROMOTE_BATCH = 500
+const MAX_WAKE_MS = 60_000
 
 const NOT_RETRYABLE: ReadonlySet<JobError['code']> = new Set(['invalid_params', 'unknown_kind', 'cancelled'])
 const SETTING_PAUSED = 'paused'
@@ -334,7 +341,7 @@ export class Engine {
     const now = this.clock.now()
     const batch = this.takeBatch(flushAll)
     const dispatch = !this.closing && !this.paused && !this.suspended && this.storage.ok
-    let written: { changed: Job[]; ended: Job[]; fresh: ClaimedJob[][]; topped: [Lane, ClaimedJob[]][] }
+    let written: { changed: Job[]; ended: Job[]; due: Job[]; fresh: ClaimedJob[][]; topped: [Lane, ClaimedJob[]][] }
     try {
       written = this.store.transaction(() => {
         const changed = this.writeBatch(batch, now)
@@ -343,8 +350,10 @@ export class Engine {
           const job = this.writeOutcome(run, outcome, now)
           if (job) ended.push(job)
         }
+        // Even while paused: a job whose time has come shows as queued (a retry due at once, too, before the claim below).
+        const due = this.closing ? [] : this.store.promoteDue(now, PROMOTE_BATCH)
         const { fresh, topped } = dispatch ? this.claimForFreeSlots(now) : { fresh: [], topped: [] }
-        return { changed, ended, fresh, topped }
+        return { changed, ended, due, fresh, topped }
       })
     } catch (error) {
       if (!asStorageError(error)) throw error
@@ -366,9 +375,11 @@ export class Engine {
       run.worker.send({ type: 'run', job: { id: run.job.id, attempt: run.attempt, kind: run.job.kind, params: run.job.params } })
     }
     for (const job of written.ended) if (job.status === 'succeeded' || job.status === 'failed') this.finished.add(1, now)
-    this.events.changedJobs([...written.changed, ...written.ended, ...started.map((r) => r.job)])
-    if (batch.outcomes.length > 0) this.events.statsChanged()
-    if (dispatch) this.scheduleWake(now)
+    this.events.changedJobs([...written.changed, ...written.ended, ...written.due, ...started.map((r) => r.job)])
+    if (batch.outcomes.length > 0 || written.due.length > 0) this.events.statsChanged()
+    // A full batch of due jobs leaves more: the next turn takes them.
+    if (written.due.length === PROMOTE_BATCH) this.scheduleCommit()
+    else if (!this.closing) this.scheduleWake(now)
     if (this.closing && this.runs.size === 0) this.drained?.()
   }
 
@@ -391,10 +402,15 @@ export class Engine {
     this.commit(true)
   }
 
-  /** Jobs waiting out a backoff start when it ends, even if nothing else happens. */
+  /**
+   * The engine wakes when the next scheduled job is due (a delay, a retry's
+   * backoff), even if nothing else happens; a moment before, it starts a
+   * worker if none is idle, so the job begins on time rather than a worker's
+   * start-up later. The timer is capped, so a wall clock that jumps (the
+   * machine slept, the time was set) is noticed within a minute.
+   */
   private scheduleWake(now: number): void {
     clearTimeout(this.wakeTimer)
-    if (this.capacity() === 0) return
     let due: number | null
     try {
       due = this.store.nextDueAt()
@@ -402,8 +418,15 @@ export class Engine {
       if (!asStorageError(error)) throw error
       return
     }
-    if (due === null || due <= now) return
-    this.wakeTimer = setTimeout(() => this.scheduleCommit(), due - now).unref()
+    if (due === null) return
+    if (due <= now) {
+      this.scheduleCommit()
+      return
+    }
+    const warmAt = due - this.options.warmUpMs
+    if (warmAt <= now && !this.paused && !this.suspended && this.capacity() > 0) this.pool.warm(1)
+    const next = warmAt > now ? warmAt : due
+    this.wakeTimer = setTimeout(() => this.scheduleCommit(), Math.min(next - now, MAX_WAKE_MS)).unref()
   }
 
   private busyWorkers(): number {

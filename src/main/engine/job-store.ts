@@ -20,6 +20,8 @@ export interface JobInsert {
   backoffBaseMs: number
   backoffCapMs: number
   createdAt: number
+  /** Not before this time (default: at once); a job due later than its creation is `scheduled` until then. */
+  runAfter?: number | undefined
 }
 
 /** A claimed job as the scheduler needs it: the public shape plus its attempt number. */
@@ -255,8 +257,8 @@ export class JobStore {
       insert: db.prepare(`
         INSERT INTO jobs (id, kind, name, params, priority, status, max_attempts, timeout_ms,
                           backoff_base_ms, backoff_cap_ms, run_after, created_at, updated_at)
-        VALUES (@id, @kind, @name, @params, @priority, 'queued', @maxAttempts, @timeoutMs,
-                @backoffBaseMs, @backoffCapMs, @createdAt, @createdAt, @createdAt)`),
+        VALUES (@id, @kind, @name, @params, @priority, @status, @maxAttempts, @timeoutMs,
+                @backoffBaseMs, @backoffCapMs, @runAfter, @createdAt, @createdAt)`),
       get: db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE id = ?`),
       ready: db.prepare<[{ now: number; limit: number }], string>(READY_JOBS_SQL).pluck(),
       // Claimed is not yet started: started_at stays empty until the worker says it began (markStarted).
@@ -269,7 +271,18 @@ export class JobStore {
         UPDATE jobs SET started_at = @at, updated_at = @at
         WHERE id = @id AND attempts = @attempt AND status = 'running' AND started_at IS NULL
         RETURNING *`),
-      nextDueAt: db.prepare<[], { at: number | null }>(`SELECT min(run_after) AS at FROM jobs WHERE status = 'queued'`),
+      nextDueAt: db.prepare<[], { at: number | null }>(`SELECT min(run_after) AS at FROM jobs WHERE status = 'scheduled'`),
+      // A select then updates by id, as in claim(): the index hands out the due rows in order.
+      due: db
+        .prepare<[{ now: number; limit: number }], string>(
+          `
+        SELECT id FROM jobs INDEXED BY jobs_scheduled WHERE status = 'scheduled' AND run_after <= @now ORDER BY run_after LIMIT @limit`,
+        )
+        .pluck(),
+      promote: db.prepare<[{ id: string; now: number }], JobRow>(`
+        UPDATE jobs SET status = 'queued', updated_at = @now WHERE id = @id AND status = 'scheduled' RETURNING *`),
+      runNow: db.prepare<[{ id: string; now: number }], JobRow>(`
+        UPDATE jobs SET status = 'queued', run_after = @now, updated_at = @now WHERE id = @id AND status = 'scheduled' RETURNING *`),
       succeed: db.prepare<[{ id: string; attempt: number; result: string; summary: string | null; now: number; startedAt: number | null }], JobRow>(`
         UPDATE jobs SET status = 'succeeded', result = @result, summary = @summary, progress = 1, finished_at = @now, updated_at = @now,
                         started_at = coalesce(started_at, @startedAt),
@@ -279,7 +292,7 @@ export class JobStore {
       // Full-jitter backoff: a random point in [0, min(cap, base * 2^(attempt-1))).
       failAttempt: db.prepare<[FailAttemptArgs], JobRow>(`
         UPDATE jobs SET
-          status      = CASE WHEN @retryable AND attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+          status      = CASE WHEN @retryable AND attempts < max_attempts THEN 'scheduled' ELSE 'failed' END,
           run_after   = CASE WHEN @retryable AND attempts < max_attempts
                              THEN @now + CAST(@jitter * min(backoff_cap_ms, backoff_base_ms << min(attempts - 1, 30)) AS INTEGER)
                              ELSE run_after END,
@@ -299,11 +312,11 @@ export class JobStore {
       oldest: db.prepare<[JobStatus, number], { id: string; kind: string }>(`
         SELECT id, kind FROM jobs INDEXED BY jobs_by_status WHERE status = ? ORDER BY id LIMIT ?`),
       setPriority: db.prepare<[{ id: string; priority: number; now: number }], JobRow>(`
-        UPDATE jobs SET priority = @priority, updated_at = @now WHERE id = @id AND status = 'queued' RETURNING *`),
+        UPDATE jobs SET priority = @priority, updated_at = @now WHERE id = @id AND status IN ('scheduled', 'queued') RETURNING *`),
       cancel: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'cancelled', finished_at = @now, updated_at = @now,
                         error_code = 'cancelled', error_message = 'Cancelled by the user', error_detail = NULL
-        WHERE id = @id AND status IN ('queued', 'running')
+        WHERE id = @id AND status IN ('scheduled', 'queued', 'running')
         RETURNING *`),
       retry: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'queued', attempts = 0, run_after = @now, updated_at = @now, progress = 0,
@@ -372,12 +385,16 @@ export class JobStore {
     return () => this.troubleListeners.delete(listener)
   }
 
-  /** New jobs, all queued, in one transaction. */
+  /** New jobs in one transaction: queued, or scheduled when due later. */
   insert(jobs: readonly JobInsert[]): void {
     this.write(() => {
       for (const job of jobs) {
-        this.moved(job.kind, undefined, 'queued')
+        const runAfter = Math.max(job.runAfter ?? job.createdAt, job.createdAt)
+        const status = runAfter > job.createdAt ? 'scheduled' : 'queued'
+        this.moved(job.kind, undefined, status)
         this.stmt.insert.run({
+          status,
+          runAfter,
           id: job.id,
           kind: job.kind,
           name: job.name,
@@ -450,7 +467,7 @@ export class JobStore {
   }
 
   /** Removes these jobs of one finished status, with their logs and tries, in one transaction; how many went. */
-  removeFinished(status: Exclude<JobStatus, 'running' | 'queued'>, jobs: readonly { id: string; kind: string }[]): number {
+  removeFinished(status: Exclude<JobStatus, 'running' | 'queued' | 'scheduled'>, jobs: readonly { id: string; kind: string }[]): number {
     return this.write(() => {
       let removed = 0
       for (const { id, kind } of jobs) {
@@ -468,7 +485,7 @@ export class JobStore {
     this.db.pragma('wal_checkpoint(PASSIVE)')
   }
 
-  /** Re-prioritizes a job still waiting in the queue. */
+  /** Re-prioritizes a job still waiting (queued, or scheduled for later). */
   setPriority(id: string, priority: Priority, now: number): Job | undefined {
     return this.write(() => {
       const row = this.stmt.setPriority.get({ id, priority: PRIORITY_RANK[priority], now })
@@ -510,9 +527,32 @@ export class JobStore {
     })
   }
 
-  /** When the earliest queued job becomes due, or null when nothing is queued. */
+  /** When the earliest scheduled job becomes due, or null when none is scheduled. */
   nextDueAt(): number | null {
     return this.read(() => this.stmt.nextDueAt.get()?.at ?? null)
+  }
+
+  /** scheduled → queued for up to `limit` jobs whose time has come, the longest due first. */
+  promoteDue(now: number, limit: number): Job[] {
+    return this.write(() => {
+      const jobs: Job[] = []
+      for (const id of this.stmt.due.all({ now, limit })) {
+        const row = this.stmt.promote.get({ id, now })
+        if (!row) continue
+        this.moved(row.kind, 'scheduled', 'queued')
+        jobs.push(toJob(row))
+      }
+      return jobs
+    })
+  }
+
+  /** scheduled → queued and due now ("run now"). */
+  markDueNow(id: string, now: number): Job | undefined {
+    return this.write(() => {
+      const row = this.stmt.runNow.get({ id, now })
+      if (row) this.moved(row.kind, 'scheduled', 'queued')
+      return row && toJob(row)
+    })
   }
 
   /** running → succeeded, for this attempt only. `start` fills in a start not yet written. */
@@ -534,7 +574,7 @@ export class JobStore {
   }
 
   /**
-   * running → queued (retry after a full-jitter backoff) when `retryable` and
+   * running → scheduled (retry after a full-jitter backoff) when `retryable` and
    * attempts remain, else running → failed. `jitter` is a number in [0, 1).
    */
   markAttemptFailed(
@@ -563,7 +603,7 @@ export class JobStore {
     })
   }
 
-  /** queued|running → cancelled. Says which status it left, so the caller knows whether to stop a worker. */
+  /** scheduled|queued|running → cancelled. Says which status it left, so the caller knows whether to stop a worker. */
   markCancelled(id: string, now: number): { job: Job; was: JobStatus } | { job: undefined; was: JobStatus | undefined } {
     return this.write(() => {
       const was = this.stmt.statusOf.get(id)?.status

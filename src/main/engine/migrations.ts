@@ -113,4 +113,52 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (minute, kind, metric, bucket)
   ) WITHOUT ROWID;
   `,
+  `
+  -- A job may now wait for its time (a delay, a retry's backoff) as 'scheduled'. SQLite cannot change
+  -- a CHECK in place, so the table is rebuilt (foreign keys are off while migrations run, so the
+  -- logs and attempts that reference it stay).
+  CREATE TABLE jobs_new (
+    id               TEXT PRIMARY KEY,
+    kind             TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    params           TEXT NOT NULL,
+    priority         INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),
+    status           TEXT NOT NULL CHECK (status IN ('scheduled', 'queued', 'running', 'succeeded', 'failed', 'cancelled')),
+    progress         REAL NOT NULL DEFAULT 0,
+    progress_message TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    max_attempts     INTEGER NOT NULL,
+    timeout_ms       INTEGER,
+    backoff_base_ms  INTEGER NOT NULL,
+    backoff_cap_ms   INTEGER NOT NULL,
+    run_after        INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    started_at       INTEGER,
+    finished_at      INTEGER,
+    updated_at       INTEGER NOT NULL,
+    result           TEXT,
+    error_code       TEXT,
+    error_message    TEXT,
+    error_detail     TEXT,
+    log_seq          INTEGER NOT NULL DEFAULT 0,
+    summary          TEXT
+  );
+  INSERT INTO jobs_new (id, kind, name, params, priority, status, progress, progress_message, attempts, max_attempts, timeout_ms,
+                        backoff_base_ms, backoff_cap_ms, run_after, created_at, started_at, finished_at, updated_at, result,
+                        error_code, error_message, error_detail, log_seq, summary)
+    SELECT id, kind, name, params, priority,
+           -- Queued jobs waiting out a backoff are what 'scheduled' now means.
+           CASE WHEN status = 'queued' AND run_after > CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) THEN 'scheduled' ELSE status END,
+           progress, progress_message, attempts, max_attempts, timeout_ms,
+           backoff_base_ms, backoff_cap_ms, run_after, created_at, started_at, finished_at, updated_at, result,
+           error_code, error_message, error_detail, log_seq, summary
+    FROM jobs;
+  DROP TABLE jobs;
+  ALTER TABLE jobs_new RENAME TO jobs;
+  CREATE INDEX jobs_ready ON jobs (priority DESC, run_after, id) WHERE status = 'queued';
+  CREATE INDEX jobs_by_status ON jobs (status, id);
+  CREATE INDEX jobs_by_kind ON jobs (kind, id);
+  -- "what comes due next": the engine's timer reads its first row.
+  CREATE INDEX jobs_scheduled ON jobs (run_after) WHERE status = 'scheduled';
+  `,
 ]

@@ -110,6 +110,11 @@ export class WorkerPool {
     worker.idleTimer = setTimeout(() => this.retire(worker), this.options.idleMs).unref()
   }
 
+  /** Starts workers until `count` are idle (or starting), so the next jobs need not wait for one. */
+  warm(count: number): void {
+    while (this.idle.length < count) this.release(this.spawn())
+  }
+
   /** Retires idle workers beyond `keep`, e.g. after concurrency was lowered. */
   trimIdle(keep: number): void {
     while (this.idle.length > Math.max(0, keep)) this.retire(this.idle[0]!)

@@ -17,6 +17,13 @@ export function formatTime(iso: string | null): string {
   return today ? date.toLocaleTimeString() : date.toLocaleString()
 }
 
+/** When a scheduled job is due: "runs at 14:30:00 · in 2 h 5 min" ("retries" between tries), or "runs now". */
+export function dueText(job: Job, now: number): string {
+  const verb = job.attempts > 0 ? 'retries' : 'runs'
+  const wait = Date.parse(job.runAfter) - now
+  return wait > 1000 ? `${verb} at ${formatTime(job.runAfter)} · in ${formatDuration(wait)}` : `${verb} now`
+}
+
 /** Less than this run, and the pace says too little to guess what is left. */
 const ETA_AFTER_MS = 1000
 

@@ -5,7 +5,8 @@ import type { Context } from '../context'
 import { CliError, EXIT, type ExitCode } from '../errors'
 import { parseDuration } from '../output'
 import { paramsFrom } from '../params'
-import { useColour } from '../output'
+import { formatTime, useColour } from '../output'
+import { parseAt } from '../when'
 import { endLine, followJob, waitForJobs } from './watch-jobs'
 
 export interface AddOptions {
@@ -15,6 +16,8 @@ export interface AddOptions {
   priority?: string
   timeout?: string
   attempts?: string
+  at?: string
+  delay?: string
   env: string[]
   wait?: boolean
   follow?: boolean
@@ -35,8 +38,21 @@ function envFrom(entries: readonly string[], env: NodeJS.ProcessEnv): Record<str
   return out
 }
 
-function limits(options: AddOptions): { priority?: Priority; timeoutMs?: number; maxAttempts?: number } {
-  const out: { priority?: Priority; timeoutMs?: number; maxAttempts?: number } = {}
+type Limits = { priority?: Priority; timeoutMs?: number; maxAttempts?: number; runAt?: string; delayMs?: number }
+
+function limits(options: AddOptions, now: Date): Limits {
+  const out: Limits = {}
+  if (options.at !== undefined && options.delay !== undefined) throw new CliError('Give --at or --delay, not both')
+  if (options.at !== undefined) {
+    const at = parseAt(options.at, now)
+    if (!at) throw new CliError(`--at: a time such as 14:30, "2026-12-24 18:00" or 2026-12-24T18:00:00Z, got "${options.at}"`)
+    out.runAt = at.toISOString()
+  }
+  if (options.delay !== undefined) {
+    const ms = parseDuration(options.delay)
+    if (ms === null) throw new CliError(`--delay: a duration such as 90s, 5m or 1h30m, got "${options.delay}"`)
+    out.delayMs = ms
+  }
   if (options.priority !== undefined) {
     if (!(PRIORITIES as readonly string[]).includes(options.priority))
       throw new CliError(`--priority: one of ${PRIORITIES.join(', ')}, got "${options.priority}"`)
@@ -87,8 +103,9 @@ export async function add(ctx: Context, kind: string | undefined, command: reado
     kindName = kind
     params = paramsFrom(info, options.param, options.paramsJson)
   }
-  const job = await ctx.api.createJob({ kind: kindName, params, ...limits(options), ...(name !== undefined ? { name } : {}) })
+  const job = await ctx.api.createJob({ kind: kindName, params, ...limits(options, new Date()), ...(name !== undefined ? { name } : {}) })
   if (options.printId) ctx.out(job.id)
+  else if (job.status === 'scheduled') ctx.err(`Scheduled “${job.name}” (${job.id}) for ${formatTime(job.runAfter)}`)
   else ctx.err(`Queued “${job.name}” (${job.id})`)
   if (options.follow) return followJob(ctx, job.id)
   if (options.wait) {

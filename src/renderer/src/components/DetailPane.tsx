@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react'
 import type { Attempt, Job, LogLine } from '../../../shared/job'
 import { useTransport } from '../context'
-import { formatDuration, formatTime, jobDuration } from '../format'
+import { dueText, formatDuration, formatTime, jobDuration } from '../format'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { useAction } from '../use-action'
@@ -21,7 +21,7 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
   const act = useAction()
   const [lines, setLines] = useState<LogLine[]>([])
   const [attempts, setAttempts] = useState<Attempt[]>([])
-  const waiting = job?.status === 'queued' && job.attempts > 0
+  const waiting = job?.status === 'scheduled'
   const online = useApp((s) => s.connection === 'open')
   const now = useNow((job?.status === 'running' || waiting) && online)
 
@@ -76,7 +76,12 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
         <span className="duration">{formatDuration(jobDuration(job, now) ?? NaN)}</span>
       </div>
       <div className="detail-actions">
-        {(job.status === 'queued' || job.status === 'running') && (
+        {job.status === 'scheduled' && (
+          <button type="button" onClick={() => void act((api) => api.runJobNow({ id }), 'Queued to run now')}>
+            Run now
+          </button>
+        )}
+        {(job.status === 'scheduled' || job.status === 'queued' || job.status === 'running') && (
           <button type="button" onClick={() => void act((api) => api.cancelJob({ id }), 'Cancelled')}>
             Cancel (C)
           </button>
@@ -86,13 +91,13 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
             Retry (R)
           </button>
         )}
-        {job.status !== 'queued' && job.status !== 'running' && (
+        {finished && (
           <button type="button" onClick={() => onRunAgain(job)}>
             Run again…
           </button>
         )}
       </div>
-      {waiting && <RetryNote job={job} now={now} />}
+      {waiting && (job.attempts > 0 ? <RetryNote job={job} now={now} /> : <DueNote job={job} now={now} />)}
       {job.status === 'running' && job.progress.message && <p className="progress-message">{job.progress.message}</p>}
       {job.status === 'cancelled' && <p className="cancelled-note">Cancelled{job.error?.message ? ` — ${job.error.message.toLowerCase()}` : ''}.</p>}
       {job.status === 'failed' && job.error && <FailureBox error={job.error} />}
@@ -123,6 +128,18 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
         <pre>{JSON.stringify(job.params, null, 2)}</pre>
       </section>
     </aside>
+  )
+}
+
+/** A job waiting for its time. */
+function DueNote({ job, now }: { job: Job; now: number }) {
+  const paused = useApp((s) => s.stats?.paused === true)
+  const text = dueText(job, now)
+  return (
+    <p className="due-note" role="status">
+      {text.charAt(0).toUpperCase() + text.slice(1)}
+      {paused && ' — the queue is paused: it waits for Resume then'}
+    </p>
   )
 }
 

@@ -1,5 +1,5 @@
 import { memo } from 'react'
-import { eta, formatDuration, formatTime, jobDuration } from '../format'
+import { dueText, eta, formatDuration, formatTime, jobDuration } from '../format'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { useNow } from '../use-now'
@@ -27,7 +27,7 @@ export const JobRow = memo(function JobRow({ id, index, tabbable }: { id: string
   const setFocusIndex = useJobs((s) => s.setFocusIndex)
   // While out of touch, a running job's time is not known: it stops where the panel last heard of it.
   const online = useApp((s) => s.connection === 'open')
-  const now = useNow(job?.status === 'running' && online)
+  const now = useNow((job?.status === 'running' || job?.status === 'scheduled') && online)
   if (!job) return <div className="row placeholder" role="row" aria-rowindex={index + 1} />
   const percent = Math.round(job.progress.fraction * 100)
   const left = eta(job, now)
@@ -90,7 +90,7 @@ export const JobRow = memo(function JobRow({ id, index, tabbable }: { id: string
           <span className={`fill ${job.status}`} style={{ width: `${percent}%` }} />
         </span>
         <span className="percent">
-          {percent}%{left !== null ? ` · ${formatDuration(left)} left` : ''}
+          {job.status === 'scheduled' ? dueText(job, now) : `${percent}%${left !== null ? ` · ${formatDuration(left)} left` : ''}`}
         </span>
       </span>
       <span role="gridcell" className="col-attempts">

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react'
 import { MAX_ATTEMPTS, MAX_TIMEOUT_MS, PRIORITIES, type Job, type Priority } from '../../../shared/job'
 import { ApiError } from '../../../shared/wire-error'
 import { useTransport } from '../context'
+import { formatTime } from '../format'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { Dialog } from './Dialog'
@@ -44,6 +45,8 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
   const [priority, setPriority] = useState<Priority>(from?.priority ?? 'normal')
   const [tries, setTries] = useState(from ? String(from.maxAttempts) : '')
   const [timeout, setTimeoutText] = useState(from?.timeoutMs ? String(from.timeoutMs / 1000) : '')
+  /** A datetime-local value: the person's own wall clock, sent as an instant. */
+  const [startAt, setStartAt] = useState('')
   const [errors, setErrors] = useState<Record<string, string>>({})
   const [busy, setBusy] = useState(false)
 
@@ -51,12 +54,21 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
     e.preventDefault()
     const { params, errors: local } = toParams(fields, values)
     const { limits, errors: limitErrors } = readLimits(tries, timeout)
+    const start = startAt ? new Date(startAt) : null
+    if (start && Number.isNaN(start.getTime())) limitErrors.runAt = 'A date and a time'
     setErrors({ ...local, ...limitErrors })
     if (Object.keys(local).length + Object.keys(limitErrors).length > 0 || !kind) return
     setBusy(true)
     try {
-      const job = await transport.api.createJob({ kind: kind.name, params, priority, ...limits, ...(name.trim() ? { name: name.trim() } : {}) })
-      useApp.getState().notify(`Queued "${job.name}"`)
+      const job = await transport.api.createJob({
+        kind: kind.name,
+        params,
+        priority,
+        ...limits,
+        ...(start ? { runAt: start.toISOString() } : {}),
+        ...(name.trim() ? { name: name.trim() } : {}),
+      })
+      useApp.getState().notify(job.status === 'scheduled' ? `Scheduled "${job.name}" for ${formatTime(job.runAfter)}` : `Queued "${job.name}"`)
       useJobs.getState().remember(job)
       useJobs.getState().open(job.id)
       loader.refreshSoon()
@@ -179,6 +191,23 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
             onChange={setTimeoutText}
             error={errors.timeoutMs}
           />
+        </div>
+        <div className="field">
+          <label htmlFor="new-job-start">Start at (optional)</label>
+          <input
+            id="new-job-start"
+            type="datetime-local"
+            value={startAt}
+            onChange={(e) => setStartAt(e.target.value)}
+            aria-invalid={!!errors.runAt}
+            aria-describedby={`new-job-start-hint${errors.runAt ? ' new-job-start-error' : ''}`}
+          />
+          <small id="new-job-start-hint">Empty: as soon as a worker is free. A time past also runs now.</small>
+          {errors.runAt && (
+            <small className="field-error" id="new-job-start-error" role="alert">
+              {errors.runAt}
+            </small>
+          )}
         </div>
         {errors._ && (
           <p className="field-error" role="alert">
