@@ -6,6 +6,7 @@ import { afterEach } from 'vitest'
 import type { Job, JobStatus } from '../src/shared/job'
 import { createForkLauncher } from '../src/main/node/fork-launcher'
 import { openHost, type Host, type HostTuning } from '../src/main/engine/host'
+import type { Clock } from '../src/main/engine/engine'
 import { createHttpServer } from '../src/main/headless/http-server'
 import type { ServerInfo } from '../src/shared/server-info'
 import { resolveWorkerEntry } from '../src/main/headless/worker-entry'
@@ -45,9 +46,14 @@ export const FAST: HostTuning = {
 }
 
 /** A whole engine on a temp data folder with real worker processes; closed after the test. */
-export async function startHost(options: { dataDir?: string; kinds?: string[]; engine?: HostTuning } = {}): Promise<Host & { dataDir: string }> {
+export async function startHost(options: { dataDir?: string; kinds?: string[]; engine?: HostTuning; clock?: Clock } = {}): Promise<Host & { dataDir: string }> {
   const dataDir = options.dataDir ?? dataDirWithKinds(options.kinds)
-  const host = await openHost({ dataDir, launcher: createForkLauncher(WORKER), engine: { ...FAST, ...options.engine } })
+  const host = await openHost({
+    dataDir,
+    launcher: createForkLauncher(WORKER),
+    engine: { ...FAST, ...options.engine },
+    ...(options.clock ? { clock: options.clock } : {}),
+  })
   cleanups.push(() => host.close(0))
   return Object.assign(host, { dataDir })
 }

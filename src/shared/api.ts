@@ -20,6 +20,7 @@ import {
   StatsSchema,
   StorageHealthSchema,
 } from './job'
+import { NewScheduleSchema, ScheduleDetailSchema, ScheduleIdSchema, ScheduleSchema, ScheduleUpdateSchema } from './schedule'
 import { ApiError, parseOrThrow } from './errors'
 import { jsonShapeProblem } from './json-shape'
 import { METHOD_NAMES, type MethodName } from './methods'
@@ -30,12 +31,13 @@ import { METHOD_NAMES, type MethodName } from './methods'
  * everywhere or nowhere.
  */
 interface MethodSpec {
-  http: { method: 'GET' | 'POST' | 'PUT'; path: string; status?: number }
+  http: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; status?: number }
   input: z.ZodType
   output: z.ZodType
 }
 
 const ById = z.strictObject({ id: JobIdSchema })
+const ScheduleById = z.strictObject({ id: ScheduleIdSchema })
 const Empty = z.strictObject({})
 const Ok = z.object({ ok: z.literal(true) })
 
@@ -72,6 +74,13 @@ export const api = {
   resumeQueue: { http: { method: 'POST', path: '/api/queue/resume' }, input: Empty, output: Ok },
   getSettings: { http: { method: 'GET', path: '/api/settings' }, input: Empty, output: SettingsSchema },
   updateSettings: { http: { method: 'PUT', path: '/api/settings' }, input: SettingsSchema.partial().strict(), output: SettingsSchema },
+  listSchedules: { http: { method: 'GET', path: '/api/schedules' }, input: Empty, output: z.object({ schedules: z.array(ScheduleSchema) }) },
+  getSchedule: { http: { method: 'GET', path: '/api/schedules/:id' }, input: ScheduleById, output: ScheduleDetailSchema },
+  createSchedule: { http: { method: 'POST', path: '/api/schedules', status: 201 }, input: NewScheduleSchema, output: ScheduleSchema },
+  updateSchedule: { http: { method: 'PUT', path: '/api/schedules/:id' }, input: ScheduleUpdateSchema, output: ScheduleSchema },
+  deleteSchedule: { http: { method: 'DELETE', path: '/api/schedules/:id' }, input: ScheduleById, output: Ok },
+  /** One run now, outside the pattern. */
+  runSchedule: { http: { method: 'POST', path: '/api/schedules/:id/run', status: 201 }, input: ScheduleById, output: JobSchema },
   listKinds: {
     http: { method: 'GET', path: '/api/kinds' },
     input: Empty,

@@ -23,6 +23,12 @@ export const METHOD_NAMES = [
   'resumeQueue',
   'getSettings',
   'updateSettings',
+  'listSchedules',
+  'getSchedule',
+  'createSchedule',
+  'updateSchedule',
+  'deleteSchedule',
+  'runSchedule',
   'listKinds',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]

@@ -19,13 +19,13 @@ const WORKER = resolveWorkerEntry(join(ROOT, 'src', 'main', 'headless'))
 const cores = availableParallelism()
 const dirs: string[] = []
 
-async function freshHost(concurrency = cores): Promise<Host> {
+async function freshHost(concurrency = cores, clock?: { now(): number }): Promise<Host> {
   const dataDir = mkdtempSync(join(tmpdir(), 'offload-bench-'))
   dirs.push(dataDir)
   for (const kind of ['noop.mjs', 'spin.mjs']) {
     cpSync(join(ROOT, 'test', 'fixtures', 'kinds', kind), join(dataDir, 'kinds', kind))
   }
-  return openHost({ dataDir, launcher: createForkLauncher(WORKER), engine: { concurrency } })
+  return openHost({ dataDir, launcher: createForkLauncher(WORKER), engine: { concurrency }, ...(clock ? { clock } : {}) })
 }
 
 function until(done: () => boolean): Promise<void> {
@@ -41,6 +41,20 @@ function until(done: () => boolean): Promise<void> {
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
 const round = (n: number, digits = 0): number => Number(n.toFixed(digits))
 const log = (line: string): void => console.log(line)
+
+/** 1,000 schedules due at the same instant: how long the check that enqueues them all (one transaction) takes. */
+async function scheduleFire(): Promise<number> {
+  let now = Date.UTC(2026, 0, 5, 9, 59, 59)
+  const host = await freshHost(cores, { now: () => now })
+  host.engine.pause()
+  for (let i = 0; i < 1000; i++) host.api.createSchedule({ name: `s${i}`, cron: '0 10 * * *', kind: 'noop' })
+  now = Date.UTC(2026, 0, 5, 10, 0, 0)
+  const start = performance.now()
+  host.schedules.check()
+  const ms = performance.now() - start
+  await host.close(0)
+  return ms
+}
 
 async function enqueueBatch(): Promise<number> {
   const host = await freshHost()
@@ -219,6 +233,9 @@ log(`host event-loop lag p99 with the pool saturated: ${round(all.lagP99, 2)} ms
 const clean = await cleanup()
 log(`clean-up: ${round(clean.perSec)} finished jobs/s removed while dispatching; event-loop lag p99 ${round(clean.lagP99, 2)} ms`)
 
+const fireMs = await scheduleFire()
+log(`schedules: 1,000 due at once enqueued in ${round(fireMs, 1)} ms`)
+
 const ui = await uiBench()
 log(`panel: first rows ${round(ui.firstRowsMs)} ms with 100,000 jobs; frame p95 ${round(ui.frameP95Ms, 1)} ms while ${ui.reporting} jobs report progress`)
 
@@ -235,6 +252,7 @@ console.log(
     loopLagP99Ms: round(all.lagP99, 2),
     cleanupPerSec: round(clean.perSec),
     cleanupLoopLagP99Ms: round(clean.lagP99, 2),
+    schedule1000FireMs: round(fireMs, 1),
     uiFirstRowsMs: round(ui.firstRowsMs),
     uiFrameP95Ms: round(ui.frameP95Ms, 1),
     uiProgressJobs: ui.reporting,

@@ -9,6 +9,8 @@ import { StatsReporter } from '../../src/main/engine/stats-report'
 import type { Launcher, WorkerProcess } from '../../src/main/common/launcher'
 import type { EngineToWorker, WorkerToEngine } from '../../src/main/common/protocol'
 import { loadKinds } from '../../src/main/kinds/registry'
+import { ScheduleStore } from '../../src/main/engine/schedule-store'
+import { Schedules } from '../../src/main/engine/schedules'
 import { FAST, tempDir, waitFor } from '../helpers'
 
 /**
@@ -88,7 +90,8 @@ async function engineWith(launcher: Launcher) {
   const engine = new Engine({ store, launcher }, { ...FAST, concurrency: 1, pipelineWindowMs: 30 })
   const kinds = await loadKinds()
   const commands = new JobCommands({ store, kinds, engine }, FAST)
-  const api = createLocalApi(createHandlers({ commands, engine, kinds, reports: new StatsReporter({ store }) }))
+  const schedules = new Schedules({ store, schedules: new ScheduleStore(db), commands, engine })
+  const api = createLocalApi(createHandlers({ commands, schedules, engine, kinds, reports: new StatsReporter({ store }) }))
   engine.start()
   return {
     engine,

@@ -121,7 +121,7 @@ export async function runDesktopApp(paths: DesktopPaths, launch: DesktopLaunch):
   }
 
   const disposeIpc = registerIpcHandlers(host.handlers, appUrl)
-  const power = followPower(engine)
+  const power = followPower(engine, () => host.schedules.check())
   const localApi = followLocalApi({ dataDir, host, ...(existsSync(paths.rendererFile) ? { rendererDir: dirname(paths.rendererFile) } : {}) })
   const loginItem = createLoginItem(launch.platform)
   const startAtLogin = followLoginItem(engine, loginItem)

@@ -4,14 +4,16 @@ import { batteryConcurrency } from '../desktop/power-policy'
 
 /**
  * On battery, fewer jobs at once; while the machine sleeps, none start.
+ * `woke` hears the machine wake (schedules make up what fell while it slept).
  * Returns a function to call when settings change, so a new battery limit applies at once.
  */
-export function followPower(engine: Engine): { settingsChanged(): void; dispose(): void } {
+export function followPower(engine: Engine, woke: () => void = () => {}): { settingsChanged(): void; dispose(): void } {
   const apply = (): void => engine.limitConcurrency(powerMonitor.isOnBatteryPower() ? batteryConcurrency(engine.settings()) : null)
   const onSuspend = (): void => engine.setSuspended(true)
   const onResume = (): void => {
     engine.setSuspended(false)
     apply()
+    woke()
   }
   powerMonitor.on('on-battery', apply)
   powerMonitor.on('on-ac', apply)

@@ -7,6 +7,7 @@ import { askKind, type KindRegistry } from '../kinds/registry'
 import { BulkTally, narrowTarget, targetChunks } from './bulk'
 import type { Clock, Engine } from './engine'
 import type { JobInsert, JobStore } from './job-store'
+import type { Schedules } from './schedules'
 import type { StatsReporter } from './stats-report'
 import { StorageError } from './storage-error'
 
@@ -61,7 +62,7 @@ export class JobCommands {
 
   createJob(input: ParsedNewJob): Job {
     const now = this.clock.now()
-    const row = this.prepare(input, now)
+    const row = this.prepareJob(input, now)
     this.store.insert([row])
     const job = this.store.get(row.id)!
     this.engine.jobsAdded([job])
@@ -73,7 +74,7 @@ export class JobCommands {
     const now = this.clock.now()
     const rows = inputs.map((input, index) => {
       try {
-        return this.prepare(input, now)
+        return this.prepareJob(input, now)
       } catch (error) {
         if (error instanceof ApiError) throw new ApiError(error.code, `jobs.${index}: ${error.message}`, error.detail)
         throw error
@@ -244,8 +245,8 @@ export class JobCommands {
     return tally.done()
   }
 
-  /** The checks only the kinds can make (their params), and the row to insert. */
-  private prepare(input: ParsedNewJob, now: number): JobInsert {
+  /** The checks only the kinds can make (their params), and the row to insert (schedules make their jobs' rows here too). */
+  prepareJob(input: ParsedNewJob, now: number): JobInsert {
     const loaded = this.kinds.get(input.kind)
     if (!loaded) {
       throw new ApiError('unknown_kind', `No job kind "${input.kind}"; known kinds: ${this.kinds.names().join(', ')}`)
@@ -288,13 +289,14 @@ export type EngineHandlers = {
 
 export interface HandlerDeps {
   commands: JobCommands
+  schedules: Schedules
   engine: Engine
   kinds: KindRegistry
   reports: StatsReporter
 }
 
 /** The contract's methods, over the commands and the scheduler. Every transport calls these with input it has parsed. */
-export function createHandlers({ commands, engine, kinds, reports }: HandlerDeps): EngineHandlers {
+export function createHandlers({ commands, schedules, engine, kinds, reports }: HandlerDeps): EngineHandlers {
   return {
     createJob: (input) => commands.createJob(input),
     createJobs: ({ jobs }) => ({ ids: commands.createJobs(jobs) }),
@@ -321,6 +323,15 @@ export function createHandlers({ commands, engine, kinds, reports }: HandlerDeps
     },
     getSettings: () => engine.settings(),
     updateSettings: (patch) => engine.updateSettings(patch),
+    listSchedules: () => ({ schedules: schedules.list() }),
+    getSchedule: ({ id }) => schedules.get(id),
+    createSchedule: (input) => schedules.create(input),
+    updateSchedule: (input) => schedules.update(input),
+    deleteSchedule: ({ id }) => {
+      schedules.remove(id)
+      return { ok: true }
+    },
+    runSchedule: ({ id }) => schedules.runNow(id),
     listKinds: () => ({ kinds: kinds.describe(), errors: [...kinds.errors] }),
   }
 }

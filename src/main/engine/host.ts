@@ -4,11 +4,13 @@ import { loadKinds, type KindRegistry } from '../kinds/registry'
 import { createHandlers, JobCommands, type CommandOptions, type EngineHandlers } from './commands'
 import { dataPaths, describeFolderFailure, ensureDataFolder } from './data-folder'
 import { checkWritable, describeOpenFailure, openDatabase } from './database'
-import { Engine, type EngineOptions } from './engine'
+import { Engine, type Clock, type EngineOptions } from './engine'
 import { lockDataFolder } from './folder-lock'
 import { Retention } from './retention'
 import { createLocalApi, type LocalApi } from './local-api'
 import { JobStore } from './job-store'
+import { ScheduleStore } from './schedule-store'
+import { Schedules } from './schedules'
 import { StatsReporter } from './stats-report'
 import type { Launcher } from '../common/launcher'
 import { WORKER_ENV } from '../common/protocol'
@@ -17,6 +19,8 @@ export interface Host {
   /** The scheduler: dispatch, runs, pause, settings, stats, events. */
   engine: Engine
   commands: JobCommands
+  /** Recurring schedules, and the timer that fires them. */
+  schedules: Schedules
   kinds: KindRegistry
   /** The contract's methods, for transports that have parsed their input. */
   handlers: EngineHandlers
@@ -34,6 +38,8 @@ export interface HostOptions {
   launcher: Launcher
   nativeBinding?: string
   engine?: HostTuning
+  /** The time everything goes by (tests set it; timers still run on the real one). */
+  clock?: Clock
 }
 
 /** Tuning for the scheduler and the commands (tests make backoff and flushes fast). */
@@ -66,25 +72,29 @@ export async function openHost(options: HostOptions): Promise<Host> {
     unlock()
     throw error
   }
+  const clock = options.clock ?? { now: () => Date.now() }
   let engine: Engine | undefined
   let commands: JobCommands
   let reports: StatsReporter
   let retention: Retention
+  let schedules: Schedules | undefined
   try {
     // Reading the counts and recovering the last run's jobs are the first real reads: damage shows here.
     const store = new JobStore(db)
     checkWritable(db)
     engine = new Engine(
-      { store, launcher: options.launcher },
+      { store, launcher: options.launcher, clock },
       { ...options.engine, workerEnv: { [WORKER_ENV.kindsDir]: paths.kinds, [WORKER_ENV.scratchDir]: paths.scratch, ...options.engine?.workerEnv } },
     )
-    commands = new JobCommands({ store, kinds, engine }, options.engine)
-    reports = new StatsReporter({ store })
+    commands = new JobCommands({ store, kinds, engine, clock }, options.engine)
+    reports = new StatsReporter({ store, clock })
     engine.start()
+    schedules = new Schedules({ store, schedules: new ScheduleStore(db), commands, engine, clock })
+    schedules.start()
     const started = engine
     retention = new Retention({
       store,
-      clock: { now: () => Date.now() },
+      clock,
       policy: () => started.settings(),
       // Only counts moved: the panels and the tray hear it as a stats change.
       removed: () => started.jobsChanged([]),
@@ -92,23 +102,25 @@ export async function openHost(options: HostOptions): Promise<Host> {
     retention.start()
   } catch (error) {
     // Its timers (a storage retry, say) must not outlive it.
+    schedules?.stop()
     await engine?.shutdown(0)
     db.close()
     unlock()
     throw describeOpenFailure(paths.database, error) ?? error
   }
   let closed: Promise<void> | undefined
-  const handlers = createHandlers({ commands, engine, kinds, reports })
+  const handlers = createHandlers({ commands, schedules, engine, kinds, reports })
   return {
     engine,
     commands,
+    schedules,
     kinds,
     handlers,
     api: createLocalApi(handlers),
     db,
     retention,
     close: (graceMs) =>
-      (closed ??= retention.stop().then(() =>
+      (closed ??= (schedules.stop(), retention.stop()).then(() =>
         engine.shutdown(graceMs).then(() => {
           db.close()
           unlock()

@@ -161,4 +161,40 @@ export const MIGRATIONS: readonly string[] = [
   -- "what comes due next": the engine's timer reads its first row.
   CREATE INDEX jobs_scheduled ON jobs (run_after) WHERE status = 'scheduled';
   `,
+  `
+  -- Recurring schedules. next_at is the first slot not yet handled: advancing it and recording the
+  -- slot's run happen in one transaction with the job's insert, so a slot fires exactly once.
+  CREATE TABLE schedules (
+    id               TEXT PRIMARY KEY,
+    name             TEXT NOT NULL,
+    cron             TEXT NOT NULL,
+    timezone         TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    params           TEXT NOT NULL,
+    priority         INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),
+    max_attempts     INTEGER,
+    timeout_ms       INTEGER,
+    enabled          INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    overlap          TEXT NOT NULL CHECK (overlap IN ('skip', 'queue', 'replace')),
+    missed           TEXT NOT NULL CHECK (missed IN ('skip', 'once', 'all')),
+    missed_window_ms INTEGER,
+    next_at          INTEGER,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+  );
+  CREATE INDEX schedules_due ON schedules (next_at) WHERE enabled = 1;
+  -- What each slot came to. job_id has no reference: a job removed by the clean-up leaves the run in the history.
+  CREATE TABLE schedule_runs (
+    schedule_id TEXT NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+    slot        INTEGER NOT NULL,
+    fired_at    INTEGER NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('enqueued', 'waiting', 'skipped')),
+    manual      INTEGER NOT NULL DEFAULT 0,
+    late        INTEGER NOT NULL DEFAULT 0,
+    job_id      TEXT,
+    PRIMARY KEY (schedule_id, slot)
+  ) WITHOUT ROWID;
+  CREATE INDEX schedule_runs_waiting ON schedule_runs (schedule_id, slot) WHERE state = 'waiting';
+  CREATE INDEX schedule_runs_job ON schedule_runs (job_id) WHERE job_id IS NOT NULL;
+  `,
 ]

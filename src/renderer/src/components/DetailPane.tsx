@@ -21,7 +21,7 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
   const act = useAction()
   const [lines, setLines] = useState<LogLine[]>([])
   const [attempts, setAttempts] = useState<Attempt[]>([])
-  const waiting = job?.status === 'scheduled'
+  const waiting = job?.status === 'scheduled' || (job?.status === 'queued' && job.attempts > 0)
   const online = useApp((s) => s.connection === 'open')
   const now = useNow((job?.status === 'running' || waiting) && online)
 
