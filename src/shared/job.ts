@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ActiveHoursSchema, HoursTimeZoneSchema, KindActiveHoursSchema } from './active-hours'
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
 export const PrioritySchema = z.enum(PRIORITIES)
@@ -198,6 +199,19 @@ export const StorageHealthSchema = z.object({
 })
 export type StorageHealth = z.infer<typeof StorageHealthSchema>
 
+/** What the active hours allow now, for the panel's "Quiet until 23:00". */
+export const QuietStateSchema = z.object({
+  /** Nothing new starts: outside the active hours. */
+  quiet: z.boolean(),
+  /** When the hours next open or close; null: not within a week. */
+  until: z.string().nullable(),
+  /** Kinds waiting for hours of their own while others may start, with when each may. */
+  kinds: z.array(z.object({ kind: z.string(), until: z.string().nullable() })),
+  /** Running jobs held (suspended) until their hours open. */
+  held: z.number().int(),
+})
+export type QuietState = z.infer<typeof QuietStateSchema>
+
 export const StatsSchema = z.object({
   counts: z.record(JobStatusSchema, z.number().int()),
   workers: z.object({ busy: z.number().int(), idle: z.number().int(), max: z.number().int() }),
@@ -205,6 +219,7 @@ export const StatsSchema = z.object({
   /** Jobs finished (succeeded or failed) in each of the last 30 ten-second spans, oldest first. */
   finished: z.array(z.number().int()),
   storage: StorageHealthSchema,
+  hours: QuietStateSchema,
 })
 export type Stats = z.infer<typeof StatsSchema>
 
@@ -290,6 +305,14 @@ export const SettingsSchema = z.object({
   keepFailedDays: z.number().int().min(1).max(MAX_KEEP_DAYS).nullable(),
   /** At most this many succeeded and cancelled jobs are kept, the oldest going first; null: no limit. */
   keepFinishedMax: z.number().int().min(100).max(MAX_KEEP_JOBS).nullable(),
+  /** When new jobs may start (quiet hours); null: any time. */
+  activeHours: ActiveHoursSchema.nullable(),
+  /** Hours of their own for some kinds, on top of `activeHours`: a kind starts only when both allow it. */
+  kindActiveHours: KindActiveHoursSchema,
+  /** When quiet hours begin, running jobs go on (`continue`) or are held until they end (`suspend`, POSIX only). */
+  quietRunning: z.enum(['continue', 'suspend']),
+  /** The zone the hours are read in; null: the machine's. */
+  hoursTimeZone: HoursTimeZoneSchema.nullable(),
 })
 export type Settings = z.infer<typeof SettingsSchema>
 

@@ -40,7 +40,8 @@ function send(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function doomedIn(table: ProcessEntry[], target: SweepTarget, groups: Set<number>): Set<number> {
+/** The processes a target covers in this reading of the table. */
+export function targetMembers(table: ProcessEntry[], target: SweepTarget, groups: ReadonlySet<number>): Set<number> {
   const { root } = target
   const rootEntry = table.find((p) => p.pid === root)
   // A root that leads its own group (a worker started detached) takes its group along; one
@@ -88,7 +89,7 @@ export function sweepProcesses(target: SweepTarget): number {
       const ownGroup = table.find((p) => p.pid === process.pid)?.pgid
       for (const group of target.groups ?? []) if (Number.isInteger(group) && group > 1 && group !== ownGroup) groups.add(group)
     }
-    const fresh = [...doomedIn(table, target, groups)].filter((pid) => !doomed.has(pid))
+    const fresh = [...targetMembers(table, target, groups)].filter((pid) => !doomed.has(pid))
     if (fresh.length === 0) break
     for (const pid of fresh) {
       doomed.add(pid)

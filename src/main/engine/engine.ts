@@ -14,6 +14,7 @@ import type { ClaimedJob, JobStore, ProgressUpdate, StartUpdate } from './job-st
 import { Lane, type ActiveRun } from './lane'
 import type { Launcher } from '../common/launcher'
 import type { WorkerToEngine } from '../common/protocol'
+import { QuietHours, type HoursVerdict } from './quiet-hours'
 import { loadSettings, saveSettings } from './settings'
 import { asStorageError } from './storage-error'
 import { StorageMonitor } from './storage-monitor'
@@ -112,6 +113,9 @@ export class Engine {
   private commitScheduled = false
   private outcomes: { run: ActiveRun; outcome: Outcome }[] = []
   private readonly finished: ThroughputMeter
+  private readonly hours: QuietHours
+  /** The hours as the last commit read them, to tell listeners when they change. */
+  private lastHours: string | undefined
   private current: Settings
   private cap: number | null = null
   private suspended = false
@@ -130,6 +134,7 @@ export class Engine {
     this.current = loadSettings(this.store)
     if (this.options.concurrency) this.current.concurrency = clampConcurrency(this.options.concurrency)
     this.paused = this.store.getSetting(SETTING_PAUSED) === 'true'
+    this.hours = new QuietHours(() => this.current)
     this.finished = new ThroughputMeter(THROUGHPUT_BUCKET_SECONDS * 1000, THROUGHPUT_BUCKETS, this.clock.now())
     this.events = new JobEvents(this.options.eventMs, () => this.stats())
     this.storage = new StorageMonitor(() => this.clock.now(), this.options.storageRetryMs, {
@@ -218,6 +223,7 @@ export class Engine {
     // A field given as undefined (structured clone can carry one) leaves the setting as it was.
     const given = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<Settings>
     this.current = { ...this.current, ...given }
+    this.hours.invalidate()
     this.saveState()
     this.applyConcurrency()
     this.events.settingsChanged(this.settings())
@@ -254,7 +260,13 @@ export class Engine {
   /** Holds dispatching without touching the user's pause (the machine is going to sleep). Not saved. */
   setSuspended(suspended: boolean): void {
     this.suspended = suspended
-    if (!suspended) this.scheduleCommit()
+    if (!suspended) this.timeChanged()
+  }
+
+  /** The wall clock may have jumped (the machine woke, the time was set): active hours and due jobs are read again now, not at the next timer. */
+  timeChanged(): void {
+    this.hours.invalidate()
+    this.scheduleCommit()
   }
 
   /** Jobs allowed at once now: the user's setting, under any outside ceiling. */
@@ -276,6 +288,7 @@ export class Engine {
       paused: this.paused,
       finished: this.finished.snapshot(this.clock.now()),
       storage: this.storage.health(),
+      hours: { ...this.hours.at(this.clock.now()).state, held: [...this.runs.values()].filter((run) => run.heldAt !== undefined).length },
     }
   }
 
@@ -292,6 +305,12 @@ export class Engine {
     if (this.closing) return
     this.closing = true
     clearTimeout(this.wakeTimer)
+    for (const run of this.runs.values()) {
+      // Held by quiet hours, it would not finish in the grace: back to the queue, the attempt not counted.
+      if (!run.worker.held) continue
+      run.ending ??= { kind: 'requeue' }
+      run.worker.kill()
+    }
     if (this.runs.size > 0) {
       const drained = new Promise<void>((resolve) => (this.drained = resolve))
       const grace = setTimeout(() => {
@@ -340,7 +359,8 @@ export class Engine {
     if (!this.storage.ok && !this.closing) return
     const now = this.clock.now()
     const batch = this.takeBatch(flushAll)
-    const dispatch = !this.closing && !this.paused && !this.suspended && this.storage.ok
+    const hours = this.hours.at(now)
+    const dispatch = !this.closing && !this.paused && !this.suspended && this.storage.ok && !hours.closed
     let written: { changed: Job[]; ended: Job[]; due: Job[]; fresh: ClaimedJob[][]; topped: [Lane, ClaimedJob[]][] }
     try {
       written = this.store.transaction(() => {
@@ -352,7 +372,7 @@ export class Engine {
         }
         // Even while paused: a job whose time has come shows as queued (a retry due at once, too, before the claim below).
         const due = this.closing ? [] : this.store.promoteDue(now, PROMOTE_BATCH)
-        const { fresh, topped } = dispatch ? this.claimForFreeSlots(now) : { fresh: [], topped: [] }
+        const { fresh, topped } = dispatch ? this.claimForFreeSlots(now, hours.closedKinds) : { fresh: [], topped: [] }
         return { changed, ended, due, fresh, topped }
       })
     } catch (error) {
@@ -378,8 +398,9 @@ export class Engine {
     this.events.changedJobs([...written.changed, ...written.ended, ...written.due, ...started.map((r) => r.job)])
     if (batch.outcomes.length > 0 || written.due.length > 0) this.events.statsChanged()
     // A full batch of due jobs leaves more: the next turn takes them.
+    if (!this.closing) this.applyHours(hours, now)
     if (written.due.length === PROMOTE_BATCH) this.scheduleCommit()
-    else if (!this.closing) this.scheduleWake(now)
+    else if (!this.closing) this.scheduleWake(now, hours)
     if (this.closing && this.runs.size === 0) this.drained?.()
   }
 
@@ -404,29 +425,86 @@ export class Engine {
 
   /**
    * The engine wakes when the next scheduled job is due (a delay, a retry's
-   * backoff), even if nothing else happens; a moment before, it starts a
-   * worker if none is idle, so the job begins on time rather than a worker's
-   * start-up later. The timer is capped, so a wall clock that jumps (the
-   * machine slept, the time was set) is noticed within a minute.
+   * backoff) or the active hours open or close, even if nothing else
+   * happens; a moment before, it starts a worker if none is idle, so the job
+   * begins on time rather than a worker's start-up later. The timer is
+   * capped, so a wall clock that jumps (the machine slept, the time was set)
+   * is noticed within a minute.
    */
-  private scheduleWake(now: number): void {
+  private scheduleWake(now: number, hours: HoursVerdict): void {
     clearTimeout(this.wakeTimer)
     let due: number | null
+    let waiting: number
     try {
       due = this.store.nextDueAt()
+      waiting = this.store.counts().queued
     } catch (error) {
       if (!asStorageError(error)) throw error
       return
     }
-    if (due === null) return
-    if (due <= now) {
+    if (due !== null && due <= now) {
       this.scheduleCommit()
       return
     }
-    const warmAt = due - this.options.warmUpMs
-    if (warmAt <= now && !this.paused && !this.suspended && this.capacity() > 0) this.pool.warm(1)
-    const next = warmAt > now ? warmAt : due
-    this.wakeTimer = setTimeout(() => this.scheduleCommit(), Math.min(next - now, MAX_WAKE_MS)).unref()
+    const ready = !this.paused && !this.suspended && this.capacity() > 0
+    let next = Infinity
+    for (const at of [due, hours.changesAt]) {
+      if (at === null) continue
+      const warmAt = at - this.options.warmUpMs
+      // Only a due job needs a worker, or an opening hour with jobs waiting for it.
+      const wanted = at === due ? !hours.closed : hours.closed && waiting > 0
+      if (warmAt <= now && wanted && ready) this.pool.warm(1)
+      next = Math.min(next, warmAt > now ? warmAt : at)
+    }
+    if (next === Infinity) return
+    this.wakeTimer = setTimeout(() => this.scheduleCommit(), Math.max(0, Math.min(next - now, MAX_WAKE_MS))).unref()
+  }
+
+  /**
+   * The active hours as they stand for what is on the workers: a job of a
+   * quiet kind still waiting in an inbox goes back to the queue; with
+   * "suspend", a worker running one is held (once nothing else waits in its
+   * inbox) and let go when its hours open, its timeout stopped meanwhile.
+   */
+  private applyHours(hours: HoursVerdict, now: number): void {
+    const key = JSON.stringify(hours.state)
+    let changed = key !== this.lastHours
+    this.lastHours = key
+    const anyQuiet = hours.closed || hours.closedKinds.length > 0
+    const quiet = (run: ActiveRun): boolean => !run.ending && (hours.closed || hours.closedKinds.includes(run.job.kind))
+    const hold = this.current.quietRunning === 'suspend' && process.platform !== 'win32'
+    for (const lane of this.lanes.values()) {
+      if (!anyQuiet && !lane.worker.held) continue
+      for (const run of lane.runs) if (run.startedAt === undefined && quiet(run)) this.recall(run)
+      const holds = hold && lane.runs.some((run) => run.startedAt !== undefined && quiet(run))
+      if (holds && !lane.worker.held) {
+        // Jobs behind it are asked back first; a held worker could not answer.
+        for (const run of lane.runs) if (run.startedAt === undefined) this.recall(run)
+        if (lane.runs.some((run) => run.startedAt === undefined)) continue
+        lane.worker.suspend()
+        for (const run of lane.runs) {
+          run.heldAt = now
+          clearTimeout(run.timeoutTimer)
+        }
+        changed = true
+      } else if (!holds && lane.worker.held) {
+        this.releaseLane(lane, now)
+        changed = true
+      }
+    }
+    if (changed) this.events.statsChanged()
+  }
+
+  private releaseLane(lane: Lane, now: number): void {
+    lane.worker.resume(now)
+    for (const run of lane.runs) {
+      if (run.heldAt === undefined) continue
+      if (run.timeoutAt !== undefined) {
+        run.timeoutAt += now - run.heldAt
+        this.armTimeout(run, now)
+      }
+      delete run.heldAt
+    }
   }
 
   private busyWorkers(): number {
@@ -442,7 +520,8 @@ export class Engine {
     // After concurrency was lowered, busy workers drain instead of being topped up.
     if (busy <= this.concurrency) {
       for (const lane of this.lanes.values()) {
-        if (lane.runs.length > 0) room += Math.max(0, lane.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - lane.runs.length)
+        if (lane.runs.length > 0 && !lane.worker.held)
+          room += Math.max(0, lane.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - lane.runs.length)
       }
     }
     return room
@@ -456,22 +535,22 @@ export class Engine {
    * go to workers once they are committed. `fresh` holds one list per free
    * worker, in the order acquire() will hand the workers out.
    */
-  private claimForFreeSlots(now: number): { fresh: ClaimedJob[][]; topped: [Lane, ClaimedJob[]][] } {
+  private claimForFreeSlots(now: number, exceptKinds: readonly string[]): { fresh: ClaimedJob[][]; topped: [Lane, ClaimedJob[]][] } {
     const busy = this.busyWorkers()
-    const heads = this.store.claim(this.concurrency - busy, now)
+    const heads = this.store.claim(this.concurrency - busy, now, exceptKinds)
     const idle = this.pool.nextIdle(heads.length)
     const fresh = heads.map((head, i) => {
       const lane = idle[i] && this.lanes.get(idle[i])
       const ahead = lane ? lane.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - 1 : 0
-      return [head, ...this.store.claim(ahead, now)]
+      return [head, ...this.store.claim(ahead, now, exceptKinds)]
     })
     const topped: [Lane, ClaimedJob[]][] = []
     // After concurrency was lowered, busy workers drain instead of being topped up.
     if (busy > this.concurrency) return { fresh, topped }
     for (const lane of this.lanes.values()) {
-      if (lane.runs.length === 0) continue
+      if (lane.runs.length === 0 || lane.worker.held) continue
       const room = lane.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - lane.runs.length
-      const claimed = this.store.claim(room, now)
+      const claimed = this.store.claim(room, now, exceptKinds)
       if (claimed.length > 0) topped.push([lane, claimed])
     }
     return { fresh, topped }
@@ -517,9 +596,16 @@ export class Engine {
     if (run.ending && run.ending.kind !== 'requeue') this.armKill(run)
     const { timeoutMs } = run.job
     if (timeoutMs === null || run.ending) return
+    run.timeoutAt = now + timeoutMs
+    this.armTimeout(run, now)
+  }
+
+  private armTimeout(run: ActiveRun, now: number): void {
+    const { timeoutMs } = run.job
+    if (run.timeoutAt === undefined || timeoutMs === null) return
     run.timeoutTimer = setTimeout(
       () => this.abortRun(run, { kind: 'error', error: { code: 'timeout', message: `Timed out after ${formatMs(timeoutMs)}` }, retryable: true }),
-      timeoutMs,
+      Math.max(0, run.timeoutAt - now),
     )
   }
 
@@ -532,6 +618,9 @@ export class Engine {
     if (run.ending && !run.recalled) return
     run.ending = ending
     clearTimeout(run.timeoutTimer)
+    // A held worker hears nothing: it is let go to stop.
+    const lane = this.lanes.get(run.worker)
+    if (lane && run.worker.held) this.releaseLane(lane, this.clock.now())
     run.worker.send({ type: 'abort', id: run.job.id })
     // One still waiting is taken out of the inbox when the worker can: killing the worker would take the job ahead of it.
     if (run.startedAt !== undefined) this.armKill(run)

@@ -150,6 +150,12 @@ export const READY_JOBS_SQL = `
   SELECT id FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now
   ORDER BY priority DESC, run_after, id LIMIT @limit`
 
+/** The same, passing over kinds that may not start now (their quiet hours): the index is walked past their rows. */
+const READY_JOBS_EXCEPT_SQL = `
+  SELECT id FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now
+    AND kind NOT IN (SELECT value FROM json_each(@except))
+  ORDER BY priority DESC, run_after, id LIMIT @limit`
+
 export type JobSort = 'newest' | 'oldest'
 
 const statusesOf = (filter: JobFilter): JobStatus[] => [...new Set([filter.status ?? []].flat())]
@@ -261,6 +267,7 @@ export class JobStore {
                 @backoffBaseMs, @backoffCapMs, @runAfter, @createdAt, @createdAt)`),
       get: db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE id = ?`),
       ready: db.prepare<[{ now: number; limit: number }], string>(READY_JOBS_SQL).pluck(),
+      readyExcept: db.prepare<[{ now: number; limit: number; except: string }], string>(READY_JOBS_EXCEPT_SQL).pluck(),
       // Claimed is not yet started: started_at stays empty until the worker says it began (markStarted).
       start: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = NULL, updated_at = @now,
@@ -498,11 +505,13 @@ export class JobStore {
    * transaction. (A select then updates by id: several times faster than one
    * UPDATE … WHERE id IN (subquery), which SQLite plans poorly.)
    */
-  claim(limit: number, now: number): ClaimedJob[] {
+  claim(limit: number, now: number, exceptKinds: readonly string[] = []): ClaimedJob[] {
     if (limit <= 0) return []
     return this.write(() => {
       const claimed: ClaimedJob[] = []
-      for (const id of this.stmt.ready.all({ now, limit })) {
+      const ids =
+        exceptKinds.length === 0 ? this.stmt.ready.all({ now, limit }) : this.stmt.readyExcept.all({ now, limit, except: JSON.stringify(exceptKinds) })
+      for (const id of ids) {
         const row = this.stmt.start.get({ id, now })
         if (!row) continue
         this.moved(row.kind, 'queued', 'running')

@@ -10,6 +10,10 @@ export interface ActiveRun {
   /** When the worker began executing it (engine clock); unset while it waits in the worker's inbox. */
   startedAt?: number
   timeoutTimer?: NodeJS.Timeout
+  /** When its timeout fires (engine clock); pushed back by the time it was held. */
+  timeoutAt?: number
+  /** Since when it has been held by quiet hours. */
+  heldAt?: number
   killTimer?: NodeJS.Timeout
   /** Set once Offload has decided how this attempt ends; the worker's own report is then ignored. */
   ending?: Ending

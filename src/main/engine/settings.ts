@@ -16,6 +16,10 @@ export function defaultSettings(): Settings {
     keepFinishedDays: 30,
     keepFailedDays: 90,
     keepFinishedMax: null,
+    activeHours: null,
+    kindActiveHours: {},
+    quietRunning: 'continue',
+    hoursTimeZone: null,
   }
 }
 

@@ -1,6 +1,7 @@
 import { splitOutputMarker } from '../common/output-markers'
 import type { Launcher, WorkerProcess } from '../common/launcher'
 import { signalProcessGroup } from '../common/process-group'
+import { ProcessHold } from '../common/process-hold'
 import type { EngineToWorker, WorkerToEngine } from '../common/protocol'
 
 const OUTPUT_TAIL_LINES = 20
@@ -35,6 +36,7 @@ export class PooledWorker {
   readonly outputOwner: Record<'stdout' | 'stderr', string | undefined> = { stdout: undefined, stderr: undefined }
   private ready = false
   private pending: EngineToWorker[] = []
+  private hold: ProcessHold | undefined
 
   constructor(
     readonly name: string,
@@ -61,7 +63,26 @@ export class PooledWorker {
     if (this.outputTail.length > OUTPUT_TAIL_LINES) this.outputTail.shift()
   }
 
+  /** Stopped with SIGSTOP (quiet hours): silent, and not hung. */
+  get held(): boolean {
+    return this.hold !== undefined
+  }
+
+  suspend(): void {
+    if (this.hold || this.exited || this.process.pid === undefined) return
+    this.hold = ProcessHold.stop(this.process.pid, this.groups)
+  }
+
+  resume(now: number): void {
+    this.hold?.release()
+    this.hold = undefined
+    // Its silence was ours: the stall clock starts again.
+    this.lastSeen = now
+  }
+
   kill(): void {
+    this.hold?.dismiss()
+    this.hold = undefined
     // A mistaken hand-over must not become kill(-1), or the host's own group.
     for (const pid of this.groups) if (pid > 1 && pid !== process.pid) signalProcessGroup(pid, 'SIGKILL')
     this.process.kill()
@@ -178,7 +199,7 @@ export class WorkerPool {
   private checkStalls(): void {
     const now = this.now()
     for (const worker of this.workers) {
-      if (worker.busy && now - worker.lastSeen > this.options.stallMs) {
+      if (worker.busy && !worker.held && now - worker.lastSeen > this.options.stallMs) {
         worker.lastSeen = now
         this.events.onStall(worker)
       }

@@ -16,6 +16,7 @@ function stats(counts: Partial<Stats['counts']>, paused = false): Stats {
     paused,
     finished: [],
     storage: { status: 'ok', message: null, since: null },
+    hours: { quiet: false, until: null, kinds: [], held: 0 },
   }
 }
 

@@ -8,6 +8,7 @@ const stats = (counts: Partial<Stats['counts']>, paused = false): Stats => ({
   paused,
   finished: [],
   storage: { status: 'ok', message: null, since: null },
+  hours: { quiet: false, until: null, kinds: [], held: 0 },
 })
 
 describe('the tab title', () => {

@@ -1,6 +1,7 @@
 import { MAX_CONCURRENCY, THROUGHPUT_BUCKET_SECONDS } from '../../../shared/job'
 import { useApp } from '../state/app-store'
 import { useAction } from '../use-action'
+import { QuietNote } from './QuietNote'
 import { Sparkline } from './Sparkline'
 
 const CONNECTION_TEXT = { open: 'Connected', connecting: 'Connecting…', reconnecting: 'Reconnecting…', unauthorized: 'Token refused' } as const
@@ -23,6 +24,7 @@ export function Header(props: { onNewJob: () => void; onSettings: () => void; st
         <span className={`connection ${connection}`} role="status" aria-live="polite">
           {CONNECTION_TEXT[connection]}
         </span>
+        <QuietNote />
       </div>
       <div className="meters" aria-label="Workers and throughput">
         <div className="meter">

@@ -5,6 +5,7 @@ import { useApp } from '../state/app-store'
 import { useAction } from '../use-action'
 import { Dialog } from './Dialog'
 import { NumberSetting } from './NumberSetting'
+import { QuietHoursSetting } from './QuietHoursSetting'
 import { useBrowserNotify } from '../browser-notifications'
 
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
@@ -16,6 +17,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title="Settings" onClose={onClose}>
       <NumberSetting label="Jobs at once" value={settings.concurrency} min={1} max={MAX_CONCURRENCY} onCommit={(concurrency) => update({ concurrency })} />
+      <QuietHoursSetting settings={settings} update={update} />
       <fieldset className="desktop-settings" disabled={where === 'browser'}>
         <legend>Desktop app</legend>
         {where === 'browser' && <p className="muted">These apply to the desktop app; this panel is running in a browser.</p>}
