@@ -5,8 +5,9 @@ import { JobHistory, type Ending, type HistoryWindow } from './job-history'
 import { KindCounts, noJobs, type StatusCounts } from './kind-counts'
 import { asStorageError, type StorageError } from './storage-error'
 
-const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2, urgent: 3 }
-const PRIORITY_BY_RANK: Priority[] = ['low', 'normal', 'high', 'urgent']
+/** Priorities as stored: a number, so the ready index sorts them. Every table that keeps a priority uses these. */
+export const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2, urgent: 3 }
+export const PRIORITY_BY_RANK: readonly Priority[] = ['low', 'normal', 'high', 'urgent']
 
 export interface JobInsert {
   id: string

@@ -1,10 +1,7 @@
 import type Database from 'better-sqlite3'
-import type { Priority } from '../../shared/job'
 import type { ParsedNewSchedule, ScheduleRun } from '../../shared/schedule'
 import { MISSED_POLICIES, OVERLAP_POLICIES, SCHEDULE_RUN_STATES } from '../../shared/schedule'
-
-const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2, urgent: 3 }
-const PRIORITY_BY_RANK: Priority[] = ['low', 'normal', 'high', 'urgent']
+import { PRIORITY_BY_RANK, PRIORITY_RANK } from './job-store'
 
 /** A schedule as stored: its settings, and the first slot it has not handled yet. */
 export interface StoredSchedule extends Omit<ParsedNewSchedule, 'name'> {

@@ -9,6 +9,8 @@ import type { JobStore } from './job-store'
 import { ScheduleStore, type StoredSchedule } from './schedule-store'
 import { asStorageError } from './storage-error'
 
+type JobRow = ReturnType<JobCommands['prepareJob']>
+
 /** A slot fired within this long of its time is on time; later, it was missed (Offload was off, or the machine asleep). */
 export const ON_TIME_MS = 60_000
 /** Missed runs made up at most, the latest ones, however long Offload was away. */
@@ -136,7 +138,7 @@ export class Schedules {
     let now = this.clock.now()
     const job = this.store.transaction(() => {
       while (this.schedules.hasRun(id, now)) now++
-      return this.enqueue(schedule, { slot: now, late: false, manual: true }, now)
+      return this.record(schedule, { slot: now, late: false, manual: true }, now, this.commands.prepareJob(jobOf(schedule), now))!
     })
     this.engine.jobsAdded([job])
     return job
@@ -189,7 +191,7 @@ export class Schedules {
           const { job } = this.store.markCancelled(busy, now)
           if (job) fired.cancelled.push(job)
         }
-        const job = this.tryEnqueue(schedule, { slot, late, manual: false }, now)
+        const job = this.record(schedule, { slot, late, manual: false }, now, this.tryJob(schedule, now))
         if (job) fired.added.push(job)
       } else {
         const wait = schedule.overlap === 'queue' && this.schedules.waitingCount(schedule.id) < MAX_WAITING_RUNS
@@ -207,44 +209,25 @@ export class Schedules {
       const schedule = this.schedules.get(id)
       const waiting = this.schedules.oldestWaiting(id)
       if (!schedule || !waiting) continue
-      const job = this.tryJob(schedule, now)
-      if (!job) continue
-      this.store.insert([job.row])
-      this.schedules.startWaiting(id, waiting.slot, job.row.id)
-      fired.added.push(this.store.get(job.row.id)!)
+      const row = this.tryJob(schedule, now)
+      if (!row) continue
+      this.store.insert([row])
+      this.schedules.startWaiting(id, waiting.slot, row.id)
+      fired.added.push(this.store.get(row.id)!)
     }
   }
 
-  /** A slot's job; one that can no longer be made (its kind was removed, say) leaves the slot skipped rather than stopping the rest. */
-  private tryEnqueue(schedule: StoredSchedule, run: { slot: number; late: boolean; manual: boolean }, now: number): Job | undefined {
-    const job = this.tryJob(schedule, now)
-    if (!job) {
-      this.schedules.recordRun({ scheduleId: schedule.id, slot: run.slot, firedAt: now, state: 'skipped', manual: run.manual, late: run.late, jobId: null })
-      return undefined
-    }
-    this.store.insert([job.row])
-    this.schedules.recordRun({
-      scheduleId: schedule.id,
-      slot: run.slot,
-      firedAt: now,
-      state: 'enqueued',
-      manual: run.manual,
-      late: run.late,
-      jobId: job.row.id,
-    })
-    return this.store.get(job.row.id)
+  /** Records a slot and inserts its job; with no job (its kind was removed since, say) the slot is skipped rather than stopping the rest. */
+  private record(schedule: StoredSchedule, run: { slot: number; late: boolean; manual: boolean }, now: number, row: JobRow | undefined): Job | undefined {
+    if (row) this.store.insert([row])
+    const state = row ? 'enqueued' : 'skipped'
+    this.schedules.recordRun({ scheduleId: schedule.id, slot: run.slot, firedAt: now, state, manual: run.manual, late: run.late, jobId: row?.id ?? null })
+    return row && this.store.get(row.id)
   }
 
-  private enqueue(schedule: StoredSchedule, run: { slot: number; late: boolean; manual: boolean }, now: number): Job {
-    const row = this.commands.prepareJob(jobOf(schedule), now)
-    this.store.insert([row])
-    this.schedules.recordRun({ scheduleId: schedule.id, slot: run.slot, firedAt: now, state: 'enqueued', manual: run.manual, late: run.late, jobId: row.id })
-    return this.store.get(row.id)!
-  }
-
-  private tryJob(schedule: StoredSchedule, now: number): { row: ReturnType<JobCommands['prepareJob']> } | undefined {
+  private tryJob(schedule: StoredSchedule, now: number): JobRow | undefined {
     try {
-      return { row: this.commands.prepareJob(jobOf(schedule), now) }
+      return this.commands.prepareJob(jobOf(schedule), now)
     } catch (error) {
       if (error instanceof ApiError && (error.code === 'unknown_kind' || error.code === 'invalid_params')) return undefined
       throw error
