@@ -251,9 +251,8 @@ describe('engine with real worker processes', () => {
     const host = await startHost({ dataDir: join(dataDir) })
     const quick = host.api.createJob({ kind: 'shell', params: { command: 'sleep 0.3' } })
     const slow = host.api.createJob({ kind: 'shell', params: { command: 'sleep 60' } })
-    await waitForStatus(host, quick.id, 'running')
-    await waitForStatus(host, slow.id, 'running')
-    await waitFor(() => host.engine.stats().workers.busy === 2, 'both jobs on workers')
+    // Begun on their workers, not just claimed: a worker's start-up must not eat the quick job's grace.
+    await waitFor(() => [quick, slow].every((job) => host.api.getJob({ id: job.id }).startedAt !== null), 'both jobs to begin')
     const started = Date.now()
     await host.close(1500)
     expect(Date.now() - started).toBeLessThan(8000)
@@ -302,6 +301,10 @@ describe('engine with real worker processes', () => {
       keepFinishedDays: 30,
       keepFailedDays: 90,
       keepFinishedMax: null,
+      activeHours: null,
+      kindActiveHours: {},
+      quietRunning: 'continue',
+      hoursTimeZone: null,
     })
   })
 
