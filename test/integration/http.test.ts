@@ -72,6 +72,10 @@ describe('HTTP API', () => {
       keepFinishedDays: 30,
       keepFailedDays: 90,
       keepFinishedMax: null,
+      activeHours: null,
+      kindActiveHours: {},
+      quietRunning: 'continue',
+      hoursTimeZone: null,
     })
     expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: false, workers: { max: 3 } })
     const kinds = await call('GET', '/api/kinds')
@@ -136,6 +140,11 @@ describe('HTTP API', () => {
       ['PUT', '/api/settings', { concurrency: 'four' }, 400, 'invalid_input'],
       ['PUT', '/api/settings', { concurrency: 1000 }, 400, 'invalid_input'],
       ['PUT', '/api/settings', { theme: 'dark' }, 400, 'invalid_input'],
+      ['PUT', '/api/settings', { activeHours: { rule: 'only', windows: [{ from: '25:00', to: '07:00' }] } }, 400, 'invalid_input'],
+      ['PUT', '/api/settings', { activeHours: { rule: 'only', windows: [] } }, 400, 'invalid_input'],
+      ['PUT', '/api/settings', { kindActiveHours: { noop: { rule: 'whenever', windows: [{ from: '01:00', to: '02:00' }] } } }, 400, 'invalid_input'],
+      ['PUT', '/api/settings', { hoursTimeZone: 'Mars/Olympus' }, 400, 'invalid_input'],
+      ['PUT', '/api/settings', { quietRunning: 'freeze' }, 400, 'invalid_input'],
       ['GET', '/api/kinds?all=1', undefined, 400, 'invalid_input'],
       ['GET', '/api/jobs?sort=sideways', undefined, 400, 'invalid_input'],
       ['GET', '/api/jobs?offset=-1', undefined, 400, 'invalid_input'],
