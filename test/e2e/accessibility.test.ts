@@ -45,6 +45,14 @@ beforeAll(async () => {
   const { jobs } = await panel.api<{ jobs: { id: string; name: string }[] }>('GET', '/api/jobs?q=Cancel%20me')
   await panel.api('POST', `/api/jobs/${jobs[0]!.id}/cancel`)
   await panel.row('Cancel me').getByText('cancelled').waitFor()
+  const nightly = await panel.api<{ id: string }>('POST', '/api/schedules', {
+    name: 'Nightly',
+    cron: '0 2 * * *',
+    timezone: 'UTC',
+    kind: 'shell',
+    params: { command: 'true' },
+  })
+  await panel.api('POST', `/api/schedules/${nightly.id}/run`)
 })
 
 afterEach(async ({ task }) => {
@@ -91,6 +99,22 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.getByRole('region', { name: 'Stats' }).getByRole('table').waitFor()
       expect(await audit()).toEqual([])
       await page.getByRole('button', { name: 'Stats' }).click()
+    })
+
+    it('on the schedules view, a schedule open with its runs, and its dialog with a problem shown', async () => {
+      await page.getByRole('button', { name: 'Schedules' }).click()
+      const view = page.getByRole('region', { name: 'Schedules' })
+      await view.getByRole('button', { name: 'Nightly' }).click()
+      await view.getByRole('table', { name: 'Recent runs of Nightly' }).waitFor()
+      expect(await audit()).toEqual([])
+      await view.getByRole('button', { name: '+ New schedule' }).click()
+      const dialog = page.getByRole('dialog', { name: 'New schedule' })
+      await dialog.getByLabel('Cron pattern').fill('61 * * * *')
+      await dialog.getByRole('alert').waitFor()
+      expect(await audit()).toEqual([])
+      await page.keyboard.press('Escape')
+      await dialog.waitFor({ state: 'detached' })
+      await page.getByRole('button', { name: 'Schedules' }).click()
     })
 
     it('on an error toast', async () => {

@@ -5,6 +5,7 @@ import { DetailPane } from './components/DetailPane'
 import { JobList } from './components/JobList'
 import { NewJobDialog } from './components/NewJobDialog'
 import { SettingsDialog } from './components/SettingsDialog'
+import { SchedulesView } from './components/SchedulesView'
 import { StatsView } from './components/StatsView'
 import { StatusTabs } from './components/StatusTabs'
 import { Toolbar } from './components/Toolbar'
@@ -13,6 +14,7 @@ import { reveal, startSync, useApp } from './state/app-store'
 import { startBrowserNotifications } from './browser-notifications'
 import { tabTitle } from './tab-title'
 import { PageLoader, useJobs } from './state/jobs-store'
+import { schedulesHearJobs } from './state/schedules-store'
 import { useAction } from './use-action'
 import type { Job } from '../../shared/job'
 
@@ -31,7 +33,10 @@ export function App() {
     if (!context) return
     // The desktop app notifies from its main process; a browser tab does it itself.
     const notifications = context.transport.where === 'browser' ? startBrowserNotifications(reveal) : null
-    const stop = startSync(context.transport, context.loader, notifications?.jobsChanged)
+    const stop = startSync(context.transport, context.loader, (jobs) => {
+      notifications?.jobsChanged(jobs)
+      schedulesHearJobs(jobs)
+    })
     return () => {
       stop()
       notifications?.dispose()
@@ -54,10 +59,11 @@ export function App() {
 
 /** The dialog open over the panel: a new job (perhaps a copy of one, "Run again…"), or the settings. */
 type OpenDialog = { type: 'new'; from?: Job } | { type: 'settings' } | null
+type View = 'jobs' | 'stats' | 'schedules'
 
 function Panel() {
   const [dialog, setDialog] = useState<OpenDialog>(null)
-  const [view, setView] = useState<'jobs' | 'stats'>('jobs')
+  const [view, setView] = useState<View>('jobs')
   const openId = useJobs((s) => s.openId)
   const notice = useApp((s) => s.notice)
   const connection = useApp((s) => s.connection)
@@ -67,7 +73,7 @@ function Panel() {
   const waiting = useApp((s) => s.stats?.counts.queued ?? 0)
   const act = useAction()
   const search = useRef<HTMLInputElement>(null)
-  useShortcuts(setDialog, search)
+  useShortcuts(setDialog, search, view)
   const stats = useApp((s) => s.stats)
   useEffect(() => {
     document.title = tabTitle(stats, connection)
@@ -86,6 +92,8 @@ function Panel() {
         onSettings={() => setDialog({ type: 'settings' })}
         stats={view === 'stats'}
         onStats={() => setView(view === 'stats' ? 'jobs' : 'stats')}
+        schedules={view === 'schedules'}
+        onSchedules={() => setView(view === 'schedules' ? 'jobs' : 'schedules')}
       />
       {connection === 'unauthorized' && (
         <div className="banner storage" role="alert">
@@ -116,6 +124,16 @@ function Panel() {
         <main className="content stats">
           <StatsView />
         </main>
+      ) : view === 'schedules' ? (
+        <main className="content schedules">
+          <SchedulesView
+            onOpenJob={(id) => {
+              // The job in the jobs view's detail pane, which fetches it if the list has not.
+              useJobs.getState().open(id)
+              setView('jobs')
+            }}
+          />
+        </main>
       ) : (
         <>
           <StatusTabs />
@@ -138,7 +156,7 @@ function Panel() {
 }
 
 /** N new job · / search · P pause/resume · C cancel · R retry · Esc close · ↑↓ move in the list. */
-function useShortcuts(setDialog: (d: OpenDialog) => void, search: React.RefObject<HTMLInputElement | null>): void {
+function useShortcuts(setDialog: (d: OpenDialog) => void, search: React.RefObject<HTMLInputElement | null>, view: View): void {
   const act = useAction()
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -152,7 +170,7 @@ function useShortcuts(setDialog: (d: OpenDialog) => void, search: React.RefObjec
       else if (e.key === 'c' && open1) void act((api) => api.cancelJob({ id: open1.id }), 'Cancelled')
       else if (e.key === 'r' && open1) void act((api) => api.retryJob({ id: open1.id }), 'Queued again')
       else if (e.key === 'Escape') open(null)
-      else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      else if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && view === 'jobs') {
         const rows = [...document.querySelectorAll<HTMLElement>('[data-job-id]')]
         const at = rows.findIndex((r) => r.dataset.jobId === openId)
         const next = rows[Math.max(0, Math.min(rows.length - 1, at + (e.key === 'ArrowDown' ? 1 : -1)))]
@@ -165,5 +183,5 @@ function useShortcuts(setDialog: (d: OpenDialog) => void, search: React.RefObjec
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [act, setDialog, search])
+  }, [act, setDialog, search, view])
 }

@@ -6,8 +6,15 @@ import { Sparkline } from './Sparkline'
 
 const CONNECTION_TEXT = { open: 'Connected', connecting: 'Connecting…', reconnecting: 'Reconnecting…', unauthorized: 'Token refused' } as const
 
-export function Header(props: { onNewJob: () => void; onSettings: () => void; stats: boolean; onStats: () => void }) {
-  const { onNewJob, onSettings, stats: showingStats, onStats } = props
+export function Header(props: {
+  onNewJob: () => void
+  onSettings: () => void
+  stats: boolean
+  onStats: () => void
+  schedules: boolean
+  onSchedules: () => void
+}) {
+  const { onNewJob, onSettings, stats: showingStats, onStats, schedules: showingSchedules, onSchedules } = props
   const stats = useApp((s) => s.stats)
   const settings = useApp((s) => s.settings)
   const connection = useApp((s) => s.connection)
@@ -59,6 +66,9 @@ export function Header(props: { onNewJob: () => void; onSettings: () => void; st
             ❚❚ Pause all
           </button>
         )}
+        <button type="button" onClick={onSchedules} aria-pressed={showingSchedules}>
+          Schedules
+        </button>
         <button type="button" onClick={onStats} aria-pressed={showingStats}>
           Stats
         </button>

@@ -1,31 +1,14 @@
 import { useMemo, useState } from 'react'
-import { MAX_ATTEMPTS, MAX_TIMEOUT_MS, PRIORITIES, type Job, type Priority } from '../../../shared/job'
+import { PRIORITIES, type Job, type Priority } from '../../../shared/job'
 import { ApiError } from '../../../shared/wire-error'
 import { useTransport } from '../context'
 import { formatTime } from '../format'
+import { readLimits } from '../job-limits'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { Dialog } from './Dialog'
+import { KindErrorsNote, LimitField, ParamFields } from './JobFields'
 import { fieldsOf, fromParams, toParams, type FormValues, type JsonSchema } from '../../../shared/schema-form'
-
-const MAX_TIMEOUT_SECONDS = MAX_TIMEOUT_MS / 1000
-
-/** The limits of a try, as typed: empty means the default; otherwise a whole number within bounds. */
-function readLimits(tries: string, timeout: string): { limits: { maxAttempts?: number; timeoutMs?: number }; errors: Record<string, string> } {
-  const limits: { maxAttempts?: number; timeoutMs?: number } = {}
-  const errors: Record<string, string> = {}
-  if (tries.trim()) {
-    const n = Number(tries)
-    if (!Number.isInteger(n) || n < 1 || n > MAX_ATTEMPTS) errors.maxAttempts = `A whole number from 1 to ${MAX_ATTEMPTS}`
-    else limits.maxAttempts = n
-  }
-  if (timeout.trim()) {
-    const s = Number(timeout)
-    if (!Number.isFinite(s) || s <= 0 || s > MAX_TIMEOUT_SECONDS) errors.timeoutMs = `Seconds, more than 0 and at most ${MAX_TIMEOUT_SECONDS.toLocaleString()}`
-    else limits.timeoutMs = Math.max(1, Math.round(s * 1000))
-  }
-  return { limits, errors }
-}
 
 /**
  * A form generated from the chosen kind's params schema, with the server's
@@ -87,18 +70,7 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
 
   return (
     <Dialog title={from ? `Run again: ${from.name}` : 'New job'} onClose={onClose}>
-      {kindErrors.length > 0 && (
-        <div className="kind-errors" role="note" aria-label="Kinds that could not be loaded">
-          <p>{kindErrors.length === 1 ? 'One kind could not be loaded:' : `${kindErrors.length} kinds could not be loaded:`}</p>
-          <ul>
-            {kindErrors.map((e) => (
-              <li key={e.file}>
-                <code>{e.file.split(/[\\/]/).pop()}</code>: {e.message}
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <KindErrorsNote errors={kindErrors} />
       <form onSubmit={(e) => void submit(e)} noValidate>
         <div className="field">
           <label htmlFor="new-job-kind">Kind</label>
@@ -119,54 +91,7 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
           </select>
           {kind?.description && <small>{kind.description}</small>}
         </div>
-        {fields.map((field) => {
-          const id = `param-${field.name}`
-          const error = errors[field.name]
-          const common = { id, 'aria-invalid': !!error, 'aria-describedby': error ? `${id}-error` : undefined }
-          const value = values[field.name]
-          const set = (v: string | boolean): void => setValues((old) => ({ ...old, [field.name]: v }))
-          return (
-            <div className="field" key={field.name}>
-              <label htmlFor={id}>
-                {field.name}
-                {field.required && <span aria-hidden="true"> *</span>}
-              </label>
-              {field.kind === 'boolean' ? (
-                <input {...common} type="checkbox" checked={value === true} onChange={(e) => set(e.target.checked)} />
-              ) : field.kind === 'select' ? (
-                <select {...common} value={typeof value === 'string' ? value : ''} onChange={(e) => set(e.target.value)}>
-                  <option value="">—</option>
-                  {field.options!.map((o) => (
-                    <option key={o}>{o}</option>
-                  ))}
-                </select>
-              ) : field.kind === 'lines' || field.kind === 'pairs' || field.kind === 'json' || field.multiline ? (
-                <textarea
-                  {...common}
-                  rows={field.multiline ? 4 : 3}
-                  spellCheck={field.multiline ? false : undefined}
-                  className={field.multiline ? 'code' : undefined}
-                  value={typeof value === 'string' ? value : ''}
-                  onChange={(e) => set(e.target.value)}
-                />
-              ) : (
-                <input
-                  {...common}
-                  type={field.kind === 'text' ? 'text' : 'number'}
-                  required={field.required}
-                  value={typeof value === 'string' ? value : ''}
-                  onChange={(e) => set(e.target.value)}
-                />
-              )}
-              {field.hint && <small>{field.hint}</small>}
-              {error && (
-                <small className="field-error" id={`${id}-error`} role="alert">
-                  {error}
-                </small>
-              )}
-            </div>
-          )
-        })}
+        <ParamFields fields={fields} values={values} onChange={setValues} errors={errors} />
         <div className="row-fields">
           <label className="field">
             <span>Name (optional)</span>
@@ -229,30 +154,5 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
         </div>
       </form>
     </Dialog>
-  )
-}
-
-function LimitField(props: { id: string; label: string; hint: string; value: string; onChange: (v: string) => void; error: string | undefined }) {
-  const { id, label, hint, value, onChange, error } = props
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="number"
-        inputMode="numeric"
-        min={1}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={!!error}
-        aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
-      />
-      <small id={`${id}-hint`}>{hint}</small>
-      {error && (
-        <small className="field-error" id={`${id}-error`} role="alert">
-          {error}
-        </small>
-      )}
-    </div>
   )
 }
