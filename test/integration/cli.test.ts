@@ -1,51 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Stats } from '../../src/shared/job'
-import type { ServerInfo } from '../../src/shared/server-info'
-import { ROOT, tempDir, waitForServerInfo } from '../helpers'
+import { CLI, offload, startFileServer, type FileServer } from '../cli-helpers'
+import { tempDir, waitForServerInfo } from '../helpers'
 
-/** The built command (the test run's global setup builds it), exactly as `offload` runs it. */
-const CLI = join(ROOT, 'bin', 'offload.js')
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-  /** When each chunk of stdout arrived, from the start, with its text. */
-  chunks: { at: number; text: string }[]
-  ms: number
-}
-
-function offload(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const start = Date.now()
-    // A clean environment: no OFFLOAD_* from the test runner's shell, no colour, a home without a server.
-    const env = { PATH: process.env.PATH ?? '', HOME: tempDir('offload-home-'), NO_COLOR: '1', ...options.env }
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    const run: Run = { code: null, stdout: '', stderr: '', chunks: [], ms: 0 }
-    child.stdout.on('data', (d: Buffer) => {
-      run.stdout += d.toString()
-      run.chunks.push({ at: Date.now() - start, text: d.toString() })
-    })
-    child.stderr.on('data', (d: Buffer) => (run.stderr += d.toString()))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`offload ${args.join(' ')} did not end: ${run.stdout}${run.stderr}`))
-    }, options.timeoutMs ?? 20_000)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      run.code = code
-      run.ms = Date.now() - start
-      resolve(run)
-    })
-  })
-}
-
-/** One server for the whole file (the helpers' servers end with each test), built as users run it. */
-let server: { child: ChildProcess; info: ServerInfo; call: (method: string, path: string) => Promise<unknown> }
+/** One server for the whole file, built as users run it. */
+let server: FileServer
 let data: string
 const jobCount = async (): Promise<number> => {
   const { counts } = (await server.call('GET', '/api/stats')) as { counts: Record<string, number> }
@@ -53,19 +15,11 @@ const jobCount = async (): Promise<number> => {
 }
 
 beforeAll(async () => {
-  // Not tempDir(): that one goes after each test, and this folder serves them all.
-  data = mkdtempSync(join(tmpdir(), 'offload-cli-'))
-  const child = spawn(process.execPath, [join(ROOT, 'out', 'main', 'headless.js'), '--data', data, '--port', '0'], { stdio: 'ignore' })
-  const info = await waitForServerInfo(data, child)
-  const call = async (method: string, path: string): Promise<unknown> =>
-    (await fetch(info.url + path, { method, headers: { authorization: `Bearer ${info.token}` } })).json()
-  server = { child, info, call }
+  server = await startFileServer()
+  data = server.data
 })
 
-afterAll(() => {
-  server.child.kill('SIGKILL')
-  rmSync(data, { recursive: true, force: true })
-})
+afterAll(() => server.stop())
 
 describe('offload add', () => {
   it('--wait exits 1 on a failed job and says why', async () => {

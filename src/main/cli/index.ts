@@ -44,9 +44,10 @@ async function main(argv: string[]): Promise<number | 'serving'> {
     // `offload --data d serve` means what `offload serve --data d` does.
     return serve([...before, ...argv.slice(at + 1)])
   }
-  // What follows the first `--` after `add` is a command to run, never add's own flags.
+  // What follows the first `--` after `add` (or `schedule add`) is a command to run, never add's own flags.
   const dashes = argv.indexOf('--', at)
-  const afterDashes = argv[at] === 'add' && dashes > at ? argv.slice(dashes + 1) : undefined
+  const adds = argv[at] === 'add' || (argv[at] === 'schedule' && argv[at + 1] === 'add')
+  const afterDashes = adds && dashes > at ? argv.slice(dashes + 1) : undefined
   const before = afterDashes ? argv.slice(0, dashes) : argv
   let exit: ExitCode = EXIT.ok
   const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), folders: dataFolders(process.env, homedir()) }

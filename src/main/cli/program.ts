@@ -1,8 +1,10 @@
 import { Command, Option } from 'commander'
 import { JOB_STATUSES, PRIORITIES } from '../../shared/job'
+import { MISSED_POLICIES, OVERLAP_POLICIES } from '../../shared/schedule'
 import { add, type AddOptions } from './commands/add'
 import { kinds, open, stats } from './commands/info'
 import { cancel, clean, follow, pause, remove, resume, retry, wait } from './commands/manage'
+import { scheduleAdd, scheduleEnable, scheduleList, scheduleRemove, scheduleRun, scheduleShow, type ScheduleAddOptions } from './commands/schedule'
 import { status, type StatusOptions } from './commands/status'
 import { completionScript, SHELLS } from './completion'
 import { connect, type CliIo, type Context, type GlobalOptions } from './context'
@@ -16,7 +18,8 @@ const examples = (lines: string[]): string => `\nExamples:\n${lines.map((l) => `
 /**
  * The `offload` command: every subcommand a thin client of the HTTP API.
  * `afterDashes` is what followed `--` on the command line (a shell job's
- * command for `add`), kept apart so that a command's own flags stay its own.
+ * command for `add` and `schedule add`), kept apart so that a command's own
+ * flags stay its own.
  */
 export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setExit: (code: ExitCode) => void): Command {
   const program = new Command('offload')
@@ -128,6 +131,96 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
     .option('-q, --quiet', 'say nothing as each ends')
     .addHelpText('after', examples(['offload wait 01JD3Q… 01JD3R…', 'offload wait --all && notify-send "Offload is done"']))
     .action(run((ctx, ids: string[], options: { all?: boolean; quiet?: boolean }) => wait(ctx, ids, options)))
+
+  const schedule = program
+    .command('schedule')
+    .description('Recurring jobs: a kind, or a command, on a cron pattern (offload schedule --help)')
+    .addHelpText(
+      'after',
+      examples([
+        'offload schedule add hash-files --param folder=~/Photos --cron "0 3 * * *"',
+        "offload schedule add --cron '*/15 9-17 * * 1-5' --name Sync -- ./sync.sh",
+        'offload schedule list',
+        'offload schedule run 01JD3Q…',
+      ]),
+    )
+
+  // A person at a terminal means their own clock; read as the program is built, so the help shows it.
+  const machineZone = Intl.DateTimeFormat().resolvedOptions().timeZone
+  schedule
+    .command('add')
+    .description('Add a schedule: a job of a kind with its params, or -- and a command to run here, each time the cron pattern comes')
+    .argument('[kind]', 'the job’s kind (offload kinds lists them)')
+    .requiredOption('--cron <pattern>', 'when: minute hour day month weekday ("0 * * * *" hourly), or six fields with seconds first')
+    .option('--tz <zone>', 'the IANA time zone the pattern’s times are in; this machine’s unless given (the API’s own default is UTC)', machineZone)
+    .option('-p, --param <name=value>', 'a param; repeat for more (and for each item of a list)', collect, [])
+    .option('--params-json <json>', 'all the params as one JSON object (--param values win)')
+    .option('-n, --name <name>', 'the schedule’s name, and its jobs’ (else the kind, or the command)')
+    .option('-e, --env <NAME[=value]>', 'pass an environment variable to the command after --; repeat for more', collect, [])
+    .addOption(new Option('--priority <level>', 'how soon its jobs run, against other jobs').choices(PRIORITIES))
+    .option('--timeout <duration>', 'a limit per try of each job: 90s, 5m, 1h30m')
+    .option('--attempts <n>', 'tries before a job counts as failed')
+    .addOption(
+      new Option('--overlap <policy>', 'when a run comes while the last is still going: skip it, queue it behind, or replace the old one')
+        .choices(OVERLAP_POLICIES)
+        .default('skip'),
+    )
+    .addOption(
+      new Option('--missed <policy>', 'runs missed while Offload was off or asleep: skip them, make up once, or all').choices(MISSED_POLICIES).default('once'),
+    )
+    .option('--missed-window <duration>', 'how far back missed runs are made up: 3h, 2d (default 24h)')
+    .option('--disabled', 'add it switched off: it runs only once enabled, or by hand')
+    .option('--json', 'the new schedule, as JSON')
+    .option('--print-id', 'print only the new schedule’s id (for scripts)')
+    .addHelpText(
+      'after',
+      examples([
+        'offload schedule add hash-files --param folder=/home/me/Photos --cron "0 3 * * *"',
+        "offload schedule add --cron '30 8 * * 1-5' --tz Europe/Berlin --name 'Morning build' -- make release",
+        'offload schedule add --cron "*/10 * * * *" --overlap queue --missed all --missed-window 3h -- ./poll.sh',
+      ]),
+    )
+    .action(run((ctx, kind: string | undefined, options: ScheduleAddOptions) => scheduleAdd(ctx, kind, afterDashes, options)))
+
+  schedule
+    .command('list')
+    .alias('ls')
+    .description('The schedules: pattern, zone, next run on this machine’s clock, and how the last run went')
+    .option('--json', 'the API’s list, as JSON')
+    .action(run((ctx, options: { json?: boolean }) => scheduleList(ctx, options)))
+
+  schedule
+    .command('show')
+    .description('A schedule in full, with its next runs and its latest runs')
+    .argument('<id>', 'the schedule’s id')
+    .option('--json', 'as JSON, with its history')
+    .action(run((ctx, id: string, options: { json?: boolean }) => scheduleShow(ctx, id, options)))
+
+  schedule
+    .command('run')
+    .description('Queue a run now, outside the pattern (and its overlap policy)')
+    .argument('<id>', 'the schedule’s id')
+    .option('--json', 'the job it queued, as JSON')
+    .option('--print-id', 'print only the job’s id (for scripts)')
+    .action(run((ctx, id: string, options: { json?: boolean; printId?: boolean }) => scheduleRun(ctx, id, options)))
+
+  schedule
+    .command('rm')
+    .alias('remove')
+    .description('Remove schedules (the jobs they queued stay)')
+    .argument('<ids...>', 'the schedules’ ids')
+    .action(run((ctx, ids: string[]) => scheduleRemove(ctx, ids)))
+
+  for (const [name, enabled, description] of [
+    ['enable', true, 'Switch schedules on; times that passed while off are not made up'],
+    ['disable', false, 'Switch schedules off: nothing fires until enabled again'],
+  ] as const) {
+    schedule
+      .command(name)
+      .description(description)
+      .argument('<ids...>', 'the schedules’ ids')
+      .action(run((ctx, ids: string[]) => scheduleEnable(ctx, ids, enabled)))
+  }
 
   for (const [name, description, body] of [
     ['cancel', 'Cancel queued or running jobs', cancel],
