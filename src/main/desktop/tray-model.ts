@@ -9,6 +9,7 @@ export function trayTooltip(stats: Stats): string {
   const parts: string[] = []
   if (stats.storage.status !== 'ok') parts.push(STORAGE_TROUBLE_LABEL[stats.storage.status])
   if (stats.paused) parts.push('Paused')
+  else if (stats.hours.quiet) parts.push('Quiet hours')
   if (stats.counts.running > 0) parts.push(`${stats.counts.running} running`)
   if (stats.counts.queued > 0) parts.push(`${stats.counts.queued} queued`)
   if (parts.length === 0) parts.push('Idle')

@@ -13,5 +13,6 @@ export function tabTitle(stats: Stats | null, connection: ConnectionStatus): str
     failed > 0 && `${failed.toLocaleString()} failed`,
   ]
   const shown = parts.filter(Boolean).join(' · ')
-  return `${stats.paused ? 'Paused · ' : ''}${shown ? `${shown} — ` : ''}Offload`
+  const held = stats.paused ? 'Paused · ' : stats.hours.quiet ? 'Quiet · ' : ''
+  return `${held}${shown ? `${shown} — ` : ''}Offload`
 }

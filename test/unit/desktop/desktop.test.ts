@@ -50,6 +50,7 @@ describe('tray', () => {
     expect(trayTooltip(stats({ running: 3, queued: 12 }))).toBe('Offload — 3 running · 12 queued')
     expect(trayTooltip(stats({ queued: 4 }, true))).toBe('Offload — Paused · 4 queued')
     expect(trayTooltip(stats({ succeeded: 9 }))).toBe('Offload — Idle')
+    expect(trayTooltip({ ...stats({ queued: 4 }), hours: { quiet: true, until: null, kinds: [], held: 0 } })).toBe('Offload — Quiet hours · 4 queued')
   })
 
   it('offers Pause all or Resume, whichever applies', () => {

@@ -17,6 +17,7 @@ describe('the tab title', () => {
     expect(tabTitle(stats({ succeeded: 40 }), 'open')).toBe('Offload')
     expect(tabTitle(stats({ queued: 3 }, true), 'open')).toBe('Paused · 3 queued — Offload')
     expect(tabTitle(null, 'connecting')).toBe('Offload')
+    expect(tabTitle({ ...stats({ queued: 3 }), hours: { quiet: true, until: null, kinds: [], held: 0 } }, 'open')).toBe('Quiet · 3 queued — Offload')
   })
 
   it('says when the figures cannot be trusted', () => {
