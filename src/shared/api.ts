@@ -64,6 +64,17 @@ export const api = {
   cancelJobs: { http: { method: 'POST', path: '/api/jobs/cancel' }, input: BulkIdsSchema, output: BulkResultSchema },
   retryJobs: { http: { method: 'POST', path: '/api/jobs/retry' }, input: BulkIdsSchema, output: BulkResultSchema },
   removeJobs: { http: { method: 'POST', path: '/api/jobs/remove' }, input: BulkIdsSchema, output: BulkResultSchema },
+  /** "Clear finished…": every finished job of these statuses, with its logs, in retention's small batches. */
+  clearFinished: {
+    http: { method: 'POST', path: '/api/jobs/clear' },
+    input: z.strictObject({
+      status: z
+        .array(z.enum(['succeeded', 'failed', 'cancelled']))
+        .min(1)
+        .max(3),
+    }),
+    output: z.object({ removed: z.number().int() }),
+  },
   setPriority: { http: { method: 'POST', path: '/api/jobs/priority' }, input: BulkPrioritySchema, output: BulkResultSchema },
   retryJob: { http: { method: 'POST', path: '/api/jobs/:id/retry' }, input: ById, output: JobSchema },
   /** A scheduled job becomes due now. */

@@ -14,6 +14,7 @@ export const METHOD_NAMES = [
   'cancelJobs',
   'retryJobs',
   'removeJobs',
+  'clearFinished',
   'setPriority',
   'retryJob',
   'runJobNow',

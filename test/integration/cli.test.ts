@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Stats } from '../../src/shared/job'
 import { CLI, offload, startFileServer, type FileServer } from '../cli-helpers'
-import { tempDir, waitForServerInfo } from '../helpers'
+import { tempDir, waitFor, waitForServerInfo } from '../helpers'
 
 /** One server for the whole file, built as users run it. */
 let server: FileServer
@@ -143,6 +143,18 @@ describe('odd input that must still work', () => {
     const run = await waiting
     await server.call('POST', '/api/queue/resume')
     expect([run.code, run.stderr]).toEqual([1, `Job ${id} was removed\n`])
+  })
+
+  it('clean removes the finished jobs of a status, through the same path as the clean-up, and refuses the unfinished', async () => {
+    const id = (await offload(['--data', data, 'add', '--print-id', '--', 'exit 3'])).stdout.trim()
+    await waitFor(async () => ((await server.call('GET', `/api/jobs/${id}`)) as { status?: string }).status === 'failed', 'the job to fail', 30_000)
+    const failed = ((await server.call('GET', '/api/stats')) as { counts: { failed: number } }).counts.failed
+    expect(await offload(['--data', data, 'clean', '--status', 'failed'])).toMatchObject({
+      code: 0,
+      stderr: `Removed ${failed} failed ${failed === 1 ? 'job' : 'jobs'}\n`,
+    })
+    expect(((await server.call('GET', `/api/jobs/${id}`)) as { error?: { code: string } }).error?.code).toBe('not_found')
+    expect(await offload(['--data', data, 'clean', '--status', 'queued'])).toMatchObject({ code: 2 })
   })
 })
 

@@ -154,6 +154,8 @@ describe('HTTP API', () => {
       ['POST', '/api/jobs/cancel', { ids: ['nope'] }, 400, 'invalid_input'],
       ['POST', '/api/jobs/retry', { ids: Array.from({ length: 1001 }, () => missing) }, 400, 'invalid_input'],
       ['POST', '/api/jobs/remove', {}, 400, 'invalid_input'],
+      ['POST', '/api/jobs/clear', {}, 400, 'invalid_input'],
+      ['POST', '/api/jobs/clear', { status: ['queued'] }, 400, 'invalid_input'],
       ['POST', '/api/jobs/priority', { ids: [job.id], priority: 'asap' }, 400, 'invalid_input'],
       ['POST', '/api/jobs/priority', { ids: [job.id] }, 400, 'invalid_input'],
       ['GET', '/api/nothing', undefined, 404, 'not_found'],

@@ -77,3 +77,20 @@ describe('retention: finished jobs past their term are removed, with their logs'
     expect(host.api.getSettings({})).toMatchObject({ keepFinishedDays: 30, keepFailedDays: 90, keepFinishedMax: null })
   })
 })
+
+describe('"Clear finished…"', () => {
+  it('removes every finished job of the chosen statuses with its logs, in batches, and leaves the rest', async () => {
+    const { host, jobs, failed, cancelled } = await hostWithEndedJobs(180)
+    const waiting = host.api.createJob({ kind: 'sleep', runAt: new Date(Date.now() + 3_600_000).toISOString(), params: { ms: 1 } })
+    const logsOf = (id: string) => host.db.prepare('SELECT count(*) FROM job_logs WHERE job_id = ?').pluck().get(id) as number
+    expect(logsOf(jobs[0]!.id)).toBeGreaterThan(0)
+    expect(await host.api.clearFinished({ status: ['succeeded', 'cancelled'] })).toEqual({ removed: 181 })
+    expect(host.api.getStats({}).counts).toMatchObject({ succeeded: 0, cancelled: 0, failed: 1, scheduled: 1 })
+    expect(logsOf(jobs[0]!.id)).toBe(0)
+    expect(() => host.api.getJob({ id: cancelled.id })).toThrowError(expect.objectContaining({ code: 'not_found' }))
+    expect(host.api.getJob({ id: failed.id }).status).toBe('failed')
+    expect(host.api.getJob({ id: waiting.id }).status).toBe('scheduled')
+    expect(await host.api.clearFinished({ status: ['failed'] })).toEqual({ removed: 1 })
+    expect(await host.api.clearFinished({ status: ['failed'] })).toEqual({ removed: 0 })
+  })
+})

@@ -10,6 +10,7 @@ import type { Launcher, WorkerProcess } from '../../src/main/common/launcher'
 import type { EngineToWorker, WorkerToEngine } from '../../src/main/common/protocol'
 import { loadKinds } from '../../src/main/kinds/registry'
 import { ScheduleStore } from '../../src/main/engine/schedule-store'
+import { Retention } from '../../src/main/engine/retention'
 import { Schedules } from '../../src/main/engine/schedules'
 import { FAST, tempDir, waitFor } from '../helpers'
 
@@ -91,7 +92,16 @@ async function engineWith(launcher: Launcher) {
   const kinds = await loadKinds()
   const commands = new JobCommands({ store, kinds, engine }, FAST)
   const schedules = new Schedules({ store, schedules: new ScheduleStore(db), commands, engine })
-  const api = createLocalApi(createHandlers({ commands, schedules, engine, kinds, reports: new StatsReporter({ store }) }))
+  const api = createLocalApi(
+    createHandlers({
+      commands,
+      retention: new Retention({ store, clock: { now: () => Date.now() }, policy: () => engine.settings(), removed: () => undefined }),
+      schedules,
+      engine,
+      kinds,
+      reports: new StatsReporter({ store }),
+    }),
+  )
   engine.start()
   return {
     engine,

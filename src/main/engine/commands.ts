@@ -7,6 +7,7 @@ import { askKind, type KindRegistry } from '../kinds/registry'
 import { BulkTally, narrowTarget, targetChunks } from './bulk'
 import type { Clock, Engine } from './engine'
 import type { JobInsert, JobStore } from './job-store'
+import type { Retention } from './retention'
 import type { Schedules } from './schedules'
 import type { StatsReporter } from './stats-report'
 import { StorageError } from './storage-error'
@@ -279,7 +280,7 @@ export class JobCommands {
 }
 
 /** The methods that work through many jobs, a chunk at a time, and so answer with a promise; the rest answer at once. */
-export const CHUNKED_METHODS = ['cancelJobs', 'retryJobs', 'removeJobs', 'setPriority'] as const satisfies readonly MethodName[]
+export const CHUNKED_METHODS = ['cancelJobs', 'retryJobs', 'removeJobs', 'clearFinished', 'setPriority'] as const satisfies readonly MethodName[]
 type ChunkedMethod = (typeof CHUNKED_METHODS)[number]
 
 /** The contract's methods as the engine answers them; a transport awaits them all (ApiHandlers allows promises). */
@@ -288,6 +289,7 @@ export type EngineHandlers = {
 }
 
 export interface HandlerDeps {
+  retention: Retention
   commands: JobCommands
   schedules: Schedules
   engine: Engine
@@ -296,7 +298,7 @@ export interface HandlerDeps {
 }
 
 /** The contract's methods, over the commands and the scheduler. Every transport calls these with input it has parsed. */
-export function createHandlers({ commands, schedules, engine, kinds, reports }: HandlerDeps): EngineHandlers {
+export function createHandlers({ commands, retention, schedules, engine, kinds, reports }: HandlerDeps): EngineHandlers {
   return {
     createJob: (input) => commands.createJob(input),
     createJobs: ({ jobs }) => ({ ids: commands.createJobs(jobs) }),
@@ -308,6 +310,7 @@ export function createHandlers({ commands, schedules, engine, kinds, reports }: 
     cancelJobs: (target) => commands.cancelJobs(target),
     retryJobs: (target) => commands.retryJobs(target),
     removeJobs: (target) => commands.removeJobs(target),
+    clearFinished: async ({ status }) => ({ removed: await retention.clear(status) }),
     setPriority: ({ priority, ...target }) => commands.setPriority(target, priority),
     retryJob: ({ id }) => commands.retryJob(id),
     runJobNow: ({ id }) => commands.runJobNow(id),

@@ -109,7 +109,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
     throw describeOpenFailure(paths.database, error) ?? error
   }
   let closed: Promise<void> | undefined
-  const handlers = createHandlers({ commands, schedules, engine, kinds, reports })
+  const handlers = createHandlers({ commands, retention, schedules, engine, kinds, reports })
   return {
     engine,
     commands,

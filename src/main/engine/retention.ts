@@ -24,7 +24,7 @@ export const DEFAULT_RETENTION: RetentionOptions = { batch: 50, everyMs: 3_600_0
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
-type Finished = Exclude<JobStatus, 'scheduled' | 'queued' | 'running'>
+export type Finished = Exclude<JobStatus, 'scheduled' | 'queued' | 'running'>
 
 /**
  * The maintenance schedule: removes finished jobs past their term (and their
@@ -82,18 +82,45 @@ export class Retention {
       ['failed', policy.keepFailedDays],
     ]
     for (const [status, days] of terms) {
-      if (days === null) continue
-      while (!this.stopped) {
-        const expired = store.expiring(status, now - days * DAY_MS, this.options.batch)
-        if (expired.length === 0) break
-        removed += store.removeFinished(status, expired)
-        await nextTurn()
-      }
+      if (days !== null) removed += await this.drain(status, () => store.expiring(status, now - days * DAY_MS, this.options.batch))
     }
     if (policy.keepFinishedMax !== null) removed += await this.trimTo(policy.keepFinishedMax)
     if (removed > 0) {
       store.tidy()
       this.deps.removed(removed)
+    }
+    return removed
+  }
+
+  /**
+   * "Clear finished…": every job of these statuses that exists now, oldest
+   * first, in the same small batches as a pass, so dispatch goes on
+   * meanwhile; jobs that finish during the clear stay. Resolves with how many
+   * went.
+   */
+  async clear(statuses: readonly Finished[]): Promise<number> {
+    const { store } = this.deps
+    const through = store.lastId()
+    if (through === null) return 0
+    let removed = 0
+    for (const status of new Set(statuses)) {
+      removed += await this.drain(status, () => store.oldest(status, this.options.batch).filter((job) => job.id <= through))
+    }
+    if (removed > 0) {
+      store.tidy()
+      this.deps.removed(removed)
+    }
+    return removed
+  }
+
+  /** Removes what `next` picks, a batch per turn of the event loop, until it picks nothing. */
+  private async drain(status: Finished, next: () => { id: string; kind: string }[]): Promise<number> {
+    let removed = 0
+    while (!this.stopped) {
+      const batch = next()
+      if (batch.length === 0) break
+      removed += this.deps.store.removeFinished(status, batch)
+      await nextTurn()
     }
     return removed
   }

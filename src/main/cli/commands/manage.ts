@@ -1,4 +1,4 @@
-import type { BulkResult, JobStatus } from '../../../shared/job'
+import type { BulkResult } from '../../../shared/job'
 import type { Context } from '../context'
 import { CliError, EXIT, type ExitCode } from '../errors'
 import { endLine, followJob, waitForAll, waitForJobs } from './watch-jobs'
@@ -39,15 +39,17 @@ export async function resume(ctx: Context): Promise<ExitCode> {
   return EXIT.ok
 }
 
-const FINISHED: JobStatus[] = ['succeeded', 'failed', 'cancelled']
+type Finished = 'succeeded' | 'failed' | 'cancelled'
+const FINISHED: Finished[] = ['succeeded', 'failed', 'cancelled']
 
 /** Removes finished jobs (all three kinds of finished, or those named) and says how many went. */
 export async function clean(ctx: Context, options: { status: string[] }): Promise<ExitCode> {
   const statuses = options.status.length > 0 ? options.status : FINISHED
-  const wrong = statuses.filter((s) => !FINISHED.includes(s as JobStatus))
+  const wrong = statuses.filter((s) => !FINISHED.includes(s as Finished))
   if (wrong.length > 0) throw new CliError(`--status: one of ${FINISHED.join(', ')} (queued and running jobs are not cleaned), got "${wrong.join(', ')}"`)
-  const result = await ctx.api.removeJobs({ filter: { status: statuses as JobStatus[] } })
-  return report(ctx, 'Removed', result, statuses.length === FINISHED.length ? 'finished ' : `${statuses.join(' or ')} `)
+  const { removed } = await ctx.api.clearFinished({ status: statuses as Finished[] })
+  ctx.err(`Removed ${jobs(removed, statuses.length === FINISHED.length ? 'finished ' : `${statuses.join(' or ')} `)}`)
+  return EXIT.ok
 }
 
 /** Streams a job's log until it ends for good, then exits with its outcome. */

@@ -22,7 +22,8 @@ export function ClearFinishedDialog({ onClose }: { onClose: () => void }) {
     })
   const clear = async (): Promise<void> => {
     setBusy(true)
-    await act((api) => api.removeJobs({ filter: { status: FINISHED.filter((s) => chosen.has(s)) } }), 'Removed')
+    const result = await act((api) => api.clearFinished({ status: FINISHED.filter((s) => chosen.has(s)) }))
+    if (result) useApp.getState().notify(`Removed ${result.removed.toLocaleString()} ${result.removed === 1 ? 'job' : 'jobs'}`)
     setBusy(false)
     onClose()
   }
@@ -37,7 +38,10 @@ export function ClearFinishedDialog({ onClose }: { onClose: () => void }) {
           </label>
         ))}
       </fieldset>
-      <p>Their logs and results go with them, and cannot be brought back. The stats keep what they did. Queued and running jobs stay.</p>
+      <p>
+        Their logs and results go with them, and cannot be brought back. The stats keep what they did. Queued and running jobs stay, and so do jobs that finish
+        meanwhile; they go a few at a time, as the hourly clean-up does, while jobs go on running.
+      </p>
       <div className="dialog-actions">
         <button type="button" onClick={onClose}>
           Keep them
