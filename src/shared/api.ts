@@ -21,6 +21,7 @@ import {
   StorageHealthSchema,
 } from './job'
 import { NewScheduleSchema, ScheduleDetailSchema, ScheduleIdSchema, ScheduleSchema, ScheduleUpdateSchema } from './schedule'
+import { NewWatchSchema, WatchIdSchema, WatchSchema, WatchUpdateSchema } from './watch'
 import { ApiError, parseOrThrow } from './errors'
 import { jsonShapeProblem } from './json-shape'
 import { METHOD_NAMES, type MethodName } from './methods'
@@ -38,6 +39,7 @@ interface MethodSpec {
 
 const ById = z.strictObject({ id: JobIdSchema })
 const ScheduleById = z.strictObject({ id: ScheduleIdSchema })
+const WatchById = z.strictObject({ id: WatchIdSchema })
 const Empty = z.strictObject({})
 const Ok = z.object({ ok: z.literal(true) })
 
@@ -92,6 +94,11 @@ export const api = {
   deleteSchedule: { http: { method: 'DELETE', path: '/api/schedules/:id' }, input: ScheduleById, output: Ok },
   /** One run now, outside the pattern. */
   runSchedule: { http: { method: 'POST', path: '/api/schedules/:id/run', status: 201 }, input: ScheduleById, output: JobSchema },
+  listWatches: { http: { method: 'GET', path: '/api/watches' }, input: Empty, output: z.object({ watches: z.array(WatchSchema) }) },
+  getWatch: { http: { method: 'GET', path: '/api/watches/:id' }, input: WatchById, output: WatchSchema },
+  createWatch: { http: { method: 'POST', path: '/api/watches', status: 201 }, input: NewWatchSchema, output: WatchSchema },
+  updateWatch: { http: { method: 'PUT', path: '/api/watches/:id' }, input: WatchUpdateSchema, output: WatchSchema },
+  deleteWatch: { http: { method: 'DELETE', path: '/api/watches/:id' }, input: WatchById, output: Ok },
   listKinds: {
     http: { method: 'GET', path: '/api/kinds' },
     input: Empty,

@@ -30,6 +30,11 @@ export const METHOD_NAMES = [
   'updateSchedule',
   'deleteSchedule',
   'runSchedule',
+  'listWatches',
+  'getWatch',
+  'createWatch',
+  'updateWatch',
+  'deleteWatch',
   'listKinds',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]

@@ -12,6 +12,8 @@ import { loadKinds } from '../../src/main/kinds/registry'
 import { ScheduleStore } from '../../src/main/engine/schedule-store'
 import { Retention } from '../../src/main/engine/retention'
 import { Schedules } from '../../src/main/engine/schedules'
+import { WatchStore } from '../../src/main/engine/watch-store'
+import { Watches } from '../../src/main/engine/watches'
 import { FAST, tempDir, waitFor } from '../helpers'
 
 /**
@@ -97,6 +99,7 @@ async function engineWith(launcher: Launcher) {
       commands,
       retention: new Retention({ store, clock: { now: () => Date.now() }, policy: () => engine.settings(), removed: () => undefined }),
       schedules,
+      watches: new Watches({ store, watches: new WatchStore(db), commands, engine, dataDir: tempDir() }),
       engine,
       kinds,
       reports: new StatsReporter({ store }),

@@ -10,6 +10,7 @@ import type { JobInsert, JobStore } from './job-store'
 import type { Retention } from './retention'
 import type { Schedules } from './schedules'
 import type { StatsReporter } from './stats-report'
+import type { Watches } from './watches'
 import { StorageError } from './storage-error'
 
 /** As long as a name given by hand may be (the contract's limit). */
@@ -246,7 +247,7 @@ export class JobCommands {
     return tally.done()
   }
 
-  /** The checks only the kinds can make (their params), and the row to insert (schedules make their jobs' rows here too). */
+  /** The checks only the kinds can make (their params), and the row to insert (schedules and watches make their jobs' rows here too). */
   prepareJob(input: ParsedNewJob, now: number): JobInsert {
     const loaded = this.kinds.get(input.kind)
     if (!loaded) {
@@ -292,13 +293,14 @@ export interface HandlerDeps {
   retention: Retention
   commands: JobCommands
   schedules: Schedules
+  watches: Watches
   engine: Engine
   kinds: KindRegistry
   reports: StatsReporter
 }
 
 /** The contract's methods, over the commands and the scheduler. Every transport calls these with input it has parsed. */
-export function createHandlers({ commands, retention, schedules, engine, kinds, reports }: HandlerDeps): EngineHandlers {
+export function createHandlers({ commands, retention, schedules, watches, engine, kinds, reports }: HandlerDeps): EngineHandlers {
   return {
     createJob: (input) => commands.createJob(input),
     createJobs: ({ jobs }) => ({ ids: commands.createJobs(jobs) }),
@@ -335,6 +337,14 @@ export function createHandlers({ commands, retention, schedules, engine, kinds, 
       return { ok: true }
     },
     runSchedule: ({ id }) => schedules.runNow(id),
+    listWatches: () => ({ watches: watches.list() }),
+    getWatch: ({ id }) => watches.get(id),
+    createWatch: (input) => watches.create(input),
+    updateWatch: (input) => watches.update(input),
+    deleteWatch: ({ id }) => {
+      watches.remove(id)
+      return { ok: true }
+    },
     listKinds: () => ({ kinds: kinds.describe(), errors: [...kinds.errors] }),
   }
 }

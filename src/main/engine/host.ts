@@ -12,6 +12,8 @@ import { JobStore } from './job-store'
 import { ScheduleStore } from './schedule-store'
 import { Schedules } from './schedules'
 import { StatsReporter } from './stats-report'
+import { WatchStore } from './watch-store'
+import { Watches, type WatchOptions } from './watches'
 import type { Launcher } from '../common/launcher'
 import { WORKER_ENV } from '../common/protocol'
 
@@ -21,6 +23,8 @@ export interface Host {
   commands: JobCommands
   /** Recurring schedules, and the timer that fires them. */
   schedules: Schedules
+  /** Watched folders, each with its watcher. */
+  watches: Watches
   kinds: KindRegistry
   /** The contract's methods, for transports that have parsed their input. */
   handlers: EngineHandlers
@@ -42,8 +46,8 @@ export interface HostOptions {
   clock?: Clock
 }
 
-/** Tuning for the scheduler and the commands (tests make backoff and flushes fast). */
-export type HostTuning = Partial<EngineOptions> & Partial<CommandOptions>
+/** Tuning for the scheduler, the commands and the watches (tests make backoff, flushes and folder looks fast). */
+export type HostTuning = Partial<EngineOptions> & Partial<CommandOptions> & Partial<WatchOptions>
 
 /**
  * Everything one data folder needs, assembled and started: the database, the
@@ -78,6 +82,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
   let reports: StatsReporter
   let retention: Retention
   let schedules: Schedules | undefined
+  let watches: Watches | undefined
   try {
     // Reading the counts and recovering the last run's jobs are the first real reads: damage shows here.
     const store = new JobStore(db)
@@ -91,6 +96,11 @@ export async function openHost(options: HostOptions): Promise<Host> {
     engine.start()
     schedules = new Schedules({ store, schedules: new ScheduleStore(db), commands, engine, clock })
     schedules.start()
+    watches = new Watches(
+      { store, watches: new WatchStore(db), commands, engine, clock, dataDir: options.dataDir },
+      options.engine?.watchPollMs === undefined ? {} : { watchPollMs: options.engine.watchPollMs },
+    )
+    watches.start()
     const started = engine
     retention = new Retention({
       store,
@@ -103,24 +113,26 @@ export async function openHost(options: HostOptions): Promise<Host> {
   } catch (error) {
     // Its timers (a storage retry, say) must not outlive it.
     schedules?.stop()
+    await watches?.stop()
     await engine?.shutdown(0)
     db.close()
     unlock()
     throw describeOpenFailure(paths.database, error) ?? error
   }
   let closed: Promise<void> | undefined
-  const handlers = createHandlers({ commands, retention, schedules, engine, kinds, reports })
+  const handlers = createHandlers({ commands, retention, schedules, watches, engine, kinds, reports })
   return {
     engine,
     commands,
     schedules,
+    watches,
     kinds,
     handlers,
     api: createLocalApi(handlers),
     db,
     retention,
     close: (graceMs) =>
-      (closed ??= (schedules.stop(), retention.stop()).then(() =>
+      (closed ??= (schedules.stop(), Promise.all([retention.stop(), watches.stop()])).then(() =>
         engine.shutdown(graceMs).then(() => {
           db.close()
           unlock()

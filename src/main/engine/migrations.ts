@@ -197,4 +197,35 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX schedule_runs_waiting ON schedule_runs (schedule_id, slot) WHERE state = 'waiting';
   CREATE INDEX schedule_runs_job ON schedule_runs (job_id) WHERE job_id IS NOT NULL;
   `,
+  `
+  -- Watched folders. A file is handed over (its job inserted) in the transaction that records it in
+  -- watch_files, keyed by its path (relative to the folder) with the size and modification time it had,
+  -- so a crash can neither lose nor double a file, and a file seen again unchanged adds nothing.
+  CREATE TABLE watches (
+    id              TEXT PRIMARY KEY,
+    path            TEXT NOT NULL,
+    glob            TEXT NOT NULL,
+    recursive       INTEGER NOT NULL CHECK (recursive IN (0, 1)),
+    kind            TEXT NOT NULL,
+    params_template TEXT NOT NULL,
+    priority        INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),
+    settle_ms       INTEGER NOT NULL,
+    enabled         INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  );
+  -- job_id is null when the file settled but made no job (problem says why). It has no reference:
+  -- a job removed by the clean-up must not make its file look new.
+  CREATE TABLE watch_files (
+    watch_id TEXT NOT NULL REFERENCES watches (id) ON DELETE CASCADE,
+    path     TEXT NOT NULL,
+    size     INTEGER NOT NULL,
+    mtime_ms INTEGER NOT NULL,
+    job_id   TEXT,
+    problem  TEXT,
+    seen_at  INTEGER NOT NULL,
+    PRIMARY KEY (watch_id, path)
+  ) WITHOUT ROWID;
+  CREATE INDEX watch_files_seen ON watch_files (watch_id, seen_at);
+  `,
 ]
