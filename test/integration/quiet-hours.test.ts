@@ -59,7 +59,8 @@ describe('quiet hours', () => {
 
   it('with "suspend", a running job is held when quiet hours begin, and resumes and finishes when they end', async () => {
     const quietFrom = Date.UTC(2026, 2, 4, 23, 0, 0)
-    const { host, clock, create, settings } = await quietHost(quietFrom - 1000)
+    // A minute ahead, so a slow start on a busy machine still begins before 23:00; then on to just before it.
+    const { host, clock, create, settings } = await quietHost(quietFrom - MINUTE)
     settings({ activeHours: { rule: 'never', windows: [{ from: '23:00', to: '23:05' }] }, hoursTimeZone: 'UTC', quietRunning: 'suspend' })
     const job = create('sleep', { ms: 2500 })
     const running = await waitFor(() => {
@@ -67,8 +68,10 @@ describe('quiet hours', () => {
       return now.startedAt ? now : undefined
     }, 'the job to start before 23:00')
     expect(Date.parse(running.startedAt!)).toBeLessThan(quietFrom)
-    const [attempt] = host.handlers.getJobAttempts({ id: job.id }).attempts
-    const pid = attempt!.workerPid!
+    clock.jump(quietFrom - 200 - clock.now())
+    host.engine.timeChanged()
+    // The attempt's record may be written a flush after the job shows as started.
+    const pid = await waitFor(() => host.handlers.getJobAttempts({ id: job.id }).attempts[0]?.workerPid, 'the attempt to name its worker')
     await waitFor(() => host.engine.stats().hours.held === 1, 'the job to be held at 23:00')
     expect(host.engine.stats().hours).toMatchObject({ quiet: true, until: '2026-03-04T23:05:00.000Z', held: 1 })
     expect(processState(pid)).toBe('T')
@@ -90,8 +93,10 @@ describe('quiet hours', () => {
     const job = (await server.call('POST', '/api/jobs', { kind: 'sleep', params: { ms: 600_000 } })) as unknown as Job
     await waitFor(async () => ((await server.call('GET', `/api/jobs/${job.id}`)) as unknown as Job).startedAt, 'the job to start')
     await server.call('PUT', '/api/settings', { activeHours: { rule: 'never', windows: [{ from: '00:00', to: '00:00' }] }, quietRunning: 'suspend' })
-    const attempts = (await server.call('GET', `/api/jobs/${job.id}/attempts`)) as unknown as { attempts: { workerPid: number }[] }
-    const pid = attempts.attempts[0]!.workerPid
+    const pid = await waitFor(async () => {
+      const { attempts } = (await server.call('GET', `/api/jobs/${job.id}/attempts`)) as unknown as { attempts: { workerPid?: number }[] }
+      return attempts[0]?.workerPid
+    }, 'the attempt to name its worker')
     await waitFor(() => processState(pid) === 'T', 'the worker to be held')
     server.child.kill('SIGKILL')
     await exited(server.child)
