@@ -169,8 +169,11 @@ export class Schedules {
 
   /** The slots due for one schedule, by its `missed` policy, and the slot after now. */
   private fire(schedule: StoredSchedule, now: number, fired: { added: Job[]; cancelled: Job[] }): void {
-    const { cron, timezone } = schedule
-    const latest = lastFireTime(cron, timezone, now)
+    const { cron, timezone, nextAt } = schedule
+    // On time, the usual case, the slot due is nextAt and the one after it is past now: one walk of the pattern gives both.
+    const following = nextAt === null || nextAt > now ? undefined : (nextFireTimes(cron, timezone, 1, nextAt)[0] ?? null)
+    const onlyNextAt = following !== undefined && (following === null || following > now)
+    const latest = onlyNextAt ? nextAt : lastFireTime(cron, timezone, now)
     const slots: { slot: number; late: boolean }[] = []
     if (latest !== null && schedule.nextAt !== null && latest >= schedule.nextAt) {
       const onTime = now - latest <= ON_TIME_MS
@@ -198,7 +201,7 @@ export class Schedules {
         this.schedules.recordRun({ scheduleId: schedule.id, slot, firedAt: now, state: wait ? 'waiting' : 'skipped', manual: false, late, jobId: null })
       }
     }
-    this.schedules.advance(schedule.id, nextFireTimes(cron, timezone, 1, now)[0] ?? null, now)
+    this.schedules.advance(schedule.id, onlyNextAt ? (following ?? null) : (nextFireTimes(cron, timezone, 1, now)[0] ?? null), now)
   }
 
   /** Runs queued behind one still going start, one per schedule, once it has ended. */
