@@ -6,6 +6,7 @@ import { kinds, open, stats } from './commands/info'
 import { cancel, clean, follow, pause, remove, resume, retry, wait } from './commands/manage'
 import { scheduleAdd, scheduleEnable, scheduleList, scheduleRemove, scheduleRun, scheduleShow, type ScheduleAddOptions } from './commands/schedule'
 import { status, type StatusOptions } from './commands/status'
+import { watchAdd, watchEnable, watchList, watchRemove, watchShow, type WatchAddOptions } from './commands/watch'
 import { completionScript, SHELLS } from './completion'
 import { connect, type CliIo, type Context, type GlobalOptions } from './context'
 import { cliErrorOf } from './client'
@@ -56,6 +57,24 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
         throw cliErrorOf(error, ctx.connection)
       }
     }
+
+  /** A group's `enable` and `disable`, each on the ids given, with what switching means for its things. */
+  const switches = (
+    group: Command,
+    ids: string,
+    [on, off]: readonly [string, string],
+    body: (ctx: Context, ids: string[], enabled: boolean) => Promise<ExitCode>,
+  ): void => {
+    for (const [name, enabled, description] of [
+      ['enable', true, on],
+      ['disable', false, off],
+    ] as const)
+      group
+        .command(name)
+        .description(description)
+        .argument('<ids...>', ids)
+        .action(run((ctx, given: string[]) => body(ctx, given, enabled)))
+  }
 
   program
     .command('add')
@@ -211,16 +230,85 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
     .argument('<ids...>', 'the schedules’ ids')
     .action(run((ctx, ids: string[]) => scheduleRemove(ctx, ids)))
 
-  for (const [name, enabled, description] of [
-    ['enable', true, 'Switch schedules on; times that passed while off are not made up'],
-    ['disable', false, 'Switch schedules off: nothing fires until enabled again'],
-  ] as const) {
-    schedule
-      .command(name)
-      .description(description)
-      .argument('<ids...>', 'the schedules’ ids')
-      .action(run((ctx, ids: string[]) => scheduleEnable(ctx, ids, enabled)))
-  }
+  switches(
+    schedule,
+    'the schedules’ ids',
+    ['Switch schedules on; times that passed while off are not made up', 'Switch schedules off: nothing fires until enabled again'],
+    scheduleEnable,
+  )
+
+  const watch = program
+    .command('watch')
+    .description('Watched folders: each file that arrives in one becomes a job (offload watch --help)')
+    .addHelpText(
+      'after',
+      examples([
+        "offload watch add ~/Scans shell --glob '*.pdf' --param command=lpr --param args={{path}}",
+        'offload watch list',
+        'offload watch show 01JD3Q…',
+        'offload watch disable 01JD3Q…',
+      ]),
+    )
+
+  watch
+    .command('add')
+    .description('Watch a folder: each file in it, there now or to come, becomes a job of the kind once it has stopped changing')
+    .argument('<folder>', 'the folder to watch (~ and relative paths are read here); it may come later, a drive not plugged in, say')
+    .argument('<kind>', 'the kind of job each file becomes (offload kinds lists them)')
+    .option(
+      '--glob <pattern>',
+      'which files: *.pdf takes PDFs at any depth, invoices/*.pdf only those in invoices/ (default *, every file not starting with .)',
+    )
+    .option('--no-recursive', 'only files directly in the folder, none in its subfolders')
+    .option(
+      '-p, --param <name=value>',
+      'a param of each job, where {{path}}, {{name}} and {{dir}} are the file’s path, name and folder; repeat for more (with none, path={{path}})',
+      collect,
+      [],
+    )
+    .option('--params-json <json>', 'all the params as one JSON object (--param values win)')
+    .addOption(new Option('--priority <level>', 'how soon its jobs run, against other jobs').choices(PRIORITIES))
+    .option('--settle <duration>', 'how long a file must stay unchanged before its job is made: 500ms, 5s, 1m (default 2s)')
+    .option('--disabled', 'add it switched off: nothing is handed over until it is enabled')
+    .option('--json', 'the new watch, as JSON')
+    .option('--print-id', 'print only the new watch’s id (for scripts)')
+    .addHelpText(
+      'after',
+      `${examples([
+        "offload watch add ~/Scans shell --glob '*.pdf' --param command=lpr --param args={{path}}",
+        "offload watch add ./logs shell --glob '*.log' --no-recursive --settle 1m --param command=gzip --param args={{path}}",
+        `offload watch add /srv/photos shell --glob '*.heic' --params-json '{"command": "convert", "args": ["{{path}}", "{{dir}}/{{name}}.png"]}' --print-id`,
+      ])}\nA job that writes into the folder should write files the glob leaves out, or each of them becomes a job too.\n`,
+    )
+    .action(run((ctx, folder: string, kind: string, options: WatchAddOptions) => watchAdd(ctx, folder, kind, options)))
+
+  watch
+    .command('list')
+    .alias('ls')
+    .description('The watched folders: whether each is watching (and why not), its files and kind, and how many it handed over')
+    .option('--json', 'the API’s list, as JSON')
+    .action(run((ctx, options: { json?: boolean }) => watchList(ctx, options)))
+
+  watch
+    .command('show')
+    .description('A watch in full: its state and what it means, its params, and the latest job it made and file it skipped')
+    .argument('<id>', 'the watch’s id')
+    .option('--json', 'as JSON')
+    .action(run((ctx, id: string, options: { json?: boolean }) => watchShow(ctx, id, options)))
+
+  watch
+    .command('rm')
+    .alias('remove')
+    .description('Stop watching folders (the jobs they made stay)')
+    .argument('<ids...>', 'the watches’ ids')
+    .action(run((ctx, ids: string[]) => watchRemove(ctx, ids)))
+
+  switches(
+    watch,
+    'the watches’ ids',
+    ['Switch watches on; files that came while off become jobs then', 'Switch watches off: no file becomes a job until enabled again'],
+    watchEnable,
+  )
 
   for (const [name, description, body] of [
     ['cancel', 'Cancel queued or running jobs', cancel],

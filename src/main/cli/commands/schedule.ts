@@ -21,13 +21,17 @@ export interface ScheduleAddOptions extends JobSpecOptions, TryLimitOptions {
 /** The API names a schedule's fields; the person typed flags, so its complaints name those. */
 const FLAG_OF: Record<string, string> = { cron: '--cron', timezone: '--tz', name: '--name' }
 
-function inFlags(error: unknown): unknown {
+/**
+ * A refused input with each field it names said as `flagOf` names it, as the
+ * person typed it; the error as it was when `flagOf` knows none of them.
+ */
+export function inFlags(error: unknown, flagOf: (field: string) => string | undefined): unknown {
   if (!(error instanceof ApiError) || error.code !== 'invalid_input' || !Array.isArray(error.detail)) return error
   const fields = (error.detail as { path?: unknown; message?: unknown }[]).filter(
     (d): d is { path: string; message: string } => typeof d.path === 'string' && typeof d.message === 'string',
   )
-  if (!fields.some((d) => d.path in FLAG_OF)) return error
-  return new CliError(fields.map((d) => `${FLAG_OF[d.path] ?? d.path}: ${d.message}`).join('; '))
+  if (!fields.some((d) => flagOf(d.path) !== undefined)) return error
+  return new CliError(fields.map((d) => `${flagOf(d.path) ?? d.path}: ${d.message}`).join('; '))
 }
 
 function missedWindowMs(options: ScheduleAddOptions): number | undefined {
@@ -73,7 +77,7 @@ export async function scheduleAdd(
       ...(window !== undefined ? { missedWindowMs: window } : {}),
     })
     .catch((error: unknown) => {
-      throw inFlags(error)
+      throw inFlags(error, (field) => FLAG_OF[field])
     })
   if (options.json) ctx.out(JSON.stringify(schedule, null, 2))
   else if (options.printId) ctx.out(schedule.id)
@@ -106,11 +110,11 @@ export async function scheduleRun(ctx: Context, id: string, options: { json?: bo
 }
 
 /**
- * Does `act` to each schedule named; one that is not there (or no id at all)
- * is refused and the rest go on. Any other trouble (Offload gone, a refused
- * token) ends the command, since it would fail the rest alike.
+ * Does `act` to each schedule (or watch) named; one that is not there (or no
+ * id at all) is refused and the rest go on. Any other trouble (Offload gone,
+ * a refused token) ends the command, since it would fail the rest alike.
  */
-async function eachSchedule(ids: readonly string[], act: (id: string) => Promise<void>): Promise<{ id: string; message: string }[]> {
+async function eachId(ids: readonly string[], act: (id: string) => Promise<void>): Promise<{ id: string; message: string }[]> {
   const refused: { id: string; message: string }[] = []
   for (const id of ids) {
     try {
@@ -123,23 +127,38 @@ async function eachSchedule(ids: readonly string[], act: (id: string) => Promise
   return refused
 }
 
-/** Removes schedules; jobs they already queued stay, and run. */
-export async function scheduleRemove(ctx: Context, ids: string[]): Promise<ExitCode> {
-  const refused = await eachSchedule(ids, async (id) => void (await ctx.api.deleteSchedule({ id })))
+/** Removes each one named with `remove`, and says how many went (the word for one, then for more) and why the rest did not. */
+export async function removeEach(
+  ctx: Context,
+  ids: readonly string[],
+  [one, more]: readonly [string, string],
+  remove: (id: string) => Promise<unknown>,
+): Promise<ExitCode> {
+  const refused = await eachId(ids, async (id) => void (await remove(id)))
   const removed = ids.length - refused.length
-  ctx.err(`Removed ${removed} ${removed === 1 ? 'schedule' : 'schedules'}`)
+  ctx.err(`Removed ${removed} ${removed === 1 ? one : more}`)
   for (const { id, message } of refused) ctx.err(`  ${id}: ${message}`)
   return refused.length > 0 ? EXIT.refused : EXIT.ok
 }
 
+/** Switches each one named on or off with `update`, saying what it answers (what became of it), and why any was not. */
+export async function enableEach(ctx: Context, ids: readonly string[], enabled: boolean, update: (id: string) => Promise<string>): Promise<ExitCode> {
+  const refused = await eachId(ids, async (id) => ctx.err(await update(id)))
+  for (const { id, message } of refused) ctx.err(`Not ${enabled ? 'enabled' : 'disabled'}: ${id}: ${message}`)
+  return refused.length > 0 ? EXIT.refused : EXIT.ok
+}
+
+/** Removes schedules; jobs they already queued stay, and run. */
+export async function scheduleRemove(ctx: Context, ids: string[]): Promise<ExitCode> {
+  return removeEach(ctx, ids, ['schedule', 'schedules'], (id) => ctx.api.deleteSchedule({ id }))
+}
+
 /** Enables or disables schedules; an enabled one starts from now, so the time it spent disabled is not made up. */
 export async function scheduleEnable(ctx: Context, ids: string[], enabled: boolean): Promise<ExitCode> {
-  const refused = await eachSchedule(ids, async (id) => {
+  return enableEach(ctx, ids, enabled, async (id) => {
     const schedule = await ctx.api.updateSchedule({ id, enabled })
     const next = schedule.nextRuns[0]
     const when = enabled && next !== undefined ? `; next run ${clockTime(next, new Date())} (${fromNow(Date.parse(next) - Date.now())})` : ''
-    ctx.err(`${enabled ? 'Enabled' : 'Disabled'} “${schedule.name}” (${schedule.id})${when}`)
+    return `${enabled ? 'Enabled' : 'Disabled'} “${schedule.name}” (${schedule.id})${when}`
   })
-  for (const { id, message } of refused) ctx.err(`Not ${enabled ? 'enabled' : 'disabled'}: ${id}: ${message}`)
-  return refused.length > 0 ? EXIT.refused : EXIT.ok
 }
