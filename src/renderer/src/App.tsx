@@ -8,6 +8,7 @@ import { SettingsDialog } from './components/SettingsDialog'
 import { SchedulesView } from './components/SchedulesView'
 import { StatsView } from './components/StatsView'
 import { StatusTabs } from './components/StatusTabs'
+import { WatchesView } from './components/WatchesView'
 import { Toolbar } from './components/Toolbar'
 import { TransportContext } from './context'
 import { reveal, startSync, useApp } from './state/app-store'
@@ -15,6 +16,7 @@ import { startBrowserNotifications } from './browser-notifications'
 import { tabTitle } from './tab-title'
 import { PageLoader, useJobs } from './state/jobs-store'
 import { schedulesHearJobs } from './state/schedules-store'
+import { watchesHearJobs } from './state/watches-store'
 import { useAction } from './use-action'
 import type { Job } from '../../shared/job'
 
@@ -36,6 +38,7 @@ export function App() {
     const stop = startSync(context.transport, context.loader, (jobs) => {
       notifications?.jobsChanged(jobs)
       schedulesHearJobs(jobs)
+      watchesHearJobs(jobs)
     })
     return () => {
       stop()
@@ -59,7 +62,7 @@ export function App() {
 
 /** The dialog open over the panel: a new job (perhaps a copy of one, "Run again…"), or the settings. */
 type OpenDialog = { type: 'new'; from?: Job } | { type: 'settings' } | null
-type View = 'jobs' | 'stats' | 'schedules'
+type View = 'jobs' | 'stats' | 'schedules' | 'watches'
 
 function Panel() {
   const [dialog, setDialog] = useState<OpenDialog>(null)
@@ -73,6 +76,11 @@ function Panel() {
   const waiting = useApp((s) => s.stats?.counts.queued ?? 0)
   const act = useAction()
   const search = useRef<HTMLInputElement>(null)
+  /** The job in the jobs view's detail pane, which fetches it if the list has not. */
+  const openJob = (id: string): void => {
+    useJobs.getState().open(id)
+    setView('jobs')
+  }
   useShortcuts(setDialog, search, view)
   const stats = useApp((s) => s.stats)
   useEffect(() => {
@@ -94,6 +102,8 @@ function Panel() {
         onStats={() => setView(view === 'stats' ? 'jobs' : 'stats')}
         schedules={view === 'schedules'}
         onSchedules={() => setView(view === 'schedules' ? 'jobs' : 'schedules')}
+        watches={view === 'watches'}
+        onWatches={() => setView(view === 'watches' ? 'jobs' : 'watches')}
       />
       {connection === 'unauthorized' && (
         <div className="banner storage" role="alert">
@@ -126,13 +136,11 @@ function Panel() {
         </main>
       ) : view === 'schedules' ? (
         <main className="content schedules">
-          <SchedulesView
-            onOpenJob={(id) => {
-              // The job in the jobs view's detail pane, which fetches it if the list has not.
-              useJobs.getState().open(id)
-              setView('jobs')
-            }}
-          />
+          <SchedulesView onOpenJob={openJob} />
+        </main>
+      ) : view === 'watches' ? (
+        <main className="content schedules">
+          <WatchesView onOpenJob={openJob} />
         </main>
       ) : (
         <>

@@ -1,4 +1,4 @@
-import { useEffect, useEffectEvent, useId, useRef } from 'react'
+import { useEffect, useEffectEvent, useId, useRef, useState } from 'react'
 import { focusList } from '../focus'
 
 /**
@@ -54,5 +54,42 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
         {children}
       </div>
     </dialog>
+  )
+}
+
+/**
+ * A question before something that cannot be undone: the safe choice first
+ * (it has focus), the dangerous one held back while it is under way.
+ */
+export function ConfirmDialog(props: {
+  title: string
+  children: React.ReactNode
+  keep: string
+  confirm: string
+  onClose: () => void
+  onConfirm: () => Promise<void>
+}) {
+  const { title, children, keep, confirm, onClose, onConfirm } = props
+  const [busy, setBusy] = useState(false)
+  return (
+    <Dialog title={title} onClose={onClose}>
+      <p>{children}</p>
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose}>
+          {keep}
+        </button>
+        <button
+          type="button"
+          className="danger"
+          disabled={busy}
+          onClick={() => {
+            setBusy(true)
+            void onConfirm().finally(() => setBusy(false))
+          }}
+        >
+          {confirm}
+        </button>
+      </div>
+    </Dialog>
   )
 }

@@ -13,8 +13,10 @@ export function Header(props: {
   onStats: () => void
   schedules: boolean
   onSchedules: () => void
+  watches: boolean
+  onWatches: () => void
 }) {
-  const { onNewJob, onSettings, stats: showingStats, onStats, schedules: showingSchedules, onSchedules } = props
+  const { onNewJob, onSettings, stats: showingStats, onStats, schedules: showingSchedules, onSchedules, watches: showingWatches, onWatches } = props
   const stats = useApp((s) => s.stats)
   const settings = useApp((s) => s.settings)
   const connection = useApp((s) => s.connection)
@@ -68,6 +70,9 @@ export function Header(props: {
         )}
         <button type="button" onClick={onSchedules} aria-pressed={showingSchedules}>
           Schedules
+        </button>
+        <button type="button" onClick={onWatches} aria-pressed={showingWatches}>
+          Watches
         </button>
         <button type="button" onClick={onStats} aria-pressed={showingStats}>
           Stats

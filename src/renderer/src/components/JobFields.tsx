@@ -1,4 +1,4 @@
-import type { KindLoadError } from '../../../shared/job'
+import { PRIORITIES, type KindInfo, type KindLoadError, type Priority } from '../../../shared/job'
 import type { Field, FormValues } from '../../../shared/schema-form'
 
 /** What the kinds folder could not load, and why: above a form that picks a kind. */
@@ -103,5 +103,115 @@ export function LimitField(props: { id: string; label: string; hint: string; val
         </small>
       )}
     </div>
+  )
+}
+
+/** A line of text (or a number) with its hint and its problem; `code` sets it in the monospace face (a path, a glob). */
+export function TextField(props: {
+  id: string
+  label: string
+  value: string
+  onChange: (v: string) => void
+  hint: string
+  error: string | undefined
+  type?: 'text' | 'number'
+  maxLength?: number
+  disabled?: boolean
+  code?: boolean
+  placeholder?: string
+}) {
+  const { id, label, value, onChange, hint, error, type = 'text', maxLength, disabled, code, placeholder } = props
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type={type}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={!!error}
+        aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
+        {...(maxLength ? { maxLength } : {})}
+        {...(disabled ? { disabled } : {})}
+        {...(type === 'number' ? { min: 0, step: 'any' } : {})}
+        {...(code ? { className: 'code', spellCheck: false, autoComplete: 'off' } : {})}
+        {...(placeholder ? { placeholder } : {})}
+      />
+      <small id={`${id}-hint`}>{hint}</small>
+      {error && (
+        <small className="field-error" id={`${id}-error`} role="alert">
+          {error}
+        </small>
+      )}
+    </div>
+  )
+}
+
+/** The kind to run, from those loaded (one no longer loaded stays, marked so), with its description and the server's word on it. */
+export function KindField(props: { id: string; kinds: KindInfo[]; value: string; onChange: (name: string) => void; error: string | undefined }) {
+  const { id, kinds, value, onChange, error } = props
+  const kind = kinds.find((k) => k.name === value)
+  return (
+    <div className="field">
+      <label htmlFor={id}>Kind</label>
+      <select id={id} value={value} aria-invalid={!!error} aria-describedby={error ? `${id}-error` : undefined} onChange={(e) => onChange(e.target.value)}>
+        {!kind && value && <option value={value}>{value} (not loaded)</option>}
+        {kinds.map((k) => (
+          <option key={k.name} value={k.name}>
+            {k.name}
+          </option>
+        ))}
+      </select>
+      {kind?.description && <small>{kind.description}</small>}
+      {error && (
+        <small className="field-error" id={`${id}-error`} role="alert">
+          {error}
+        </small>
+      )}
+    </div>
+  )
+}
+
+export function PriorityField({ id, value, onChange }: { id: string; value: Priority; onChange: (p: Priority) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>Priority</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value as Priority)}>
+        {PRIORITIES.map((p) => (
+          <option key={p}>{p}</option>
+        ))}
+      </select>
+    </div>
+  )
+}
+
+/**
+ * The end of a dialog's form: what the server said of the form as a whole,
+ * a note while the panel is offline (`offline` says what can be saved once
+ * it reconnects), Cancel and the submit button.
+ */
+export function FormEnd(props: { error: string | undefined; online: boolean; offline: string; onCancel: () => void; submit: string; disabled: boolean }) {
+  const { error, online, offline, onCancel, submit, disabled } = props
+  return (
+    <>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {!online && (
+        <p className="offline-note" role="status">
+          Not connected to Offload: {offline} once the panel reconnects. What you typed stays here.
+        </p>
+      )}
+      <div className="dialog-actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={disabled}>
+          {submit}
+        </button>
+      </div>
+    </>
   )
 }

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react'
-import { PRIORITIES, type Priority } from '../../../shared/job'
+import type { Priority } from '../../../shared/job'
 import { MISSED_POLICIES, OVERLAP_POLICIES, type NewSchedule, type Schedule } from '../../../shared/schedule'
 import { fieldsOf, fromParams, toParams, type FormValues, type JsonSchema } from '../../../shared/schema-form'
 import { ApiError } from '../../../shared/wire-error'
@@ -9,7 +9,7 @@ import { checkCron, detailsByField, fireTimeText, localTimeZone, missedWindowTex
 import { useApp } from '../state/app-store'
 import { useNow } from '../use-now'
 import { Dialog } from './Dialog'
-import { KindErrorsNote, LimitField, ParamFields } from './JobFields'
+import { FormEnd, KindErrorsNote, KindField, LimitField, ParamFields, PriorityField, TextField } from './JobFields'
 
 type Overlap = (typeof OVERLAP_POLICIES)[number]
 type Missed = (typeof MISSED_POLICIES)[number]
@@ -140,14 +140,7 @@ export function ScheduleDialog({ schedule, onClose, onSaved }: { schedule?: Sche
             error={fieldError('name')}
             maxLength={200}
           />
-          <div className="field">
-            <label htmlFor="schedule-priority">Priority</label>
-            <select id="schedule-priority" value={priority} onChange={(e) => setPriority(e.target.value as Priority)}>
-              {PRIORITIES.map((p) => (
-                <option key={p}>{p}</option>
-              ))}
-            </select>
-          </div>
+          <PriorityField id="schedule-priority" value={priority} onChange={setPriority} />
         </div>
         <div className="row-fields cron-fields">
           <div className="field">
@@ -220,33 +213,17 @@ export function ScheduleDialog({ schedule, onClose, onSaved }: { schedule?: Sche
             </div>
           ) : null}
         </div>
-        <div className="field">
-          <label htmlFor="schedule-kind">Kind</label>
-          <select
-            id="schedule-kind"
-            value={kindName}
-            aria-invalid={!!fieldError('kind')}
-            aria-describedby={fieldError('kind') ? 'schedule-kind-error' : undefined}
-            onChange={(e) => {
-              setKindName(e.target.value)
-              setValues({})
-              setErrors(NO_ERRORS)
-            }}
-          >
-            {!kind && kindName && <option value={kindName}>{kindName} (not loaded)</option>}
-            {kinds.map((k) => (
-              <option key={k.name} value={k.name}>
-                {k.name}
-              </option>
-            ))}
-          </select>
-          {kind?.description && <small>{kind.description}</small>}
-          {fieldError('kind') && (
-            <small className="field-error" id="schedule-kind-error" role="alert">
-              {fieldError('kind')}
-            </small>
-          )}
-        </div>
+        <KindField
+          id="schedule-kind"
+          kinds={kinds}
+          value={kindName}
+          error={fieldError('kind')}
+          onChange={(name) => {
+            setKindName(name)
+            setValues({})
+            setErrors(NO_ERRORS)
+          }}
+        />
         <ParamFields
           fields={fields}
           values={values}
@@ -297,62 +274,16 @@ export function ScheduleDialog({ schedule, onClose, onSaved }: { schedule?: Sche
         <label className="check">
           <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled: runs on its pattern (off, it runs only by hand)
         </label>
-        {(errors.fields._ || errors.fields.params) && (
-          <p className="field-error" role="alert">
-            {[errors.fields._, errors.fields.params].filter(Boolean).join('; ')}
-          </p>
-        )}
-        {!online && (
-          <p className="offline-note" role="status">
-            Not connected to Offload: the schedule can be saved once the panel reconnects. What you typed stays here.
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy || !kind || !online || !!check.cron || !!check.timezone}>
-            {schedule ? 'Save' : 'Save schedule'}
-          </button>
-        </div>
+        <FormEnd
+          error={[errors.fields._, errors.fields.params].filter(Boolean).join('; ') || undefined}
+          online={online}
+          offline="the schedule can be saved"
+          onCancel={onClose}
+          submit={schedule ? 'Save' : 'Save schedule'}
+          disabled={busy || !kind || !online || !!check.cron || !!check.timezone}
+        />
       </form>
     </Dialog>
-  )
-}
-
-function TextField(props: {
-  id: string
-  label: string
-  value: string
-  onChange: (v: string) => void
-  hint: string
-  error: string | undefined
-  type?: 'text' | 'number'
-  maxLength?: number
-  disabled?: boolean
-}) {
-  const { id, label, value, onChange, hint, error, type = 'text', maxLength, disabled } = props
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type={type}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={!!error}
-        aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
-        {...(maxLength ? { maxLength } : {})}
-        {...(disabled ? { disabled } : {})}
-        {...(type === 'number' ? { min: 0, step: 'any' } : {})}
-      />
-      <small id={`${id}-hint`}>{hint}</small>
-      {error && (
-        <small className="field-error" id={`${id}-error`} role="alert">
-          {error}
-        </small>
-      )}
-    </div>
   )
 }
 
