@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ServerInfo } from '../src/shared/server-info'
@@ -63,4 +63,22 @@ export async function startFileServer(): Promise<FileServer> {
     rmSync(data, { recursive: true, force: true })
   }
   return { child, info, data, call, stop }
+}
+
+/**
+ * The real bash completion: writes `offload completion bash` to a script and
+ * returns a function giving what it offers for a command line's words (the
+ * last one being completed).
+ */
+export async function bashCompletion(): Promise<(...words: string[]) => Promise<string>> {
+  const script = join(tempDir(), 'offload.bash')
+  writeFileSync(script, (await offload(['completion', 'bash'])).stdout)
+  return async (...words) => {
+    const line = `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _offload; echo "\${COMPREPLY[*]}"`
+    const child = spawn('bash', ['-c', line], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    await new Promise((resolve) => child.on('exit', resolve))
+    return out.trim()
+  }
 }

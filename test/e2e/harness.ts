@@ -90,3 +90,13 @@ export class PanelHarness {
     return this.page.screenshot({ path: join(SHOTS, `${name}.png`) })
   }
 }
+
+/** Reads until `ok` holds (10 s at most), for what the server does in its own time. */
+export async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
+  for (let waited = 0; ; waited += 100) {
+    const value = await read()
+    if (ok(value)) return value
+    if (waited > 10_000) throw new Error(`Waited in vain for ${what}: ${JSON.stringify(value)}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

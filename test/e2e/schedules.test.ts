@@ -2,7 +2,7 @@ import type { Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Job } from '../../src/shared/job'
 import type { Schedule, ScheduleDetail } from '../../src/shared/schedule'
-import { PanelHarness } from './harness'
+import { PanelHarness, until } from './harness'
 
 const panel = new PanelHarness()
 let page: Page
@@ -25,15 +25,6 @@ afterAll(() => panel.close())
 const view = (): Locator => page.getByRole('region', { name: 'Schedules' })
 const item = (name: string): Locator => view().locator('li.schedule', { has: page.getByRole('heading', { name, exact: true }) })
 const schedules = async (): Promise<Schedule[]> => (await panel.api<{ schedules: Schedule[] }>('GET', '/api/schedules')).schedules
-
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  for (let waited = 0; ; waited += 100) {
-    const value = await read()
-    if (ok(value)) return value
-    if (waited > 10_000) throw new Error(`Waited in vain for ${what}: ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 describe('the schedules view', () => {
   it('opens from the header, and with no schedules yet says how to begin', async () => {

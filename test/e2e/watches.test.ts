@@ -6,7 +6,7 @@ import type { Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Job } from '../../src/shared/job'
 import type { Watch } from '../../src/shared/watch'
-import { PanelHarness } from './harness'
+import { PanelHarness, until } from './harness'
 
 const panel = new PanelHarness()
 let page: Page
@@ -35,15 +35,6 @@ const view = (): Locator => page.getByRole('region', { name: 'Watches' })
 const item = (path: string): Locator => view().locator('li.watch', { has: page.getByRole('heading', { name: path, exact: true }) })
 const watches = async (): Promise<Watch[]> => (await panel.api<{ watches: Watch[] }>('GET', '/api/watches')).watches
 const watchesButton = (): Locator => page.getByRole('button', { name: 'Watches', exact: true })
-
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  for (let waited = 0; ; waited += 100) {
-    const value = await read()
-    if (ok(value)) return value
-    if (waited > 10_000) throw new Error(`Waited in vain for ${what}: ${JSON.stringify(value)}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 /** Fills the dialog's folder, files, kind (shell, with its command) and settle time. */
 async function fill(dialog: Locator, { path, glob, command }: { path: string; glob: string; command: string }): Promise<void> {

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Job } from '../../src/shared/job'
 import type { Schedule, ScheduleDetail } from '../../src/shared/schedule'
-import { offload, startFileServer, type FileServer } from '../cli-helpers'
+import { bashCompletion, offload, startFileServer, type FileServer } from '../cli-helpers'
 import { tempDir, waitFor } from '../helpers'
 
 /** One server for the whole file, built as users run it. */
@@ -187,16 +186,7 @@ describe('bad schedules: one line on stderr naming the flag, exit code 2, nothin
 
 describe('completion of schedule', () => {
   it('bash completes its commands, then each one’s flags', async () => {
-    const script = join(tempDir(), 'offload.bash')
-    writeFileSync(script, (await offload(['completion', 'bash'])).stdout)
-    const complete = async (...words: string[]): Promise<string> => {
-      const line = `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _offload; echo "\${COMPREPLY[*]}"`
-      const child = spawn('bash', ['-c', line], { stdio: ['ignore', 'pipe', 'inherit'] })
-      let out = ''
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-      await new Promise((resolve) => child.on('exit', resolve))
-      return out.trim()
-    }
+    const complete = await bashCompletion()
     expect(await complete('offload', 'sch')).toBe('schedule')
     expect((await complete('offload', 'schedule', '')).split(' ')).toEqual(expect.arrayContaining(['add', 'list', 'show', 'run', 'rm', 'enable', 'disable']))
     expect((await complete('offload', '--data', 'x', 'schedule', 'add', '--mi')).split(' ')).toEqual(['--missed', '--missed-window'])

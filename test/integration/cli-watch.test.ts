@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Job } from '../../src/shared/job'
 import type { Watch } from '../../src/shared/watch'
-import { offload, startFileServer, type FileServer } from '../cli-helpers'
+import { bashCompletion, offload, startFileServer, type FileServer } from '../cli-helpers'
 import { tempDir, waitFor } from '../helpers'
 
 /** One server for the whole file, built as users run it. */
@@ -245,16 +244,7 @@ describe('bad watches: one line on stderr naming what is wrong, exit code 2, not
 
 describe('completion of watch', () => {
   it('bash completes its commands, then each one’s flags, and not the top-level add’s', async () => {
-    const script = join(tempDir(), 'offload.bash')
-    writeFileSync(script, (await offload(['completion', 'bash'])).stdout)
-    const complete = async (...words: string[]): Promise<string> => {
-      const line = `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _offload; echo "\${COMPREPLY[*]}"`
-      const child = spawn('bash', ['-c', line], { stdio: ['ignore', 'pipe', 'inherit'] })
-      let out = ''
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-      await new Promise((resolve) => child.on('exit', resolve))
-      return out.trim()
-    }
+    const complete = await bashCompletion()
     expect(await complete('offload', 'wat')).toBe('watch')
     expect((await complete('offload', 'watch', '')).split(' ')).toEqual(expect.arrayContaining(['add', 'list', 'show', 'rm', 'enable', 'disable']))
     expect(await complete('offload', 'watch', 'add', '--gl')).toBe('--glob')

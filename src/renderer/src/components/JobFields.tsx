@@ -114,7 +114,7 @@ export function TextField(props: {
   onChange: (v: string) => void
   hint: string
   error: string | undefined
-  type?: 'text' | 'number'
+  type?: 'text' | 'number' | 'datetime-local'
   maxLength?: number
   disabled?: boolean
   code?: boolean

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react'
-import { PRIORITIES, type Job, type Priority } from '../../../shared/job'
+import type { Job, Priority } from '../../../shared/job'
 import { ApiError } from '../../../shared/wire-error'
 import { useTransport } from '../context'
 import { formatTime } from '../format'
@@ -7,7 +7,7 @@ import { readLimits } from '../job-limits'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { Dialog } from './Dialog'
-import { KindErrorsNote, LimitField, ParamFields } from './JobFields'
+import { FormEnd, KindErrorsNote, KindField, LimitField, ParamFields, PriorityField, TextField } from './JobFields'
 import { fieldsOf, fromParams, toParams, type FormValues, type JsonSchema } from '../../../shared/schema-form'
 
 /**
@@ -72,39 +72,29 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
     <Dialog title={from ? `Run again: ${from.name}` : 'New job'} onClose={onClose}>
       <KindErrorsNote errors={kindErrors} />
       <form onSubmit={(e) => void submit(e)} noValidate>
-        <div className="field">
-          <label htmlFor="new-job-kind">Kind</label>
-          <select
-            id="new-job-kind"
-            value={kindName}
-            onChange={(e) => {
-              setKindName(e.target.value)
-              setValues({})
-              setErrors({})
-            }}
-          >
-            {kinds.map((k) => (
-              <option key={k.name} value={k.name}>
-                {k.name}
-              </option>
-            ))}
-          </select>
-          {kind?.description && <small>{kind.description}</small>}
-        </div>
+        <KindField
+          id="new-job-kind"
+          kinds={kinds}
+          value={kindName}
+          error={errors.kind}
+          onChange={(next) => {
+            setKindName(next)
+            setValues({})
+            setErrors({})
+          }}
+        />
         <ParamFields fields={fields} values={values} onChange={setValues} errors={errors} />
         <div className="row-fields">
-          <label className="field">
-            <span>Name (optional)</span>
-            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
-          </label>
-          <label className="field">
-            <span>Priority</span>
-            <select value={priority} onChange={(e) => setPriority(e.target.value as Priority)}>
-              {PRIORITIES.map((p) => (
-                <option key={p}>{p}</option>
-              ))}
-            </select>
-          </label>
+          <TextField
+            id="new-job-name"
+            label="Name (optional)"
+            value={name}
+            onChange={setName}
+            hint={`Empty: the kind’s name${kindName ? ` (${kindName})` : ''}`}
+            error={errors.name}
+            maxLength={200}
+          />
+          <PriorityField id="new-job-priority" value={priority} onChange={setPriority} />
         </div>
         <div className="row-fields">
           <LimitField id="new-job-tries" label="Tries" hint="Empty: Offload’s default" value={tries} onChange={setTries} error={errors.maxAttempts} />
@@ -117,41 +107,16 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
             error={errors.timeoutMs}
           />
         </div>
-        <div className="field">
-          <label htmlFor="new-job-start">Start at (optional)</label>
-          <input
-            id="new-job-start"
-            type="datetime-local"
-            value={startAt}
-            onChange={(e) => setStartAt(e.target.value)}
-            aria-invalid={!!errors.runAt}
-            aria-describedby={`new-job-start-hint${errors.runAt ? ' new-job-start-error' : ''}`}
-          />
-          <small id="new-job-start-hint">Empty: as soon as a worker is free. A time past also runs now.</small>
-          {errors.runAt && (
-            <small className="field-error" id="new-job-start-error" role="alert">
-              {errors.runAt}
-            </small>
-          )}
-        </div>
-        {errors._ && (
-          <p className="field-error" role="alert">
-            {errors._}
-          </p>
-        )}
-        {!online && (
-          <p className="offline-note" role="status">
-            Not connected to Offload: the job can be queued once the panel reconnects. What you typed stays here.
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy || !kind || !online}>
-            Queue job
-          </button>
-        </div>
+        <TextField
+          id="new-job-start"
+          label="Start at (optional)"
+          type="datetime-local"
+          value={startAt}
+          onChange={setStartAt}
+          hint="Empty: as soon as a worker is free. A time past also runs now."
+          error={errors.runAt}
+        />
+        <FormEnd error={errors._} online={online} offline="the job can be queued" onCancel={onClose} submit="Queue job" disabled={busy || !kind || !online} />
       </form>
     </Dialog>
   )

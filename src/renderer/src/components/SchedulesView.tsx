@@ -2,8 +2,10 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { nextFireTimes } from '../../../shared/cron'
 import type { Schedule, ScheduleDetail, ScheduleRun } from '../../../shared/schedule'
 import { useTransport } from '../context'
+import { focusFirstIn } from '../focus'
 import { fireTimeText, nextRunText, pastText, runNote, runStateText } from '../schedule-text'
 import { useApp } from '../state/app-store'
+import { onPageShown, pageShown } from '../state/page-visibility'
 import { ScheduleFeed, setCurrentFeed, useSchedules } from '../state/schedules-store'
 import { useAction } from '../use-action'
 import { useNow } from '../use-now'
@@ -16,25 +18,13 @@ type OpenDialog = { type: 'edit'; schedule?: Schedule } | { type: 'delete'; sche
 /** A moment after a schedule's next time, the list is read again: its run has been made by then. */
 const AFTER_FIRE_MS = 1500
 
-/** The feed reads only while the tab is on screen, and at once when it is shown again. */
-const PAGE_VISIBILITY = {
-  visible: (): boolean => document.visibilityState !== 'hidden',
-  onShown: (listener: () => void): (() => void) => {
-    const onChange = (): void => {
-      if (document.visibilityState !== 'hidden') listener()
-    }
-    document.addEventListener('visibilitychange', onChange)
-    return () => document.removeEventListener('visibilitychange', onChange)
-  },
-}
-
 /** The recurring schedules: what each runs and when, what its last run did; make, change, run, pause and delete them. */
 export function SchedulesView({ onOpenJob }: { onOpenJob: (jobId: string) => void }) {
   const { transport } = useTransport()
   const online = useApp((s) => s.connection === 'open')
   const schedules = useSchedules((s) => s.schedules)
   const error = useSchedules((s) => s.error)
-  const feed = useMemo(() => new ScheduleFeed(transport.api, PAGE_VISIBILITY), [transport])
+  const feed = useMemo(() => new ScheduleFeed(transport.api, { visible: pageShown, onShown: onPageShown }), [transport])
   const [dialog, setDialog] = useState<OpenDialog>(null)
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set())
   const view = useRef<HTMLElement>(null)
@@ -71,13 +61,7 @@ export function SchedulesView({ onOpenJob }: { onOpenJob: (jobId: string) => voi
   }
 
   /** Focus goes to what is there once a dialog's opener is gone: a schedule's title, or the way to make one. */
-  const focusSoon = (selector: string): void => {
-    requestAnimationFrame(() => {
-      const root = view.current
-      const target = [selector, 'h3 button', 'button.primary'].map((sel) => root?.querySelector<HTMLElement>(sel)).find(Boolean)
-      target?.focus()
-    })
-  }
+  const focusSoon = (selector: string): void => focusFirstIn(view, [selector, 'h3 button', 'button.primary'])
 
   return (
     <section className="schedules-view" aria-label="Schedules" ref={view}>

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { Watch } from '../../../shared/watch'
 import { useTransport } from '../context'
+import { focusFirstIn } from '../focus'
 import { pastText } from '../schedule-text'
 import { useApp } from '../state/app-store'
 import { createWatchFeed, setWatchFeed, useWatches, type WatchFeed } from '../state/watches-store'
@@ -36,13 +37,7 @@ export function WatchesView({ onOpenJob }: { onOpenJob: (jobId: string) => void 
   }, [feed, online])
 
   /** Focus goes to what is there once a dialog's opener is gone: a watch's folder, or the way to add one. */
-  const focusSoon = (selector: string): void => {
-    requestAnimationFrame(() => {
-      const root = view.current
-      const target = [selector, 'li.watch h3', 'button.primary'].map((sel) => root?.querySelector<HTMLElement>(sel)).find(Boolean)
-      target?.focus()
-    })
-  }
+  const focusSoon = (selector: string): void => focusFirstIn(view, [selector, 'li.watch h3', 'button.primary'])
 
   return (
     <section className="schedules-view watches-view" aria-label="Watches" ref={view}>

@@ -2,6 +2,7 @@ import { create } from 'zustand'
 import type { ApiClient } from '../../../shared/api'
 import type { Job } from '../../../shared/job'
 import type { Watch } from '../../../shared/watch'
+import { onPageShown, pageShown } from './page-visibility'
 import type { FeedOptions } from './schedules-store'
 
 /** Read again this often while the view is on screen: watches have no event of their own, and a folder may come or go at any time. */
@@ -58,17 +59,6 @@ export interface WatchFeed {
   refresh(): Promise<void>
   /** A batch of jobs events: read soon if it may hold a watch's new job. */
   jobsChanged(jobs: readonly Job[]): void
-}
-
-const pageShown = (): boolean => typeof document === 'undefined' || document.visibilityState !== 'hidden'
-
-function onPageShown(listener: () => void): () => void {
-  if (typeof document === 'undefined') return () => undefined
-  const heard = (): void => {
-    if (pageShown()) listener()
-  }
-  document.addEventListener('visibilitychange', heard)
-  return () => document.removeEventListener('visibilitychange', heard)
 }
 
 /**
