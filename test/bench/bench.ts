@@ -177,7 +177,8 @@ async function uiBench(): Promise<{ firstRowsMs: number; frameP95Ms: number; rep
   for (let i = 0; i < 10; i++)
     big.host.api.createJobs({ jobs: Array.from({ length: 10_000 }, (_, j) => ({ kind: 'sleep', name: `job ${i * 10_000 + j}`, params: { ms: 1 } })) })
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  await page.goto(`${big.info.url}/?token=${big.info.token}`)
+  // Not waiting for "load": twice in a loaded run it never came within 30 s though the panel had drawn its rows.
+  await page.goto(`${big.info.url}/?token=${big.info.token}`, { waitUntil: 'commit' })
   await page.waitForSelector('[data-job-id]')
   const firstRowsMs = await page.evaluate(() => performance.now())
   await page.close()
@@ -187,7 +188,7 @@ async function uiBench(): Promise<{ firstRowsMs: number; frameP95Ms: number; rep
   busy.host.api.createJobs({ jobs: Array.from({ length: 200 }, (_, i) => ({ kind: 'sleep', name: `progress ${i}`, params: { ms: 20_000 } })) })
   await until(() => busy.host.engine.stats().counts.running === MAX_CONCURRENCY)
   const live = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  await live.goto(`${busy.info.url}/?token=${busy.info.token}`)
+  await live.goto(`${busy.info.url}/?token=${busy.info.token}`, { waitUntil: 'commit' })
   await live.waitForSelector('[data-job-id]')
   // A string, not a function: the TypeScript loader would wrap a function with helpers the page lacks.
   const frames = await live.evaluate<number[]>(`new Promise((resolve) => {
