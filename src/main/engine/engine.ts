@@ -11,7 +11,7 @@ import {
 import { JobEvents, type EventListener } from './job-events'
 import type { Ending } from './ending'
 import type { ClaimedJob, JobStore, ProgressUpdate, StartUpdate } from './job-store'
-import { Lane, type ActiveRun } from './lane'
+import { WorkerInbox, type ActiveRun } from './worker-inbox'
 import type { Launcher } from '../common/launcher'
 import type { WorkerToEngine } from '../common/protocol'
 import { QuietHours, type HoursVerdict } from './quiet-hours'
@@ -102,7 +102,7 @@ export class Engine {
   private readonly pool: WorkerPool
   private readonly events: JobEvents
   private readonly runs = new Map<string, ActiveRun>()
-  private readonly lanes = new Map<PooledWorker, Lane>()
+  private readonly inboxes = new Map<PooledWorker, WorkerInbox>()
   private pendingProgress = new Map<string, ProgressUpdate>()
   private pendingLogs = new Map<string, string[]>()
   /** Starts reported by workers and not yet written; one whose outcome comes in the same turn is written with it. */
@@ -322,7 +322,7 @@ export class Engine {
       await drained
       clearTimeout(grace)
     }
-    for (const lane of this.lanes.values()) clearTimeout(lane.recallTimer)
+    for (const inbox of this.inboxes.values()) clearTimeout(inbox.recallTimer)
     this.pool.close()
     this.commit(true)
     this.storage.close()
@@ -361,7 +361,7 @@ export class Engine {
     const batch = this.takeBatch(flushAll)
     const hours = this.hours.at(now)
     const dispatch = !this.closing && !this.paused && !this.suspended && this.storage.ok && !hours.closed
-    let written: { changed: Job[]; ended: Job[]; due: Job[]; fresh: ClaimedJob[][]; topped: [Lane, ClaimedJob[]][] }
+    let written: { changed: Job[]; ended: Job[]; due: Job[]; fresh: ClaimedJob[][]; topped: [WorkerInbox, ClaimedJob[]][] }
     try {
       written = this.store.transaction(() => {
         const changed = this.writeBatch(batch, now)
@@ -385,12 +385,12 @@ export class Engine {
     for (const claimed of written.fresh) {
       // The same workers, in the same order, that claimForFreeSlots planned for (nothing ran in between).
       const worker = this.pool.acquire()
-      const lane = this.lanes.get(worker) ?? new Lane(worker)
-      this.lanes.set(worker, lane)
-      for (const job of claimed) started.push(this.attach(job, lane))
+      const inbox = this.inboxes.get(worker) ?? new WorkerInbox(worker)
+      this.inboxes.set(worker, inbox)
+      for (const job of claimed) started.push(this.attach(job, inbox))
     }
-    for (const [lane, claimed] of written.topped) for (const job of claimed) started.push(this.attach(job, lane))
-    if (dispatch) for (const lane of this.lanes.values()) if (lane.runs.length > 0) this.armRecall(lane)
+    for (const [inbox, claimed] of written.topped) for (const job of claimed) started.push(this.attach(job, inbox))
+    if (dispatch) for (const inbox of this.inboxes.values()) if (inbox.runs.length > 0) this.armRecall(inbox)
     for (const run of started) {
       run.worker.send({ type: 'run', job: { id: run.job.id, attempt: run.attempt, kind: run.job.kind, params: run.job.params } })
     }
@@ -473,31 +473,31 @@ export class Engine {
     const anyQuiet = hours.closed || hours.closedKinds.length > 0
     const quiet = (run: ActiveRun): boolean => !run.ending && (hours.closed || hours.closedKinds.includes(run.job.kind))
     const hold = this.current.quietRunning === 'suspend' && process.platform !== 'win32'
-    for (const lane of this.lanes.values()) {
-      if (!anyQuiet && !lane.worker.held) continue
-      for (const run of lane.runs) if (run.startedAt === undefined && quiet(run)) this.recall(run)
-      const holds = hold && lane.runs.some((run) => run.startedAt !== undefined && quiet(run))
-      if (holds && !lane.worker.held) {
+    for (const inbox of this.inboxes.values()) {
+      if (!anyQuiet && !inbox.worker.held) continue
+      for (const run of inbox.runs) if (run.startedAt === undefined && quiet(run)) this.recall(run)
+      const holds = hold && inbox.runs.some((run) => run.startedAt !== undefined && quiet(run))
+      if (holds && !inbox.worker.held) {
         // Jobs behind it are asked back first; a held worker could not answer.
-        for (const run of lane.runs) if (run.startedAt === undefined) this.recall(run)
-        if (lane.runs.some((run) => run.startedAt === undefined)) continue
-        lane.worker.suspend()
-        for (const run of lane.runs) {
+        for (const run of inbox.runs) if (run.startedAt === undefined) this.recall(run)
+        if (inbox.runs.some((run) => run.startedAt === undefined)) continue
+        inbox.worker.suspend()
+        for (const run of inbox.runs) {
           run.heldAt = now
           clearTimeout(run.timeoutTimer)
         }
         changed = true
-      } else if (!holds && lane.worker.held) {
-        this.releaseLane(lane, now)
+      } else if (!holds && inbox.worker.held) {
+        this.releaseInbox(inbox, now)
         changed = true
       }
     }
     if (changed) this.events.statsChanged()
   }
 
-  private releaseLane(lane: Lane, now: number): void {
-    lane.worker.resume(now)
-    for (const run of lane.runs) {
+  private releaseInbox(inbox: WorkerInbox, now: number): void {
+    inbox.worker.resume(now)
+    for (const run of inbox.runs) {
       if (run.heldAt === undefined) continue
       if (run.timeoutAt !== undefined) {
         run.timeoutAt += now - run.heldAt
@@ -509,7 +509,7 @@ export class Engine {
 
   private busyWorkers(): number {
     let busy = 0
-    for (const lane of this.lanes.values()) if (lane.runs.length > 0) busy++
+    for (const inbox of this.inboxes.values()) if (inbox.runs.length > 0) busy++
     return busy
   }
 
@@ -519,9 +519,9 @@ export class Engine {
     let room = Math.max(0, this.concurrency - busy)
     // After concurrency was lowered, busy workers drain instead of being topped up.
     if (busy <= this.concurrency) {
-      for (const lane of this.lanes.values()) {
-        if (lane.runs.length > 0 && !lane.worker.held)
-          room += Math.max(0, lane.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - lane.runs.length)
+      for (const inbox of this.inboxes.values()) {
+        if (inbox.runs.length > 0 && !inbox.worker.held)
+          room += Math.max(0, inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - inbox.runs.length)
       }
     }
     return room
@@ -535,23 +535,23 @@ export class Engine {
    * go to workers once they are committed. `fresh` holds one list per free
    * worker, in the order acquire() will hand the workers out.
    */
-  private claimForFreeSlots(now: number, exceptKinds: readonly string[]): { fresh: ClaimedJob[][]; topped: [Lane, ClaimedJob[]][] } {
+  private claimForFreeSlots(now: number, exceptKinds: readonly string[]): { fresh: ClaimedJob[][]; topped: [WorkerInbox, ClaimedJob[]][] } {
     const busy = this.busyWorkers()
     const heads = this.store.claim(this.concurrency - busy, now, exceptKinds)
     const idle = this.pool.nextIdle(heads.length)
     const fresh = heads.map((head, i) => {
-      const lane = idle[i] && this.lanes.get(idle[i])
-      const ahead = lane ? lane.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - 1 : 0
+      const inbox = idle[i] && this.inboxes.get(idle[i])
+      const ahead = inbox ? inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - 1 : 0
       return [head, ...this.store.claim(ahead, now, exceptKinds)]
     })
-    const topped: [Lane, ClaimedJob[]][] = []
+    const topped: [WorkerInbox, ClaimedJob[]][] = []
     // After concurrency was lowered, busy workers drain instead of being topped up.
     if (busy > this.concurrency) return { fresh, topped }
-    for (const lane of this.lanes.values()) {
-      if (lane.runs.length === 0 || lane.worker.held) continue
-      const room = lane.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - lane.runs.length
+    for (const inbox of this.inboxes.values()) {
+      if (inbox.runs.length === 0 || inbox.worker.held) continue
+      const room = inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - inbox.runs.length
       const claimed = this.store.claim(room, now, exceptKinds)
-      if (claimed.length > 0) topped.push([lane, claimed])
+      if (claimed.length > 0) topped.push([inbox, claimed])
     }
     return { fresh, topped }
   }
@@ -562,26 +562,26 @@ export class Engine {
    * waiting behind it are recalled, so a job is never shown running for long
    * while it merely waits.
    */
-  private armRecall(lane: Lane): void {
-    const head = lane.head
+  private armRecall(inbox: WorkerInbox): void {
+    const head = inbox.head
     // Armed once per head: re-arming on every commit would put the recall off for as long as other workers keep busy.
-    if (lane.recallFor === head) return
-    clearTimeout(lane.recallTimer)
-    lane.recallFor = undefined
-    if (!head || lane.runs.length < 2) return
-    lane.recallFor = head
-    lane.recallTimer = setTimeout(() => {
-      if (lane.head !== head) return
-      lane.slowedBy(this.clock.now() - (head.startedAt ?? this.clock.now()))
+    if (inbox.recallFor === head) return
+    clearTimeout(inbox.recallTimer)
+    inbox.recallFor = undefined
+    if (!head || inbox.runs.length < 2) return
+    inbox.recallFor = head
+    inbox.recallTimer = setTimeout(() => {
+      if (inbox.head !== head) return
+      inbox.slowedBy(this.clock.now() - (head.startedAt ?? this.clock.now()))
       // No kill timer: a worker busy with a long synchronous head answers when it can, and must
       // answer before a recalled job may run elsewhere, or it could run twice.
-      for (const run of lane.runs.slice(1)) this.recall(run)
+      for (const run of inbox.runs.slice(1)) this.recall(run)
     }, this.options.pipelineWindowMs)
   }
 
-  private attach({ job, attempt }: ClaimedJob, lane: Lane): ActiveRun {
-    const run: ActiveRun = { job, attempt, worker: lane.worker }
-    lane.runs.push(run)
+  private attach({ job, attempt }: ClaimedJob, inbox: WorkerInbox): ActiveRun {
+    const run: ActiveRun = { job, attempt, worker: inbox.worker }
+    inbox.runs.push(run)
     this.runs.set(job.id, run)
     return run
   }
@@ -619,8 +619,8 @@ export class Engine {
     run.ending = ending
     clearTimeout(run.timeoutTimer)
     // A held worker hears nothing: it is let go to stop.
-    const lane = this.lanes.get(run.worker)
-    if (lane && run.worker.held) this.releaseLane(lane, this.clock.now())
+    const inbox = this.inboxes.get(run.worker)
+    if (inbox && run.worker.held) this.releaseInbox(inbox, this.clock.now())
     run.worker.send({ type: 'abort', id: run.job.id })
     // One still waiting is taken out of the inbox when the worker can: killing the worker would take the job ahead of it.
     if (run.startedAt !== undefined) this.armKill(run)
@@ -645,7 +645,7 @@ export class Engine {
 
   private onWorkerMessage(worker: PooledWorker, message: WorkerToEngine): void {
     if (!('id' in message)) return
-    const run = this.lanes.get(worker)?.find(message.id)
+    const run = this.inboxes.get(worker)?.find(message.id)
     if (!run) return
     switch (message.type) {
       case 'started':
@@ -678,11 +678,11 @@ export class Engine {
   }
 
   private onWorkerExit(worker: PooledWorker, code: number | null, signal: string | null): void {
-    const lane = this.lanes.get(worker)
-    this.lanes.delete(worker)
-    clearTimeout(lane?.recallTimer)
+    const inbox = this.inboxes.get(worker)
+    this.inboxes.delete(worker)
+    clearTimeout(inbox?.recallTimer)
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
-    for (const [at, run] of (lane?.runs ?? []).entries()) {
+    for (const [at, run] of (inbox?.runs ?? []).entries()) {
       // The head counts even if it never began: a worker that dies while starting must not get the same job forever.
       if (at === 0 || run.startedAt !== undefined) {
         this.endRun(run, {
@@ -700,7 +700,7 @@ export class Engine {
   }
 
   private onWorkerStall(worker: PooledWorker): void {
-    const run = this.lanes.get(worker)?.head
+    const run = this.inboxes.get(worker)?.head
     if (!run) return
     run.ending ??= {
       kind: 'error',
@@ -716,14 +716,14 @@ export class Engine {
     this.runs.delete(run.job.id)
     clearTimeout(run.timeoutTimer)
     clearTimeout(run.killTimer)
-    const lane = this.lanes.get(run.worker)
-    if (lane) {
-      const wasHead = lane.head === run
-      lane.remove(run, this.clock.now())
-      if (wasHead) this.armRecall(lane)
+    const inbox = this.inboxes.get(run.worker)
+    if (inbox) {
+      const wasHead = inbox.head === run
+      inbox.remove(run, this.clock.now())
+      if (wasHead) this.armRecall(inbox)
     }
     // A killed worker is already out of the pool; one that stopped when asked is reused.
-    if (lane && lane.runs.length === 0 && !run.worker.exited) this.pool.release(run.worker)
+    if (inbox && inbox.runs.length === 0 && !run.worker.exited) this.pool.release(run.worker)
     if (!this.closing) this.pool.trimIdle(this.concurrency - this.busyWorkers())
     this.outcomes.push({ run, outcome })
     this.scheduleCommit()

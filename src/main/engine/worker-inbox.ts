@@ -28,7 +28,7 @@ export interface ActiveRun {
  * `windowMs` of work: a worker running minute-long jobs holds one job, a
  * worker running no-ops holds dozens.
  */
-export class Lane {
+export class WorkerInbox {
   readonly runs: ActiveRun[] = []
   /** Fires if the head runs long while others wait behind it (see Engine.recall). */
   recallTimer: NodeJS.Timeout | undefined
