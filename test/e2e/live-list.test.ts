@@ -45,8 +45,15 @@ describe('the list while jobs come and go', () => {
     await panel.row('Steady').getByText('running').waitFor()
     await panel.row('Steady').click()
     const pane = page.getByRole('complementary', { name: 'Details of Steady' })
+    await pane.waitFor()
+    // Both read in one go in the page: two reads from here could straddle the clock's tick.
     const pairs = await sample(
-      () => Promise.all([panel.row('Steady').locator('.col-duration').textContent(), pane.locator('.duration').textContent()]),
+      () =>
+        page.evaluate(() => {
+          const row = [...document.querySelectorAll('[role="row"][data-job-id]')].find((r) => r.textContent?.includes('Steady'))
+          const pane = document.querySelector('[aria-label="Details of Steady"] .duration')
+          return [row?.querySelector('.col-duration')?.textContent ?? null, pane?.textContent ?? null]
+        }),
       async () => (await panel.row('Steady').locator('.badge').textContent()) !== 'running',
       150,
     )
