@@ -21,6 +21,7 @@ import {
   StorageHealthSchema,
 } from './job'
 import { NewScheduleSchema, ScheduleDetailSchema, ScheduleIdSchema, ScheduleSchema, ScheduleUpdateSchema } from './schedule'
+import { LaneByName, LaneSchema, LaneUpdateSchema } from './lane'
 import { NewWatchSchema, WatchIdSchema, WatchSchema, WatchUpdateSchema } from './watch'
 import { ApiError, parseOrThrow } from './errors'
 import { jsonShapeProblem } from './json-shape'
@@ -99,6 +100,10 @@ export const api = {
   createWatch: { http: { method: 'POST', path: '/api/watches', status: 201 }, input: NewWatchSchema, output: WatchSchema },
   updateWatch: { http: { method: 'PUT', path: '/api/watches/:id' }, input: WatchUpdateSchema, output: WatchSchema },
   deleteWatch: { http: { method: 'DELETE', path: '/api/watches/:id' }, input: WatchById, output: Ok },
+  listLanes: { http: { method: 'GET', path: '/api/lanes' }, input: Empty, output: z.object({ lanes: z.array(LaneSchema) }) },
+  getLane: { http: { method: 'GET', path: '/api/lanes/:name' }, input: LaneByName, output: LaneSchema },
+  /** A lane's limit (null: only the global one) and pause; a lane needs no making. */
+  updateLane: { http: { method: 'PUT', path: '/api/lanes/:name' }, input: LaneUpdateSchema, output: LaneSchema },
   listKinds: {
     http: { method: 'GET', path: '/api/kinds' },
     input: Empty,

@@ -43,8 +43,21 @@ export const JobSchema = z.object({
   /** A few readable lines about the result, where the kind says (its summary(result)). */
   summary: z.string().nullable(),
   error: JobErrorSchema.nullable(),
+  lane: z.string(),
+  /** How many of the limits' slots it takes while it runs (a build using several cores). */
+  slots: z.number().int(),
 })
 export type Job = z.infer<typeof JobSchema>
+
+/** The most jobs (slots) Offload runs at once, and so the most slots one job may take. */
+export const MAX_CONCURRENCY = 64
+
+/** Every job runs in a lane; one not named runs here, with no limit of its own. */
+export const DEFAULT_LANE = 'default'
+
+export const LaneNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'A lane is a lowercase name like "encode" (letters, digits, ".", "_", "-"; at most 64)')
 
 /** Ten days: longer than any sane single attempt, short enough to catch unit mistakes (seconds for ms). */
 export const MAX_TIMEOUT_MS = 10 * 24 * 3600 * 1000
@@ -68,6 +81,10 @@ export const NewJobSchema = z
     runAt: InstantSchema.optional(),
     /** Or not before this many ms from now. */
     delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+    /** Default: the kind's own lane, else "default". */
+    lane: LaneNameSchema.optional(),
+    /** Counts this many towards the global and the lane's limit; at most the global limit. */
+    slots: z.number().int().min(1).max(MAX_CONCURRENCY).optional(),
   })
   .refine((job) => job.runAt === undefined || job.delayMs === undefined, { message: 'Give runAt or delayMs, not both', path: ['delayMs'] })
 export type NewJob = z.input<typeof NewJobSchema>
@@ -282,7 +299,6 @@ export const StatsReportSchema = z.object({
 })
 export type StatsReport = z.infer<typeof StatsReportSchema>
 
-export const MAX_CONCURRENCY = 64
 export const MAX_KEEP_DAYS = 3650
 export const MAX_KEEP_JOBS = 10_000_000
 export const SettingsSchema = z.object({

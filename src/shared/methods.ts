@@ -35,6 +35,9 @@ export const METHOD_NAMES = [
   'createWatch',
   'updateWatch',
   'deleteWatch',
+  'listLanes',
+  'getLane',
+  'updateLane',
   'listKinds',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]

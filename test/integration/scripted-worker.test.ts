@@ -13,6 +13,8 @@ import { ScheduleStore } from '../../src/main/engine/schedule-store'
 import { Retention } from '../../src/main/engine/retention'
 import { Schedules } from '../../src/main/engine/schedules'
 import { WatchStore } from '../../src/main/engine/watch-store'
+import { LaneStore } from '../../src/main/engine/lane-store'
+import { Lanes } from '../../src/main/engine/lanes'
 import { Watches } from '../../src/main/engine/watches'
 import { FAST, tempDir, waitFor } from '../helpers'
 
@@ -100,6 +102,7 @@ async function engineWith(launcher: Launcher) {
       retention: new Retention({ store, clock: { now: () => Date.now() }, policy: () => engine.settings(), removed: () => undefined }),
       schedules,
       watches: new Watches({ store, watches: new WatchStore(db), commands, engine, dataDir: tempDir() }),
+      lanes: new Lanes({ store, lanes: new LaneStore(db), engine, clock: { now: () => Date.now() } }),
       engine,
       kinds,
       reports: new StatsReporter({ store }),

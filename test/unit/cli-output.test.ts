@@ -19,6 +19,8 @@ const job = (over: Partial<Job>): Job => ({
   runAfter: new Date(0).toISOString(),
   result: null,
   summary: null,
+  lane: 'default',
+  slots: 1,
   error: null,
   ...over,
 })

@@ -22,6 +22,8 @@ function row(overrides: Partial<JobInsert> = {}): JobInsert {
     backoffBaseMs: 1000,
     backoffCapMs: 60_000,
     createdAt: 1000 + serial,
+    lane: 'default',
+    slots: 1,
     ...overrides,
   }
 }
@@ -106,7 +108,7 @@ describe('job store', () => {
     const plan = (sql: string) =>
       db
         .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .all(...(sql.includes('@') ? [{ now: 1, limit: 5 }] : []))
+        .all(...(sql.includes('@') ? [{ now: 1, limit: 5, exceptKinds: null, exceptLanes: null, single: 0 }] : []))
         .map((r) => (r as { detail: string }).detail)
         .join(' | ')
     const ready = plan(READY_JOBS_SQL)

@@ -24,6 +24,8 @@ function row(overrides: Partial<JobInsert> = {}): JobInsert {
     backoffBaseMs: 1000,
     backoffCapMs: 60_000,
     createdAt: T0,
+    lane: 'default',
+    slots: 1,
     ...overrides,
   }
 }

@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulid'
-import { JOB_STATUSES, MAX_DELAY_MS } from '../../shared/job'
+import { DEFAULT_LANE, JOB_STATUSES, MAX_DELAY_MS } from '../../shared/job'
 import type { MethodName, MethodOutput, ParsedInput } from '../../shared/api'
 import { ApiError, describeIssues } from '../../shared/errors'
 import type { Attempt, BulkResult, BulkTarget, Job, JobPage, JobStatus, LogLine, ParsedListJobsQuery, ParsedNewJob, Priority } from '../../shared/job'
@@ -8,6 +8,7 @@ import { BulkTally, narrowTarget, targetChunks } from './bulk'
 import type { Clock, Engine } from './engine'
 import type { JobInsert, JobStore } from './job-store'
 import type { Retention } from './retention'
+import type { Lanes } from './lanes'
 import type { Schedules } from './schedules'
 import type { StatsReporter } from './stats-report'
 import type { Watches } from './watches'
@@ -258,6 +259,12 @@ export class JobCommands {
       const { message, detail } = describeIssues(parsed.error.issues)
       throw new ApiError('invalid_params', `Invalid params for "${input.kind}": ${message}`, detail)
     }
+    const slots = input.slots ?? 1
+    const limit = this.engine.settings().concurrency
+    if (slots > limit) {
+      const message = `${slots} slots is more than the ${limit} jobs Offload runs at once (the concurrency setting)`
+      throw new ApiError('invalid_input', `slots: ${message}`, [{ path: 'slots', message }])
+    }
     const params: unknown = parsed.data ?? {}
     const paramsJson = JSON.stringify(params)
     const size = Buffer.byteLength(paramsJson)
@@ -276,6 +283,8 @@ export class JobCommands {
       backoffCapMs: this.options.backoffCapMs,
       createdAt: now,
       runAfter: dueAt(input, now),
+      lane: input.lane ?? loaded.kind.lane ?? DEFAULT_LANE,
+      slots,
     }
   }
 }
@@ -294,13 +303,14 @@ export interface HandlerDeps {
   commands: JobCommands
   schedules: Schedules
   watches: Watches
+  lanes: Lanes
   engine: Engine
   kinds: KindRegistry
   reports: StatsReporter
 }
 
 /** The contract's methods, over the commands and the scheduler. Every transport calls these with input it has parsed. */
-export function createHandlers({ commands, retention, schedules, watches, engine, kinds, reports }: HandlerDeps): EngineHandlers {
+export function createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports }: HandlerDeps): EngineHandlers {
   return {
     createJob: (input) => commands.createJob(input),
     createJobs: ({ jobs }) => ({ ids: commands.createJobs(jobs) }),
@@ -345,6 +355,9 @@ export function createHandlers({ commands, retention, schedules, watches, engine
       watches.remove(id)
       return { ok: true }
     },
+    listLanes: () => ({ lanes: lanes.list() }),
+    getLane: ({ name }) => lanes.get(name),
+    updateLane: (input) => lanes.update(input),
     listKinds: () => ({ kinds: kinds.describe(), errors: [...kinds.errors] }),
   }
 }

@@ -10,7 +10,8 @@ import {
 } from '../../shared/job'
 import { JobEvents, type EventListener } from './job-events'
 import type { Ending } from './ending'
-import type { ClaimedJob, JobStore, ProgressUpdate, StartUpdate } from './job-store'
+import type { LanePolicy } from '../../shared/lane'
+import type { ClaimedJob, ClaimRoom, JobStore, ProgressUpdate, StartUpdate } from './job-store'
 import { WorkerInbox, type ActiveRun } from './worker-inbox'
 import type { Launcher } from '../common/launcher'
 import type { WorkerToEngine } from '../common/protocol'
@@ -70,6 +71,14 @@ export interface EngineDeps {
   clock?: Clock
   /** Source of backoff jitter in [0, 1). */
   random?: () => number
+  /** The lanes with settings of their own, as saved (the others are open and unlimited). */
+  lanes?: ReadonlyMap<string, LanePolicy>
+}
+
+/** What a lane's jobs take now: jobs on workers (begun or waiting in an inbox) and their slots. */
+export interface LaneUse {
+  running: number
+  slots: number
 }
 
 type Outcome = { ok: true; resultJson: string; summary: string | null } | { ok: false; error: JobError }
@@ -103,6 +112,7 @@ export class Engine {
   private readonly events: JobEvents
   private readonly runs = new Map<string, ActiveRun>()
   private readonly inboxes = new Map<PooledWorker, WorkerInbox>()
+  private readonly lanePolicies: Map<string, LanePolicy>
   private pendingProgress = new Map<string, ProgressUpdate>()
   private pendingLogs = new Map<string, string[]>()
   /** Starts reported by workers and not yet written; one whose outcome comes in the same turn is written with it. */
@@ -131,6 +141,7 @@ export class Engine {
     this.store = deps.store
     this.clock = deps.clock ?? { now: () => Date.now() }
     this.random = deps.random ?? Math.random
+    this.lanePolicies = new Map(deps.lanes ?? [])
     this.current = loadSettings(this.store)
     if (this.options.concurrency) this.current.concurrency = clampConcurrency(this.options.concurrency)
     this.paused = this.store.getSetting(SETTING_PAUSED) === 'true'
@@ -255,6 +266,36 @@ export class Engine {
   limitConcurrency(cap: number | null): void {
     this.cap = cap === null ? null : clampConcurrency(cap)
     this.applyConcurrency()
+  }
+
+  /**
+   * A lane's settings changed (already saved): a lower limit lets running
+   * jobs finish; a pause also takes back its jobs still waiting in inboxes,
+   * so nothing new of the lane starts.
+   */
+  setLanePolicy(name: string, policy: LanePolicy): void {
+    if (policy.concurrency === null && !policy.paused) this.lanePolicies.delete(name)
+    else this.lanePolicies.set(name, { ...policy })
+    if (policy.paused) for (const run of this.runs.values()) if (run.job.lane === name && run.startedAt === undefined) this.recall(run)
+    this.events.statsChanged()
+    this.scheduleCommit()
+  }
+
+  /** Per lane, what is on the workers now. */
+  laneUse(): Map<string, LaneUse> {
+    const use = new Map<string, LaneUse>()
+    for (const run of this.runs.values()) {
+      const lane = use.get(run.job.lane) ?? { running: 0, slots: 0 }
+      lane.running++
+      lane.slots += this.slotsOf(run.job)
+      use.set(run.job.lane, lane)
+    }
+    return use
+  }
+
+  /** The slots a job takes: what it asked for, within the global limit and its lane's (either may have been lowered since). */
+  private slotsOf(job: Pick<Job, 'lane' | 'slots'>): number {
+    return Math.min(job.slots, this.concurrency, this.lanePolicies.get(job.lane)?.concurrency ?? Infinity)
   }
 
   /** Holds dispatching without touching the user's pause (the machine is going to sleep). Not saved. */
@@ -513,12 +554,23 @@ export class Engine {
     return busy
   }
 
-  /** How many more jobs can be handed out now: one per free worker slot, plus room in the pipelines of busy workers. */
+  /** Slots taken on the workers: each busy one counts what its widest job takes (those sent ahead take one). */
+  private slotsInUse(): number {
+    let used = 0
+    for (const inbox of this.inboxes.values()) {
+      let widest = 0
+      for (const run of inbox.runs) widest = Math.max(widest, this.slotsOf(run.job))
+      used += widest
+    }
+    return used
+  }
+
+  /** How many more jobs can be handed out now: free slots, plus room in the pipelines of busy workers. */
   private capacity(): number {
-    const busy = this.busyWorkers()
-    let room = Math.max(0, this.concurrency - busy)
+    const used = this.slotsInUse()
+    let room = Math.max(0, this.concurrency - used)
     // After concurrency was lowered, busy workers drain instead of being topped up.
-    if (busy <= this.concurrency) {
+    if (used <= this.concurrency) {
       for (const inbox of this.inboxes.values()) {
         if (inbox.runs.length > 0 && !inbox.worker.held)
           room += Math.max(0, inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - inbox.runs.length)
@@ -527,30 +579,51 @@ export class Engine {
     return room
   }
 
+  /** What may be claimed now: `room` slots, inside each lane's limit, past paused and full lanes and quiet kinds. */
+  private claimRoom(room: number, exceptKinds: readonly string[]): ClaimRoom {
+    const use = this.laneUse()
+    const laneRoom = new Map<string, number>()
+    const closedLanes = new Set<string>()
+    for (const [name, policy] of this.lanePolicies) {
+      if (policy.paused) closedLanes.add(name)
+      else if (policy.concurrency !== null) {
+        const left = policy.concurrency - (use.get(name)?.slots ?? 0)
+        if (left > 0) laneRoom.set(name, left)
+        else closedLanes.add(name)
+      }
+    }
+    return { room, laneRoom, closedLanes, exceptKinds, widest: (lane) => Math.min(this.concurrency, this.lanePolicies.get(lane)?.concurrency ?? Infinity) }
+  }
+
   /**
-   * Claims jobs for what is free: the most urgent for free workers, where
-   * they start at once, each with the jobs to send it ahead if its jobs have
-   * been short, then more for the pipelines of busy workers. Runs inside the
-   * commit transaction and changes nothing outside the database: the claims
-   * go to workers once they are committed. `fresh` holds one list per free
-   * worker, in the order acquire() will hand the workers out.
+   * Claims jobs for what is free: the most urgent that fit the free slots
+   * for free workers, where they start at once, each with the jobs to send
+   * it ahead if its jobs have been short, then more for the pipelines of busy
+   * workers. Jobs sent ahead take one slot each and count towards their
+   * lane's limit, not the global one (they wait; they do not run alongside).
+   * Runs inside the commit transaction and changes nothing outside the
+   * database: the claims go to workers once they are committed. `fresh`
+   * holds one list per free worker, in the order acquire() will hand the
+   * workers out.
    */
   private claimForFreeSlots(now: number, exceptKinds: readonly string[]): { fresh: ClaimedJob[][]; topped: [WorkerInbox, ClaimedJob[]][] } {
-    const busy = this.busyWorkers()
-    const heads = this.store.claim(this.concurrency - busy, now, exceptKinds)
+    const used = this.slotsInUse()
+    const room = this.claimRoom(this.concurrency - used, exceptKinds)
+    const heads = this.store.claim(room.room, now, room)
+    const ahead: ClaimRoom = { ...room, room: Infinity, singleSlot: true }
     const idle = this.pool.nextIdle(heads.length)
     const fresh = heads.map((head, i) => {
       const inbox = idle[i] && this.inboxes.get(idle[i])
-      const ahead = inbox ? inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - 1 : 0
-      return [head, ...this.store.claim(ahead, now, exceptKinds)]
+      const depth = inbox ? inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - 1 : 0
+      return [head, ...this.store.claim(depth, now, ahead)]
     })
     const topped: [WorkerInbox, ClaimedJob[]][] = []
     // After concurrency was lowered, busy workers drain instead of being topped up.
-    if (busy > this.concurrency) return { fresh, topped }
+    if (used > this.concurrency) return { fresh, topped }
     for (const inbox of this.inboxes.values()) {
       if (inbox.runs.length === 0 || inbox.worker.held) continue
-      const room = inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - inbox.runs.length
-      const claimed = this.store.claim(room, now, exceptKinds)
+      const depth = inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - inbox.runs.length
+      const claimed = this.store.claim(depth, now, ahead)
       if (claimed.length > 0) topped.push([inbox, claimed])
     }
     return { fresh, topped }

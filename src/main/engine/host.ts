@@ -9,6 +9,8 @@ import { lockDataFolder } from './folder-lock'
 import { Retention } from './retention'
 import { createLocalApi, type LocalApi } from './local-api'
 import { JobStore } from './job-store'
+import { LaneStore } from './lane-store'
+import { Lanes } from './lanes'
 import { ScheduleStore } from './schedule-store'
 import { Schedules } from './schedules'
 import { StatsReporter } from './stats-report'
@@ -25,6 +27,8 @@ export interface Host {
   schedules: Schedules
   /** Watched folders, each with its watcher. */
   watches: Watches
+  /** Lanes: their limits and pauses. */
+  lanes: Lanes
   kinds: KindRegistry
   /** The contract's methods, for transports that have parsed their input. */
   handlers: EngineHandlers
@@ -83,16 +87,19 @@ export async function openHost(options: HostOptions): Promise<Host> {
   let retention: Retention
   let schedules: Schedules | undefined
   let watches: Watches | undefined
+  let lanes: Lanes
   try {
     // Reading the counts and recovering the last run's jobs are the first real reads: damage shows here.
     const store = new JobStore(db)
     checkWritable(db)
+    const laneStore = new LaneStore(db)
     engine = new Engine(
-      { store, launcher: options.launcher, clock },
+      { store, launcher: options.launcher, clock, lanes: laneStore.all() },
       { ...options.engine, workerEnv: { [WORKER_ENV.kindsDir]: paths.kinds, [WORKER_ENV.scratchDir]: paths.scratch, ...options.engine?.workerEnv } },
     )
     commands = new JobCommands({ store, kinds, engine, clock }, options.engine)
     reports = new StatsReporter({ store, clock })
+    lanes = new Lanes({ store, lanes: laneStore, engine, clock })
     engine.start()
     schedules = new Schedules({ store, schedules: new ScheduleStore(db), commands, engine, clock })
     schedules.start()
@@ -120,12 +127,13 @@ export async function openHost(options: HostOptions): Promise<Host> {
     throw describeOpenFailure(paths.database, error) ?? error
   }
   let closed: Promise<void> | undefined
-  const handlers = createHandlers({ commands, retention, schedules, watches, engine, kinds, reports })
+  const handlers = createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports })
   return {
     engine,
     commands,
     schedules,
     watches,
+    lanes,
     kinds,
     handlers,
     api: createLocalApi(handlers),

@@ -23,12 +23,33 @@ export interface JobInsert {
   createdAt: number
   /** Not before this time (default: at once); a job due later than its creation is `scheduled` until then. */
   runAfter?: number | undefined
+  lane: string
+  slots: number
 }
 
 /** A claimed job as the scheduler needs it: the public shape plus its attempt number. */
 export interface ClaimedJob {
   job: Job
   attempt: number
+}
+
+/**
+ * What may be claimed now, in slots. A lane in `laneRoom` has that many
+ * slots left; one not there is limited only by `room`. Claiming uses the
+ * room up. A job wider than the room left stops the claim, so that smaller
+ * jobs behind it cannot keep it waiting for ever; one wider than its lane's
+ * room closes the lane for this claim (its jobs start in order too).
+ */
+export interface ClaimRoom {
+  room: number
+  laneRoom: Map<string, number>
+  /** Lanes nothing may start in (paused, or full). */
+  closedLanes: Set<string>
+  exceptKinds: readonly string[]
+  /** A job asking for more slots than this in its lane (the global or the lane's limit, lowered since) takes this many. */
+  widest: (lane: string) => number
+  /** Only jobs of one slot: those sent ahead to wait behind a running job. */
+  singleSlot?: boolean
 }
 
 /** A worker began a job: its attempt now counts, even across a crash. */
@@ -110,6 +131,8 @@ interface JobRow {
   error_code: JobError['code'] | null
   error_message: string | null
   error_detail: string | null
+  lane: string
+  slots: number
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -140,22 +163,40 @@ function toJob(row: JobRow): Job {
             message: row.error_message ?? '',
             ...(row.error_detail === null ? {} : { detail: JSON.parse(row.error_detail) }),
           },
+    lane: row.lane,
+    slots: row.slots,
   }
 }
 
 /**
  * The due jobs, most urgent first. INDEXED BY because with a million queued
  * rows the planner could otherwise pick jobs_by_status and sort in a temp B-tree.
+ * Kinds in their quiet hours and lanes closed for now are passed over as the
+ * index is walked; `single` keeps only jobs of one slot.
  */
 export const READY_JOBS_SQL = `
-  SELECT id FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now
+  SELECT id, lane, slots FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now
+    AND (@exceptKinds IS NULL OR kind NOT IN (SELECT value FROM json_each(@exceptKinds)))
+    AND (@exceptLanes IS NULL OR lane NOT IN (SELECT value FROM json_each(@exceptLanes)))
+    AND (@single = 0 OR slots = 1)
   ORDER BY priority DESC, run_after, id LIMIT @limit`
 
-/** The same, passing over kinds that may not start now (their quiet hours): the index is walked past their rows. */
-const READY_JOBS_EXCEPT_SQL = `
-  SELECT id FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now
-    AND kind NOT IN (SELECT value FROM json_each(@except))
-  ORDER BY priority DESC, run_after, id LIMIT @limit`
+/** Room for any number of jobs, of any width, in any lane. */
+export const openRoom = (): ClaimRoom => ({ room: Infinity, laneRoom: new Map(), closedLanes: new Set(), exceptKinds: [], widest: () => Infinity })
+
+interface ReadyRow {
+  id: string
+  lane: string
+  slots: number
+}
+
+interface ReadyQuery {
+  now: number
+  limit: number
+  exceptKinds: string | null
+  exceptLanes: string | null
+  single: 0 | 1
+}
 
 export type JobSort = 'newest' | 'oldest'
 
@@ -263,12 +304,11 @@ export class JobStore {
     this.stmt = {
       insert: db.prepare(`
         INSERT INTO jobs (id, kind, name, params, priority, status, max_attempts, timeout_ms,
-                          backoff_base_ms, backoff_cap_ms, run_after, created_at, updated_at)
+                          backoff_base_ms, backoff_cap_ms, run_after, created_at, updated_at, lane, slots)
         VALUES (@id, @kind, @name, @params, @priority, @status, @maxAttempts, @timeoutMs,
-                @backoffBaseMs, @backoffCapMs, @runAfter, @createdAt, @createdAt)`),
+                @backoffBaseMs, @backoffCapMs, @runAfter, @createdAt, @createdAt, @lane, @slots)`),
       get: db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE id = ?`),
-      ready: db.prepare<[{ now: number; limit: number }], string>(READY_JOBS_SQL).pluck(),
-      readyExcept: db.prepare<[{ now: number; limit: number; except: string }], string>(READY_JOBS_EXCEPT_SQL).pluck(),
+      ready: db.prepare<[ReadyQuery], ReadyRow>(READY_JOBS_SQL),
       // Claimed is not yet started: started_at stays empty until the worker says it began (markStarted).
       start: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = NULL, updated_at = @now,
@@ -413,6 +453,8 @@ export class JobStore {
           backoffBaseMs: job.backoffBaseMs,
           backoffCapMs: job.backoffCapMs,
           createdAt: job.createdAt,
+          lane: job.lane,
+          slots: job.slots,
         })
       }
     })
@@ -502,23 +544,46 @@ export class JobStore {
   }
 
   /**
-   * queued → running for up to `limit` due jobs, most urgent first, in one
-   * transaction. (A select then updates by id: several times faster than one
-   * UPDATE … WHERE id IN (subquery), which SQLite plans poorly.)
+   * queued → running for up to `limit` due jobs, most urgent first, that fit
+   * `room` (which it uses up), in one transaction. (A select then updates by
+   * id: several times faster than one UPDATE … WHERE id IN (subquery), which
+   * SQLite plans poorly.) A lane that fills up on the way is closed and the
+   * index read again past it.
    */
-  claim(limit: number, now: number, exceptKinds: readonly string[] = []): ClaimedJob[] {
-    if (limit <= 0) return []
+  claim(limit: number, now: number, room: ClaimRoom = openRoom()): ClaimedJob[] {
+    if (limit <= 0 || room.room <= 0) return []
     return this.write(() => {
       const claimed: ClaimedJob[] = []
-      const ids =
-        exceptKinds.length === 0 ? this.stmt.ready.all({ now, limit }) : this.stmt.readyExcept.all({ now, limit, except: JSON.stringify(exceptKinds) })
-      for (const id of ids) {
-        const row = this.stmt.start.get({ id, now })
-        if (!row) continue
-        this.moved(row.kind, 'queued', 'running')
-        claimed.push({ job: toJob(row), attempt: row.attempts })
+      for (;;) {
+        const closedBefore = room.closedLanes.size
+        const want = limit - claimed.length
+        const rows = this.stmt.ready.all({
+          now,
+          limit: want,
+          exceptKinds: room.exceptKinds.length > 0 ? JSON.stringify(room.exceptKinds) : null,
+          exceptLanes: room.closedLanes.size > 0 ? JSON.stringify([...room.closedLanes]) : null,
+          single: room.singleSlot ? 1 : 0,
+        })
+        for (const ready of rows) {
+          if (room.closedLanes.has(ready.lane)) continue
+          const slots = Math.min(ready.slots, room.widest(ready.lane))
+          if (slots > room.room) return claimed
+          const inLane = room.laneRoom.get(ready.lane)
+          if (inLane !== undefined && slots > inLane) {
+            room.closedLanes.add(ready.lane)
+            continue
+          }
+          const row = this.stmt.start.get({ id: ready.id, now })
+          if (!row) continue
+          this.moved(row.kind, 'queued', 'running')
+          claimed.push({ job: toJob(row), attempt: row.attempts })
+          room.room -= slots
+          if (inLane !== undefined) room.laneRoom.set(ready.lane, inLane - slots)
+          if (claimed.length === limit || room.room <= 0) return claimed
+        }
+        // Read again, past the lanes that filled up on the way, only if there were any and the index may hold more.
+        if (room.closedLanes.size === closedBefore || rows.length < want) return claimed
       }
-      return claimed
     })
   }
 

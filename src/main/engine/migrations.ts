@@ -228,4 +228,16 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX watch_files_seen ON watch_files (watch_id, seen_at);
   `,
+  `
+  -- Lanes (issue 12): every job runs in one, and may take several slots of the limits. A lane with
+  -- no row here is open and limited only by the global limit.
+  ALTER TABLE jobs ADD COLUMN lane TEXT NOT NULL DEFAULT 'default';
+  ALTER TABLE jobs ADD COLUMN slots INTEGER NOT NULL DEFAULT 1 CHECK (slots >= 1);
+  CREATE TABLE lanes (
+    name        TEXT PRIMARY KEY,
+    concurrency INTEGER CHECK (concurrency >= 1),
+    paused      INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+    updated_at  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ]

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { z } from 'zod'
-import type { KindInfo, KindLoadError } from '../../shared/job'
+import { LaneNameSchema, type KindInfo, type KindLoadError } from '../../shared/job'
 import { BUILTIN_KINDS } from './builtin'
 import type { JobKind } from './kind'
 
@@ -46,8 +46,13 @@ function asKind(exported: Record<string, unknown>): JobKind {
   for (const hook of ['jobName', 'summary'] as const) {
     if (candidate[hook] !== undefined && typeof candidate[hook] !== 'function') throw new Error(`"${hook}" must be a function when given`)
   }
+  const lane = candidate.lane
+  if (lane !== undefined && (typeof lane !== 'string' || !LaneNameSchema.safeParse(lane).success)) {
+    throw new Error('"lane" must be a lowercase name like "encode" (letters, digits, ".", "_", "-") when given')
+  }
   return {
     name,
+    ...(lane === undefined ? {} : { lane }),
     description: typeof candidate.description === 'string' ? candidate.description : '',
     params: resolveParams(candidate.params),
     run: candidate.run as JobKind['run'],

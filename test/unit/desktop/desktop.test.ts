@@ -40,6 +40,8 @@ function job(status: JobStatus, overrides: Partial<Job> = {}): Job {
     runAfter: '2026-01-01T00:00:00.000Z',
     result: null,
     summary: null,
+    lane: 'default',
+    slots: 1,
     error: status === 'failed' ? { code: 'exit_code', message: 'exited with code 1' } : null,
     ...overrides,
   }

@@ -42,6 +42,8 @@ describe('a page that loads while a selected job changes', () => {
     runAfter: '2026-12-02T00:00:00.000Z',
     result: null,
     summary: null,
+    lane: 'default',
+    slots: 1,
     error: null,
   })
 
