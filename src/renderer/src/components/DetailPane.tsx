@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import type { Attempt, Job, LogLine } from '../../../shared/job'
+import { DEFAULT_LANE, type Attempt, type Job, type LogLine } from '../../../shared/job'
 import { useTransport } from '../context'
 import { dueText, formatDuration, formatTime, jobDuration } from '../format'
 import { useApp } from '../state/app-store'
@@ -70,6 +70,8 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
         <StatusBadge status={job.status} />
         <span>{job.kind}</span>
         <span>priority {job.priority}</span>
+        {job.lane !== DEFAULT_LANE && <span>lane {job.lane}</span>}
+        {job.slots > 1 && <span>{job.slots} slots</span>}
         <span>
           try {Math.max(job.attempts, 1)} of {job.maxAttempts}
         </span>

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react'
-import type { Job, Priority } from '../../../shared/job'
+import { DEFAULT_LANE, type Job, type Priority } from '../../../shared/job'
 import { ApiError } from '../../../shared/wire-error'
 import { useTransport } from '../context'
 import { formatTime } from '../format'
@@ -28,6 +28,8 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
   const [priority, setPriority] = useState<Priority>(from?.priority ?? 'normal')
   const [tries, setTries] = useState(from ? String(from.maxAttempts) : '')
   const [timeout, setTimeoutText] = useState(from?.timeoutMs ? String(from.timeoutMs / 1000) : '')
+  const [lane, setLane] = useState(from && from.lane !== DEFAULT_LANE ? from.lane : '')
+  const [slots, setSlots] = useState(from && from.slots > 1 ? String(from.slots) : '')
   /** A datetime-local value: the person's own wall clock, sent as an instant. */
   const [startAt, setStartAt] = useState('')
   const [errors, setErrors] = useState<Record<string, string>>({})
@@ -39,6 +41,8 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
     const { limits, errors: limitErrors } = readLimits(tries, timeout)
     const start = startAt ? new Date(startAt) : null
     if (start && Number.isNaN(start.getTime())) limitErrors.runAt = 'A date and a time'
+    const width = slots.trim() ? Number(slots) : 1
+    if (!Number.isInteger(width) || width < 1) limitErrors.slots = 'A whole number, 1 or more'
     setErrors({ ...local, ...limitErrors })
     if (Object.keys(local).length + Object.keys(limitErrors).length > 0 || !kind) return
     setBusy(true)
@@ -49,6 +53,8 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
         priority,
         ...limits,
         ...(start ? { runAt: start.toISOString() } : {}),
+        ...(lane.trim() ? { lane: lane.trim() } : {}),
+        ...(width > 1 ? { slots: width } : {}),
         ...(name.trim() ? { name: name.trim() } : {}),
       })
       useApp.getState().notify(job.status === 'scheduled' ? `Scheduled "${job.name}" for ${formatTime(job.runAfter)}` : `Queued "${job.name}"`)
@@ -105,6 +111,26 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
             value={timeout}
             onChange={setTimeoutText}
             error={errors.timeoutMs}
+          />
+        </div>
+        <div className="row-fields">
+          <TextField
+            id="new-job-lane"
+            label="Lane (optional)"
+            value={lane}
+            onChange={setLane}
+            hint={`Empty: the kind’s own lane, else “${DEFAULT_LANE}”. A lane may have its own limit.`}
+            error={errors.lane}
+            maxLength={64}
+            code
+          />
+          <LimitField
+            id="new-job-slots"
+            label="Slots"
+            hint="Empty: 1. A job using several cores counts as several."
+            value={slots}
+            onChange={setSlots}
+            error={errors.slots}
           />
         </div>
         <TextField
