@@ -80,6 +80,9 @@ export const api = {
   },
   setPriority: { http: { method: 'POST', path: '/api/jobs/priority' }, input: BulkPrioritySchema, output: BulkResultSchema },
   retryJob: { http: { method: 'POST', path: '/api/jobs/:id/retry' }, input: ById, output: JobSchema },
+  /** A held job goes on: queued, or scheduled if its time is still to come. */
+  releaseJob: { http: { method: 'POST', path: '/api/jobs/:id/release' }, input: ById, output: JobSchema },
+  releaseJobs: { http: { method: 'POST', path: '/api/jobs/release' }, input: BulkIdsSchema, output: BulkResultSchema },
   /** A scheduled job becomes due now. */
   runJobNow: { http: { method: 'POST', path: '/api/jobs/:id/run-now' }, input: ById, output: JobSchema },
   getStats: { http: { method: 'GET', path: '/api/stats' }, input: Empty, output: StatsSchema },

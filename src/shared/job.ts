@@ -5,8 +5,12 @@ export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
 export const PrioritySchema = z.enum(PRIORITIES)
 export type Priority = z.infer<typeof PrioritySchema>
 
-/** In the order of a job's life: `scheduled` waits for its time (a delay, a retry's backoff), then it is `queued`. */
-export const JOB_STATUSES = ['scheduled', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
+/**
+ * In the order of a job's life: `held` waits to be released by hand (made so
+ * with `hold`), `scheduled` waits for its time (a delay, a retry's backoff),
+ * then it is `queued`.
+ */
+export const JOB_STATUSES = ['held', 'scheduled', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
 export const JobStatusSchema = z.enum(JOB_STATUSES)
 export type JobStatus = z.infer<typeof JobStatusSchema>
 
@@ -83,6 +87,8 @@ export const NewJobSchema = z
     delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
     /** Default: the kind's own lane, else "default". */
     lane: LaneNameSchema.optional(),
+    /** Made `held`: it waits until released (then for its time, if it has one). */
+    hold: z.boolean().optional(),
     /** Counts this many towards the global and the lane's limit; at most the global limit. */
     slots: z.number().int().min(1).max(MAX_CONCURRENCY).optional(),
   })

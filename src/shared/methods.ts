@@ -17,6 +17,8 @@ export const METHOD_NAMES = [
   'clearFinished',
   'setPriority',
   'retryJob',
+  'releaseJob',
+  'releaseJobs',
   'runJobNow',
   'getStats',
   'getStatsReport',

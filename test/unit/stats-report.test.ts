@@ -53,7 +53,7 @@ const counted = (db: ReturnType<typeof openDatabase>): Record<string, Record<Job
     status: JobStatus
     n: number
   }[]) {
-    out[kind] ??= { scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
+    out[kind] ??= { held: 0, scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
     out[kind][status] = n
   }
   return out

@@ -137,11 +137,27 @@ export class JobCommands {
     return job
   }
 
-  /** Cancels each scheduled, queued or running job; the others are reported, not fatal. */
+  /** A held job goes on: queued, or scheduled if its time is still to come. */
+  releaseJob(id: string): Job {
+    const job = this.releaseOne(id, this.clock.now())
+    this.engine.jobsAdded([job])
+    return job
+  }
+
+  releaseJobs(target: BulkTarget): Promise<BulkResult> {
+    return this.bulk(
+      target,
+      ['held'],
+      (id, now) => this.releaseOne(id, now),
+      (jobs) => this.engine.jobsAdded(jobs),
+    )
+  }
+
+  /** Cancels each held, scheduled, queued or running job; the others are reported, not fatal. */
   cancelJobs(target: BulkTarget): Promise<BulkResult> {
     return this.bulk(
       target,
-      ['scheduled', 'queued', 'running'],
+      ['held', 'scheduled', 'queued', 'running'],
       (id, now) => this.cancelOne(id, now),
       (jobs) => {
         for (const job of jobs) this.engine.stopRun(job.id)
@@ -175,17 +191,17 @@ export class JobCommands {
     )
   }
 
-  /** Changes the priority of waiting jobs (queued or scheduled); running and finished ones keep theirs. */
+  /** Changes the priority of waiting jobs (held, scheduled or queued); running and finished ones keep theirs. */
   setPriority(target: BulkTarget, priority: Priority): Promise<BulkResult> {
     return this.bulk(
       target,
-      ['scheduled', 'queued'],
+      ['held', 'scheduled', 'queued'],
       (id, now) => {
         const job = this.store.setPriority(id, priority, now)
         if (job) return job
         const status = this.store.statusOf(id)
         if (status === undefined) throw notFound(id)
-        throw new ApiError('wrong_state', `Job ${id} is ${status}; only queued or scheduled jobs can change priority`)
+        throw new ApiError('wrong_state', `Job ${id} is ${status}; only held, scheduled or queued jobs can change priority`)
       },
       (jobs) => this.engine.jobsChanged(jobs),
     )
@@ -195,7 +211,15 @@ export class JobCommands {
     const { job, was } = this.store.markCancelled(id, now)
     if (job) return job
     if (was === undefined) throw notFound(id)
-    throw new ApiError('wrong_state', `Job ${id} is already ${was}; only scheduled, queued or running jobs can be cancelled`)
+    throw new ApiError('wrong_state', `Job ${id} is already ${was}; only held, scheduled, queued or running jobs can be cancelled`)
+  }
+
+  private releaseOne(id: string, now: number): Job {
+    const job = this.store.markReleased(id, now)
+    if (job) return job
+    const status = this.store.statusOf(id)
+    if (status === undefined) throw notFound(id)
+    throw new ApiError('wrong_state', `Job ${id} is ${status}; only held jobs can be released`)
   }
 
   private retryOne(id: string, now: number): Job {
@@ -285,12 +309,13 @@ export class JobCommands {
       runAfter: dueAt(input, now),
       lane: input.lane ?? loaded.kind.lane ?? DEFAULT_LANE,
       slots,
+      hold: input.hold === true,
     }
   }
 }
 
 /** The methods that work through many jobs, a chunk at a time, and so answer with a promise; the rest answer at once. */
-export const CHUNKED_METHODS = ['cancelJobs', 'retryJobs', 'removeJobs', 'clearFinished', 'setPriority'] as const satisfies readonly MethodName[]
+export const CHUNKED_METHODS = ['cancelJobs', 'retryJobs', 'releaseJobs', 'removeJobs', 'clearFinished', 'setPriority'] as const satisfies readonly MethodName[]
 type ChunkedMethod = (typeof CHUNKED_METHODS)[number]
 
 /** The contract's methods as the engine answers them; a transport awaits them all (ApiHandlers allows promises). */
@@ -325,6 +350,8 @@ export function createHandlers({ commands, retention, schedules, watches, lanes,
     clearFinished: async ({ status }) => ({ removed: await retention.clear(status) }),
     setPriority: ({ priority, ...target }) => commands.setPriority(target, priority),
     retryJob: ({ id }) => commands.retryJob(id),
+    releaseJob: ({ id }) => commands.releaseJob(id),
+    releaseJobs: (target) => commands.releaseJobs(target),
     runJobNow: ({ id }) => commands.runJobNow(id),
     getStats: () => engine.stats(),
     getStatsReport: ({ range }) => reports.report(range),

@@ -25,6 +25,8 @@ export interface JobInsert {
   runAfter?: number | undefined
   lane: string
   slots: number
+  /** Held until released by hand. */
+  hold?: boolean | undefined
 }
 
 /** A claimed job as the scheduler needs it: the public shape plus its attempt number. */
@@ -360,11 +362,16 @@ export class JobStore {
       oldest: db.prepare<[JobStatus, number], { id: string; kind: string }>(`
         SELECT id, kind FROM jobs INDEXED BY jobs_by_status WHERE status = ? ORDER BY id LIMIT ?`),
       setPriority: db.prepare<[{ id: string; priority: number; now: number }], JobRow>(`
-        UPDATE jobs SET priority = @priority, updated_at = @now WHERE id = @id AND status IN ('scheduled', 'queued') RETURNING *`),
+        UPDATE jobs SET priority = @priority, updated_at = @now WHERE id = @id AND status IN ('held', 'scheduled', 'queued') RETURNING *`),
       cancel: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'cancelled', finished_at = @now, updated_at = @now,
                         error_code = 'cancelled', error_message = 'Cancelled by the user', error_detail = NULL
-        WHERE id = @id AND status IN ('scheduled', 'queued', 'running')
+        WHERE id = @id AND status IN ('held', 'scheduled', 'queued', 'running')
+        RETURNING *`),
+      // Its time, if it has one still to come, it waits for as scheduled.
+      release: db.prepare<[{ id: string; now: number }], JobRow>(`
+        UPDATE jobs SET status = CASE WHEN run_after > @now THEN 'scheduled' ELSE 'queued' END, updated_at = @now
+        WHERE id = @id AND status = 'held'
         RETURNING *`),
       retry: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'queued', attempts = 0, run_after = @now, updated_at = @now, progress = 0,
@@ -438,7 +445,7 @@ export class JobStore {
     this.write(() => {
       for (const job of jobs) {
         const runAfter = Math.max(job.runAfter ?? job.createdAt, job.createdAt)
-        const status = runAfter > job.createdAt ? 'scheduled' : 'queued'
+        const status = job.hold ? 'held' : runAfter > job.createdAt ? 'scheduled' : 'queued'
         this.moved(job.kind, undefined, status)
         this.stmt.insert.run({
           status,
@@ -517,7 +524,7 @@ export class JobStore {
   }
 
   /** Removes these jobs of one finished status, with their logs and tries, in one transaction; how many went. */
-  removeFinished(status: Exclude<JobStatus, 'running' | 'queued' | 'scheduled'>, jobs: readonly { id: string; kind: string }[]): number {
+  removeFinished(status: Exclude<JobStatus, 'running' | 'queued' | 'scheduled' | 'held'>, jobs: readonly { id: string; kind: string }[]): number {
     return this.write(() => {
       let removed = 0
       for (const { id, kind } of jobs) {
@@ -618,6 +625,15 @@ export class JobStore {
         jobs.push(toJob(row))
       }
       return jobs
+    })
+  }
+
+  /** held → queued (or scheduled, if its time is still to come). */
+  markReleased(id: string, now: number): Job | undefined {
+    return this.write(() => {
+      const row = this.stmt.release.get({ id, now })
+      if (row) this.moved(row.kind, 'held', row.status)
+      return row && toJob(row)
     })
   }
 

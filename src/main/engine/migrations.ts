@@ -240,4 +240,45 @@ export const MIGRATIONS: readonly string[] = [
     updated_at  INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  -- 'held' (released by hand) joins the statuses, and 'waiting' (for the jobs it depends on) is made
+  -- room for, so that one rebuild serves both: SQLite cannot change a CHECK in place.
+  CREATE TABLE jobs_new (
+    id               TEXT PRIMARY KEY,
+    kind             TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    params           TEXT NOT NULL,
+    priority         INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),
+    status           TEXT NOT NULL CHECK (status IN ('held', 'waiting', 'scheduled', 'queued', 'running', 'succeeded', 'failed', 'cancelled')),
+    progress         REAL NOT NULL DEFAULT 0,
+    progress_message TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    max_attempts     INTEGER NOT NULL,
+    timeout_ms       INTEGER,
+    backoff_base_ms  INTEGER NOT NULL,
+    backoff_cap_ms   INTEGER NOT NULL,
+    run_after        INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    started_at       INTEGER,
+    finished_at      INTEGER,
+    updated_at       INTEGER NOT NULL,
+    result           TEXT,
+    error_code       TEXT,
+    error_message    TEXT,
+    error_detail     TEXT,
+    log_seq          INTEGER NOT NULL DEFAULT 0,
+    summary          TEXT,
+    lane             TEXT NOT NULL DEFAULT 'default',
+    slots            INTEGER NOT NULL DEFAULT 1 CHECK (slots >= 1)
+  );
+  INSERT INTO jobs_new SELECT id, kind, name, params, priority, status, progress, progress_message, attempts, max_attempts, timeout_ms,
+                              backoff_base_ms, backoff_cap_ms, run_after, created_at, started_at, finished_at, updated_at, result,
+                              error_code, error_message, error_detail, log_seq, summary, lane, slots FROM jobs;
+  DROP TABLE jobs;
+  ALTER TABLE jobs_new RENAME TO jobs;
+  CREATE INDEX jobs_ready ON jobs (priority DESC, run_after, id) WHERE status = 'queued';
+  CREATE INDEX jobs_by_status ON jobs (status, id);
+  CREATE INDEX jobs_by_kind ON jobs (kind, id);
+  CREATE INDEX jobs_scheduled ON jobs (run_after) WHERE status = 'scheduled';
+  `,
 ]

@@ -24,7 +24,7 @@ export const DEFAULT_RETENTION: RetentionOptions = { batch: 50, everyMs: 3_600_0
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
-export type Finished = Exclude<JobStatus, 'scheduled' | 'queued' | 'running'>
+export type Finished = Exclude<JobStatus, 'held' | 'scheduled' | 'queued' | 'running'>
 
 /**
  * The maintenance schedule: removes finished jobs past their term (and their

@@ -18,7 +18,7 @@ export const MAX_CATCH_UP = 1000
 /** The timer is capped, so a wall clock that jumps (a wake from sleep, the time set by hand) is seen within this long. */
 const MAX_WAKE_MS = 60_000
 const HISTORY = 20
-const ACTIVE: ReadonlySet<string> = new Set(['scheduled', 'queued', 'running'])
+const ACTIVE: ReadonlySet<string> = new Set(['held', 'scheduled', 'queued', 'running'])
 
 export interface ScheduleDeps {
   store: JobStore

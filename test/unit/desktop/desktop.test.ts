@@ -11,7 +11,7 @@ import { isTrustedSender } from '../../../src/main/desktop/trusted-sender'
 
 function stats(counts: Partial<Stats['counts']>, paused = false): Stats {
   return {
-    counts: { scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, ...counts },
+    counts: { held: 0, scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, ...counts },
     workers: { busy: 0, idle: 0, max: 2 },
     paused,
     finished: [],

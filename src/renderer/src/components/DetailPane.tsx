@@ -83,7 +83,12 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
             Run now
           </button>
         )}
-        {(job.status === 'scheduled' || job.status === 'queued' || job.status === 'running') && (
+        {job.status === 'held' && (
+          <button type="button" onClick={() => void act((api) => api.releaseJob({ id }), 'Released')}>
+            Release
+          </button>
+        )}
+        {(job.status === 'held' || job.status === 'scheduled' || job.status === 'queued' || job.status === 'running') && (
           <button type="button" onClick={() => void act((api) => api.cancelJob({ id }), 'Cancelled')}>
             Cancel (C)
           </button>

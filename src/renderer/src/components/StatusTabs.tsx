@@ -4,6 +4,7 @@ import { useJobs } from '../state/jobs-store'
 
 const LABELS: Record<JobStatus | 'all', string> = {
   all: 'All',
+  held: 'Held',
   scheduled: 'Scheduled',
   queued: 'Queued',
   running: 'Running',

@@ -52,6 +52,9 @@ function BulkBar() {
       <button type="button" onClick={() => bulk('Retried', (api) => api.retryJobs(target))}>
         Retry
       </button>
+      <button type="button" onClick={() => bulk('Released', (api) => api.releaseJobs(target))}>
+        Release
+      </button>
       <button type="button" onClick={() => (allMatching ? setConfirming(true) : bulk('Removed', (api) => api.removeJobs(target)))}>
         Remove
       </button>
@@ -111,6 +114,7 @@ function Filters({ searchRef }: { searchRef: React.RefObject<HTMLInputElement | 
   }, [query, setFilter])
 
   const failed = counts?.failed ?? 0
+  const held = counts?.held ?? 0
   const finished = counts ? counts.succeeded + counts.failed + counts.cancelled : 0
   return (
     <div className="filters">
@@ -135,6 +139,11 @@ function Filters({ searchRef }: { searchRef: React.RefObject<HTMLInputElement | 
         <option value="oldest">Oldest first</option>
       </select>
       <span className="filters-gap" />
+      {held > 0 && (
+        <button type="button" onClick={() => void act((api) => api.releaseJobs({ filter: { status: 'held' } }), 'Released')}>
+          Release all held ({held.toLocaleString()})
+        </button>
+      )}
       {failed > 0 && (
         <button type="button" onClick={() => void act((api) => api.retryJobs({ filter: { status: 'failed' } }), 'Retried')}>
           Retry all failed ({failed.toLocaleString()})
