@@ -274,7 +274,7 @@ describe('job store', () => {
     store.claim(2, 10_000)
     store.markSucceeded(rows[0]!.id, 1, { json: 'null' }, 10_001)
     store.markCancelled(rows[2]!.id, 10_002)
-    expect(store.counts()).toEqual({ scheduled: 0, queued: 2, running: 1, succeeded: 1, failed: 0, cancelled: 1 })
+    expect(store.counts()).toEqual({ held: 0, scheduled: 0, queued: 2, running: 1, succeeded: 1, failed: 0, cancelled: 1 })
     store.markRetried(rows[2]!.id, 10_003)
     store.markAttemptFailed(rows[1]!.id, 1, { code: 'timeout', message: 't' }, { retryable: true, now: 10_004, jitter: 0 })
     store.promoteDue(20_000, 10)

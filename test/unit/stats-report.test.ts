@@ -80,7 +80,7 @@ describe('stats report', () => {
     expect(report.throughput.at(-1)).toEqual({ at: new Date(T0 + MINUTE_MS).toISOString(), succeeded: 0, failed: 1, cancelled: 1 })
     expect(report.throughput.slice(0, -2).every((b) => b.succeeded + b.failed + b.cancelled === 0)).toBe(true)
     expect(report.totals).toMatchObject({
-      counts: { scheduled: 0, queued: 0, running: 0, succeeded: 1, failed: 1, cancelled: 1 },
+      counts: { held: 0, scheduled: 0, queued: 0, running: 0, succeeded: 1, failed: 1, cancelled: 1 },
       finished: 3,
       succeeded: 1,
       failed: 1,
@@ -101,7 +101,7 @@ describe('stats report', () => {
       ['shell', 2, 0],
       ['hash', 1, 1],
     ])
-    expect(report.kinds[0]!.counts).toEqual({ scheduled: 0, queued: 0, running: 0, succeeded: 1, failed: 0, cancelled: 1 })
+    expect(report.kinds[0]!.counts).toEqual({ held: 0, scheduled: 0, queued: 0, running: 0, succeeded: 1, failed: 0, cancelled: 1 })
   })
 
   it('buckets 24 hours by the quarter hour and 7 days by the hour, zero-filled, oldest first', () => {
@@ -147,7 +147,7 @@ describe('stats report', () => {
     expect(after.throughput).toEqual(before.throughput)
     expect(before.kinds.find((k) => k.kind === 'thumbnails')).toEqual({
       kind: 'thumbnails',
-      counts: { scheduled: 0, queued: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
+      counts: { held: 0, scheduled: 0, queued: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
       finished: 0,
       succeeded: 0,
       failed: 0,
