@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { MAX_ATTEMPTS, MAX_TIMEOUT_MS, PRIORITIES, type Priority } from '../../shared/job'
+import { MAX_ATTEMPTS, MAX_CONCURRENCY, MAX_TIMEOUT_MS, PRIORITIES, type Priority } from '../../shared/job'
 import type { Context } from './context'
 import { CliError } from './errors'
 import { parseDuration } from './output'
@@ -96,4 +96,11 @@ export function tryLimits(options: TryLimitOptions): TryLimits {
     out.maxAttempts = n
   }
   return out
+}
+
+/** `--limit` and `--slots`: a whole number of slots, from one to the most Offload runs at once. */
+export function slotCount(flag: string, text: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN
+  if (!(n >= 1 && n <= MAX_CONCURRENCY)) throw new CliError(`${flag}: a whole number from 1 to ${MAX_CONCURRENCY}, got "${text}"`)
+  return n
 }

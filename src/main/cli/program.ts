@@ -3,7 +3,8 @@ import { JOB_STATUSES, PRIORITIES } from '../../shared/job'
 import { MISSED_POLICIES, OVERLAP_POLICIES } from '../../shared/schedule'
 import { add, type AddOptions } from './commands/add'
 import { kinds, open, stats } from './commands/info'
-import { cancel, clean, follow, pause, remove, resume, retry, wait } from './commands/manage'
+import { laneList, lanePause, laneSet, laneShow, type LaneSetOptions } from './commands/lane'
+import { cancel, clean, follow, pause, release, remove, resume, retry, wait } from './commands/manage'
 import { scheduleAdd, scheduleEnable, scheduleList, scheduleRemove, scheduleRun, scheduleShow, type ScheduleAddOptions } from './commands/schedule'
 import { status, type StatusOptions } from './commands/status'
 import { watchAdd, watchEnable, watchList, watchRemove, watchShow, type WatchAddOptions } from './commands/watch'
@@ -88,9 +89,13 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
     .option('--attempts <n>', 'tries before it counts as failed')
     .option('--at <time>', 'not before this time: 14:30, "2026-12-24 18:00", or an ISO instant')
     .option('--delay <duration>', 'not before this long from now: 90s, 5m, 2h')
+    .option('--lane <name>', 'the lane it runs in, with that lane’s limit and pause (else its kind’s, else default)')
+    .option('--slots <n>', 'how many of the limits’ slots it takes while it runs, for a job using several cores (default 1)')
+    .option('--hold', 'keep it held until `offload release <id>`')
     .option('-e, --env <NAME[=value]>', 'pass an environment variable to the command after --; repeat for more', collect, [])
     .option('-w, --wait', 'wait until it ends; exit 1 if it failed')
     .option('-f, --follow', 'print its log as it runs; exit 1 if it failed')
+    .option('--json', 'the new job, as JSON')
     .option('--print-id', 'print only the new job’s id (for scripts)')
     .addHelpText(
       'after',
@@ -102,6 +107,7 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
         `offload add shell --params-json '{"command": "du -sh ~"}' --print-id`,
         'offload add --at 23:00 -- ./backup.sh',
         'offload add --delay 2h -- make release',
+        'offload add --lane encode --slots 4 -- ffmpeg -i in.mov out.mp4',
       ]),
     )
     .action(run((ctx, kind: string | undefined, options: AddOptions) => add(ctx, kind, afterDashes, options)))
@@ -310,9 +316,51 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
     watchEnable,
   )
 
+  const lane = program
+    .command('lane')
+    .description('Lanes: each job runs in one, with its own limit and pause inside the global limit (offload lane --help)')
+    .addHelpText(
+      'after',
+      examples(['offload lane list', 'offload lane set encode --limit 1', 'offload lane pause encode', 'offload add --lane encode -- ./encode.sh']),
+    )
+
+  lane
+    .command('list')
+    .alias('ls')
+    .description('The lanes with settings of their own or jobs in them, and default: limit, state, running, queued and slots in use')
+    .option('--json', 'the API’s list, as JSON')
+    .action(run((ctx, options: { json?: boolean }) => laneList(ctx, options)))
+
+  lane
+    .command('show')
+    .description('A lane in full: its limit and state, and what its jobs take now (a lane never used is open and empty)')
+    .argument('<name>', 'the lane’s name')
+    .option('--json', 'as JSON')
+    .action(run((ctx, name: string, options: { json?: boolean }) => laneShow(ctx, name, options)))
+
+  lane
+    .command('set')
+    .description('Set a lane’s own limit: how many slots its jobs take at once, inside the global limit')
+    .argument('<name>', 'the lane’s name (a lane needs no making)')
+    .option('--limit <n>', 'at most this many slots at once')
+    .option('--no-limit', 'no limit of its own: only the global limit holds')
+    .addHelpText('after', examples(['offload lane set encode --limit 1', 'offload lane set encode --no-limit']))
+    .action(run((ctx, name: string, options: LaneSetOptions) => laneSet(ctx, name, options)))
+
+  for (const [name, paused, description] of [
+    ['pause', true, 'Pause lanes: nothing new in them starts; what runs goes on'],
+    ['resume', false, 'Resume paused lanes: their queued jobs may start again'],
+  ] as const)
+    lane
+      .command(name)
+      .description(description)
+      .argument('<names...>', 'the lanes’ names')
+      .action(run((ctx, names: string[]) => lanePause(ctx, names, paused)))
+
   for (const [name, description, body] of [
     ['cancel', 'Cancel queued or running jobs', cancel],
     ['retry', 'Queue failed or cancelled jobs again', retry],
+    ['release', 'Let held jobs go on: queued, or scheduled if their time is still to come', release],
     ['remove', 'Remove jobs and their logs (a running job must be cancelled first)', remove],
   ] as const) {
     program

@@ -1,8 +1,10 @@
 import type { Context } from '../context'
 import { CliError, EXIT, type ExitCode } from '../errors'
-import { jobSpec, tryLimits, type JobSpecOptions, type TryLimits } from '../job-spec'
+import { jobSpec, slotCount, tryLimits, type JobSpecOptions, type TryLimits } from '../job-spec'
 import { formatTime, parseDuration, useColour } from '../output'
 import { parseAt } from '../when'
+import { placement } from '../lane-output'
+import { inFlags } from './schedule'
 import { endLine, followJob, waitForJobs } from './watch-jobs'
 
 export interface AddOptions extends JobSpecOptions {
@@ -11,12 +13,19 @@ export interface AddOptions extends JobSpecOptions {
   attempts?: string
   at?: string
   delay?: string
+  lane?: string
+  slots?: string
+  hold?: boolean
   wait?: boolean
   follow?: boolean
   printId?: boolean
+  json?: boolean
 }
 
-type Limits = TryLimits & { runAt?: string; delayMs?: number }
+type Limits = TryLimits & { runAt?: string; delayMs?: number; lane?: string; slots?: number; hold?: boolean }
+
+/** The API names a job's fields; the person typed flags, so its complaints name those. */
+const FLAG_OF: Record<string, string> = { lane: '--lane', slots: '--slots' }
 
 function limits(options: AddOptions, now: Date): Limits {
   const out: Limits = {}
@@ -31,17 +40,30 @@ function limits(options: AddOptions, now: Date): Limits {
     if (ms === null) throw new CliError(`--delay: a duration such as 90s, 5m or 1h30m, got "${options.delay}"`)
     out.delayMs = ms
   }
+  // The lane's name is the API's to check: it says what a lane may be called.
+  if (options.lane !== undefined) out.lane = options.lane
+  if (options.slots !== undefined) out.slots = slotCount('--slots', options.slots)
+  if (options.hold) out.hold = true
   return { ...out, ...tryLimits(options) }
 }
 
 /** Queues a job: `add <kind> --param k=v …`, or `add -- <command> [args…]` for a shell job run where you are. */
 export async function add(ctx: Context, kind: string | undefined, command: readonly string[] | undefined, options: AddOptions): Promise<ExitCode> {
   if (options.wait && options.follow) throw new CliError('Give --wait or --follow, not both')
+  // A held job would be waited for until someone else released it.
+  if (options.hold && (options.wait || options.follow)) throw new CliError(`Give --hold or --${options.wait ? 'wait' : 'follow'}, not both`)
+  if (options.json && options.printId) throw new CliError('Give --json or --print-id, not both')
+  // The log would follow the JSON on stdout.
+  if (options.json && options.follow) throw new CliError('Give --json or --follow, not both')
   const spec = await jobSpec(ctx, kind, command, options, 'offload add')
-  const job = await ctx.api.createJob({ ...spec, ...limits(options, new Date()) })
-  if (options.printId) ctx.out(job.id)
-  else if (job.status === 'scheduled') ctx.err(`Scheduled “${job.name}” (${job.id}) for ${formatTime(job.runAfter)}`)
-  else ctx.err(`Queued “${job.name}” (${job.id})`)
+  const job = await ctx.api.createJob({ ...spec, ...limits(options, new Date()) }).catch((error: unknown) => {
+    throw inFlags(error, (field) => FLAG_OF[field])
+  })
+  if (options.json) ctx.out(JSON.stringify(job, null, 2))
+  else if (options.printId) ctx.out(job.id)
+  else if (job.status === 'held') ctx.err(`Held “${job.name}” (${job.id})${placement(job)}: offload release ${job.id} lets it go on`)
+  else if (job.status === 'scheduled') ctx.err(`Scheduled “${job.name}” (${job.id}) for ${formatTime(job.runAfter)}${placement(job)}`)
+  else ctx.err(`Queued “${job.name}” (${job.id})${placement(job)}`)
   if (options.follow) return followJob(ctx, job.id)
   if (options.wait) {
     const colour = useColour(ctx.io.stderr, ctx.io.env)

@@ -22,6 +22,10 @@ export async function retry(ctx: Context, ids: string[]): Promise<ExitCode> {
   return report(ctx, 'Retried', await ctx.api.retryJobs({ ids }))
 }
 
+export async function release(ctx: Context, ids: string[]): Promise<ExitCode> {
+  return report(ctx, 'Released', await ctx.api.releaseJobs({ ids }))
+}
+
 export async function remove(ctx: Context, ids: string[]): Promise<ExitCode> {
   return report(ctx, 'Removed', await ctx.api.removeJobs({ ids }))
 }

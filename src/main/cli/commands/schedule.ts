@@ -141,11 +141,16 @@ export async function removeEach(
   return refused.length > 0 ? EXIT.refused : EXIT.ok
 }
 
+/** Switches each one named with `update`, saying what it answers (what became of it), and after `notDone` ("Not enabled") why any was not. */
+export async function switchEach(ctx: Context, ids: readonly string[], notDone: string, update: (id: string) => Promise<string>): Promise<ExitCode> {
+  const refused = await eachId(ids, async (id) => ctx.err(await update(id)))
+  for (const { id, message } of refused) ctx.err(`${notDone}: ${id}: ${message}`)
+  return refused.length > 0 ? EXIT.refused : EXIT.ok
+}
+
 /** Switches each one named on or off with `update`, saying what it answers (what became of it), and why any was not. */
 export async function enableEach(ctx: Context, ids: readonly string[], enabled: boolean, update: (id: string) => Promise<string>): Promise<ExitCode> {
-  const refused = await eachId(ids, async (id) => ctx.err(await update(id)))
-  for (const { id, message } of refused) ctx.err(`Not ${enabled ? 'enabled' : 'disabled'}: ${id}: ${message}`)
-  return refused.length > 0 ? EXIT.refused : EXIT.ok
+  return switchEach(ctx, ids, `Not ${enabled ? 'enabled' : 'disabled'}`, update)
 }
 
 /** Removes schedules; jobs they already queued stay, and run. */
