@@ -107,7 +107,12 @@ describe('watched folders', () => {
       () => `4 jobs, have ${second.jobs().length}`,
     )
     await sleep(SETTLE_MS * 2)
-    expect(second.jobs().map((j) => j.name)).toEqual(['one', 'two', 'three', 'sub/four'])
+    const names = second.jobs().map((j) => j.name)
+    // The two found at the start settle together, in whichever order the folder is read.
+    expect([names.slice(0, 2), names.slice(2).sort()]).toEqual([
+      ['one', 'two'],
+      ['sub/four', 'three'],
+    ])
     // "one" was deleted while closed: forgotten, so putting it back makes a job.
     await waitFor(() => second.host.handlers.getWatch({ id: watch.id }).handedOver === 3, 'the deleted file forgotten')
     writeFileSync(join(folder, 'one'), '1 again')
