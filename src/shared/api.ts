@@ -79,6 +79,12 @@ export const api = {
     output: z.object({ removed: z.number().int() }),
   },
   setPriority: { http: { method: 'POST', path: '/api/jobs/priority' }, input: BulkPrioritySchema, output: BulkResultSchema },
+  /** The jobs it waits for (parents) and those waiting for it (children). */
+  getJobDependencies: {
+    http: { method: 'GET', path: '/api/jobs/:id/dependencies' },
+    input: ById,
+    output: z.object({ parents: z.array(JobSchema), children: z.array(JobSchema) }),
+  },
   retryJob: { http: { method: 'POST', path: '/api/jobs/:id/retry' }, input: ById, output: JobSchema },
   /** A held job goes on: queued, or scheduled if its time is still to come. */
   releaseJob: { http: { method: 'POST', path: '/api/jobs/:id/release' }, input: ById, output: JobSchema },

@@ -7,15 +7,25 @@ export type Priority = z.infer<typeof PrioritySchema>
 
 /**
  * In the order of a job's life: `held` waits to be released by hand (made so
- * with `hold`), `scheduled` waits for its time (a delay, a retry's backoff),
+ * with `hold`), `waiting` for the jobs it depends on to succeed, `scheduled` waits for its time (a delay, a retry's backoff),
  * then it is `queued`.
  */
-export const JOB_STATUSES = ['held', 'scheduled', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
+export const JOB_STATUSES = ['held', 'waiting', 'scheduled', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
 export const JobStatusSchema = z.enum(JOB_STATUSES)
 export type JobStatus = z.infer<typeof JobStatusSchema>
 
 /** Why an attempt (or a request) ended badly; programs branch on these. */
-export const ERROR_CODES = ['exit_code', 'timeout', 'worker_crashed', 'cancelled', 'invalid_params', 'interrupted', 'job_error', 'unknown_kind'] as const
+export const ERROR_CODES = [
+  'exit_code',
+  'timeout',
+  'worker_crashed',
+  'cancelled',
+  'invalid_params',
+  'interrupted',
+  'job_error',
+  'unknown_kind',
+  'dependency_failed',
+] as const
 export const JobErrorCodeSchema = z.enum(ERROR_CODES)
 export type JobErrorCode = z.infer<typeof JobErrorCodeSchema>
 
@@ -27,6 +37,14 @@ export const JobErrorSchema = z.object({
 export type JobError = z.infer<typeof JobErrorSchema>
 
 export const JobIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Job ids are 26-character ULIDs')
+
+/** What a job does when one it depends on fails or is cancelled: fail too (and its own dependents), run anyway, or wait for a retry. */
+export const DEPENDENCY_FAILURES = ['fail', 'run', 'hold'] as const
+export const DependencyFailureSchema = z.enum(DEPENDENCY_FAILURES)
+export type DependencyFailure = z.infer<typeof DependencyFailureSchema>
+export const MAX_DEPENDENCIES = 1000
+/** In a batch, "#2" is the batch's third job. */
+export const BATCH_REF = /^#(\d{1,5})$/
 
 export const JobSchema = z.object({
   id: z.string(),
@@ -50,6 +68,10 @@ export const JobSchema = z.object({
   lane: z.string(),
   /** How many of the limits' slots it takes while it runs (a build using several cores). */
   slots: z.number().int(),
+  /** The jobs it depends on, and how many of them it still waits for. */
+  dependsOn: z.number().int(),
+  waitingOn: z.number().int(),
+  onDependencyFailure: DependencyFailureSchema,
 })
 export type Job = z.infer<typeof JobSchema>
 
@@ -87,6 +109,12 @@ export const NewJobSchema = z
     delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
     /** Default: the kind's own lane, else "default". */
     lane: LaneNameSchema.optional(),
+    /** Starts only once these jobs have succeeded: ids, or in a batch "#n" for the batch's job n. */
+    after: z
+      .array(z.string().refine((ref) => BATCH_REF.test(ref) || JobIdSchema.safeParse(ref).success, 'A job’s id, or in a batch "#n" for the batch’s job n'))
+      .max(MAX_DEPENDENCIES)
+      .optional(),
+    onDependencyFailure: DependencyFailureSchema.optional(),
     /** Made `held`: it waits until released (then for its time, if it has one). */
     hold: z.boolean().optional(),
     /** Counts this many towards the global and the lane's limit; at most the global limit. */

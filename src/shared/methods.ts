@@ -10,6 +10,7 @@ export const METHOD_NAMES = [
   'getJob',
   'getJobLogs',
   'getJobAttempts',
+  'getJobDependencies',
   'cancelJob',
   'cancelJobs',
   'retryJobs',

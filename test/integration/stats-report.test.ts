@@ -31,7 +31,7 @@ describe('stats report over real jobs', () => {
     ])
     const [shell, noop, sleep] = report.kinds
     expect(shell).toMatchObject({
-      counts: { held: 0, scheduled: 0, queued: 0, running: 0, succeeded: 6, failed: 2, cancelled: 1 },
+      counts: { held: 0, waiting: 0, scheduled: 0, queued: 0, running: 0, succeeded: 6, failed: 2, cancelled: 1 },
       succeeded: 6,
       failed: 2,
       cancelled: 1,
@@ -73,7 +73,7 @@ describe('stats report over real jobs', () => {
     ])
     expect(after.kinds[0]).toMatchObject({ failureRate: 0.25, durationMs: runs, waitMs: waits })
     expect(after.throughput).toEqual(report.throughput)
-    expect(after.totals.counts).toEqual({ held: 0, scheduled: 0, queued: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 })
+    expect(after.totals.counts).toEqual({ held: 0, waiting: 0, scheduled: 0, queued: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 })
 
     // The report reads only the kept buckets: rows gone from the jobs table behind the store's back leave it as it was.
     host.db.prepare('DELETE FROM jobs').run()

@@ -21,6 +21,9 @@ const job = (over: Partial<Job>): Job => ({
   summary: null,
   lane: 'default',
   slots: 1,
+  dependsOn: 0,
+  waitingOn: 0,
+  onDependencyFailure: 'fail',
   error: null,
   ...over,
 })

@@ -53,7 +53,7 @@ const counted = (db: ReturnType<typeof openDatabase>): Record<string, Record<Job
     status: JobStatus
     n: number
   }[]) {
-    out[kind] ??= { held: 0, scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
+    out[kind] ??= { held: 0, waiting: 0, scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
     out[kind][status] = n
   }
   return out
@@ -80,7 +80,7 @@ describe('stats report', () => {
     expect(report.throughput.at(-1)).toEqual({ at: new Date(T0 + MINUTE_MS).toISOString(), succeeded: 0, failed: 1, cancelled: 1 })
     expect(report.throughput.slice(0, -2).every((b) => b.succeeded + b.failed + b.cancelled === 0)).toBe(true)
     expect(report.totals).toMatchObject({
-      counts: { held: 0, scheduled: 0, queued: 0, running: 0, succeeded: 1, failed: 1, cancelled: 1 },
+      counts: { held: 0, waiting: 0, scheduled: 0, queued: 0, running: 0, succeeded: 1, failed: 1, cancelled: 1 },
       finished: 3,
       succeeded: 1,
       failed: 1,
@@ -101,7 +101,7 @@ describe('stats report', () => {
       ['shell', 2, 0],
       ['hash', 1, 1],
     ])
-    expect(report.kinds[0]!.counts).toEqual({ held: 0, scheduled: 0, queued: 0, running: 0, succeeded: 1, failed: 0, cancelled: 1 })
+    expect(report.kinds[0]!.counts).toEqual({ held: 0, waiting: 0, scheduled: 0, queued: 0, running: 0, succeeded: 1, failed: 0, cancelled: 1 })
   })
 
   it('buckets 24 hours by the quarter hour and 7 days by the hour, zero-filled, oldest first', () => {
@@ -136,7 +136,7 @@ describe('stats report', () => {
     store.markSucceeded(done.id, start(done, T0 + 100), { json: 'null' }, T0 + 400)
     clock.now = T0 + 1000
     const before = reports.report('1h')
-    store.remove(done.id)
+    store.remove(done.id, T0)
     db.prepare('DELETE FROM jobs').run()
     const after = reports.report('1h')
     expect(after.kinds.find((k) => k.kind === 'shell')).toMatchObject({
@@ -147,7 +147,7 @@ describe('stats report', () => {
     expect(after.throughput).toEqual(before.throughput)
     expect(before.kinds.find((k) => k.kind === 'thumbnails')).toEqual({
       kind: 'thumbnails',
-      counts: { held: 0, scheduled: 0, queued: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
+      counts: { held: 0, waiting: 0, scheduled: 0, queued: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
       finished: 0,
       succeeded: 0,
       failed: 0,
@@ -200,11 +200,11 @@ describe('stats report', () => {
     store.markRetried(jobs[1]!.id, T0 + 3)
     expect(() =>
       store.transaction(() => {
-        store.remove(jobs[3]!.id)
+        store.remove(jobs[3]!.id, T0)
         throw new Error('rolled back')
       }),
     ).toThrow('rolled back')
-    store.remove(jobs[0]!.id)
+    store.remove(jobs[0]!.id, T0)
     expect(Object.fromEntries(store.kindCounts())).toEqual(counted(db))
     expect(store.kindCounts().has('shell')).toBe(false)
     expect(Object.fromEntries(new JobStore(db).kindCounts())).toEqual(counted(db))

@@ -5,7 +5,7 @@ export function useColour(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): b
   return stream.isTTY === true && (env.NO_COLOR ?? '') === '' && env.TERM !== 'dumb'
 }
 
-const CODES: Record<JobStatus, number> = { held: 35, scheduled: 36, queued: 90, running: 34, succeeded: 32, failed: 31, cancelled: 33 }
+const CODES: Record<JobStatus, number> = { held: 35, waiting: 35, scheduled: 36, queued: 90, running: 34, succeeded: 32, failed: 31, cancelled: 33 }
 
 export function paintStatus(status: JobStatus, text: string, colour: boolean): string {
   return colour ? `\x1b[${CODES[status]}m${text}\x1b[0m` : text

@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulid'
-import { DEFAULT_LANE, JOB_STATUSES, MAX_DELAY_MS } from '../../shared/job'
+import { BATCH_REF, DEFAULT_LANE, JOB_STATUSES, MAX_DELAY_MS, MAX_DEPENDENCIES } from '../../shared/job'
 import type { MethodName, MethodOutput, ParsedInput } from '../../shared/api'
 import { ApiError, describeIssues } from '../../shared/errors'
 import type { Attempt, BulkResult, BulkTarget, Job, JobPage, JobStatus, LogLine, ParsedListJobsQuery, ParsedNewJob, Priority } from '../../shared/job'
@@ -65,8 +65,13 @@ export class JobCommands {
 
   createJob(input: ParsedNewJob): Job {
     const now = this.clock.now()
+    const local = input.after?.findIndex((ref) => BATCH_REF.test(ref)) ?? -1
+    if (local >= 0) {
+      const message = '"#n" names a job of the same batch: send the jobs together to /api/jobs/batch'
+      throw new ApiError('invalid_input', `after.${local}: ${message}`, [{ path: `after.${local}`, message }])
+    }
     const row = this.prepareJob(input, now)
-    this.store.insert([row])
+    this.store.insert([row], now)
     const job = this.store.get(row.id)!
     this.engine.jobsAdded([job])
     return job
@@ -83,7 +88,7 @@ export class JobCommands {
         throw error
       }
     })
-    this.store.insert(rows)
+    this.store.insert(inGraphOrder(rows), now)
     this.engine.jobsAdded([])
     return rows.map((r) => r.id)
   }
@@ -105,6 +110,12 @@ export class JobCommands {
   getJobLogs(id: string): LogLine[] {
     this.getJob(id)
     return this.engine.withHeldLogLines(id, this.store.logs(id))
+  }
+
+  /** The jobs this one waits for, and those waiting for it (a thousand of each at most). */
+  getJobDependencies(id: string): { parents: Job[]; children: Job[] } {
+    this.getJob(id)
+    return this.store.dependencies(id, MAX_DEPENDENCIES)
   }
 
   getJobAttempts(id: string): Attempt[] {
@@ -157,7 +168,7 @@ export class JobCommands {
   cancelJobs(target: BulkTarget): Promise<BulkResult> {
     return this.bulk(
       target,
-      ['held', 'scheduled', 'queued', 'running'],
+      ['held', 'waiting', 'scheduled', 'queued', 'running'],
       (id, now) => this.cancelOne(id, now),
       (jobs) => {
         for (const job of jobs) this.engine.stopRun(job.id)
@@ -181,8 +192,8 @@ export class JobCommands {
       target,
       // Running jobs stay in: each is reported by name ("cancel it first"), which a person removing "everything" wants to hear.
       JOB_STATUSES,
-      (id) => {
-        const { removed, was } = this.store.remove(id)
+      (id, now) => {
+        const { removed, was } = this.store.remove(id, now)
         if (was === undefined) throw notFound(id)
         if (!removed) throw new ApiError('wrong_state', `Job ${id} is running; cancel it before removing it`)
         return null
@@ -195,13 +206,13 @@ export class JobCommands {
   setPriority(target: BulkTarget, priority: Priority): Promise<BulkResult> {
     return this.bulk(
       target,
-      ['held', 'scheduled', 'queued'],
+      ['held', 'waiting', 'scheduled', 'queued'],
       (id, now) => {
         const job = this.store.setPriority(id, priority, now)
         if (job) return job
         const status = this.store.statusOf(id)
         if (status === undefined) throw notFound(id)
-        throw new ApiError('wrong_state', `Job ${id} is ${status}; only held, scheduled or queued jobs can change priority`)
+        throw new ApiError('wrong_state', `Job ${id} is ${status}; only held, waiting, scheduled or queued jobs can change priority`)
       },
       (jobs) => this.engine.jobsChanged(jobs),
     )
@@ -211,7 +222,7 @@ export class JobCommands {
     const { job, was } = this.store.markCancelled(id, now)
     if (job) return job
     if (was === undefined) throw notFound(id)
-    throw new ApiError('wrong_state', `Job ${id} is already ${was}; only held, scheduled, queued or running jobs can be cancelled`)
+    throw new ApiError('wrong_state', `Job ${id} is already ${was}; only jobs not yet finished can be cancelled`)
   }
 
   private releaseOne(id: string, now: number): Job {
@@ -310,6 +321,8 @@ export class JobCommands {
       lane: input.lane ?? loaded.kind.lane ?? DEFAULT_LANE,
       slots,
       hold: input.hold === true,
+      after: input.after,
+      onDependencyFailure: input.onDependencyFailure,
     }
   }
 }
@@ -351,6 +364,7 @@ export function createHandlers({ commands, retention, schedules, watches, lanes,
     setPriority: ({ priority, ...target }) => commands.setPriority(target, priority),
     retryJob: ({ id }) => commands.retryJob(id),
     releaseJob: ({ id }) => commands.releaseJob(id),
+    getJobDependencies: ({ id }) => commands.getJobDependencies(id),
     releaseJobs: (target) => commands.releaseJobs(target),
     runJobNow: ({ id }) => commands.runJobNow(id),
     getStats: () => engine.stats(),
@@ -397,6 +411,62 @@ function dueAt(input: ParsedNewJob, now: number): number {
   if (at - now > MAX_DELAY_MS)
     throw new ApiError('invalid_input', `runAt: ${input.runAt} is more than a year away`, [{ path: 'runAt', message: 'More than a year away' }])
   return Math.max(now, at)
+}
+
+/**
+ * A batch's jobs resolved and ordered for the store: "#n" becomes the id of
+ * the batch's job n, and each job comes after those it depends on. A cycle
+ * (a job waiting, however indirectly, for itself) is refused, naming a job
+ * on it.
+ */
+function inGraphOrder(rows: readonly JobInsert[]): JobInsert[] {
+  const local = rows.map((row, index) =>
+    (row.after ?? []).flatMap((ref, at) => {
+      const n = BATCH_REF.exec(ref)
+      if (!n) return []
+      const parent = Number(n[1])
+      if (parent >= rows.length) {
+        const message = `The batch has no job ${parent} (it has ${rows.length})`
+        throw new ApiError('invalid_input', `jobs.${index}.after.${at}: ${message}`, [{ path: `jobs.${index}.after.${at}`, message }])
+      }
+      return [parent]
+    }),
+  )
+  const resolved = rows.map((row) => ({
+    ...row,
+    after: row.after?.map((ref) => {
+      const n = BATCH_REF.exec(ref)
+      return n ? rows[Number(n[1])]!.id : ref
+    }),
+  }))
+  // Depth-first, marking each job while its parents are visited: meeting a marked one again is a cycle.
+  const order: JobInsert[] = []
+  const state = new Uint8Array(rows.length)
+  for (let root = 0; root < rows.length; root++) {
+    if (state[root] === 2) continue
+    const stack: [number, number][] = [[root, 0]]
+    state[root] = 1
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!
+      const [job, next] = top
+      const parent = local[job]![next]
+      if (parent === undefined) {
+        stack.pop()
+        state[job] = 2
+        order.push(resolved[job]!)
+        continue
+      }
+      top[1]++
+      if (state[parent] === 2) continue
+      if (state[parent] === 1) {
+        const message = 'A cycle: this job would wait, through the batch, for itself'
+        throw new ApiError('invalid_input', `jobs.${job}.after: ${message}`, [{ path: `jobs.${job}.after`, message }])
+      }
+      state[parent] = 1
+      stack.push([parent, 0])
+    }
+  }
+  return order
 }
 
 function notFound(id: string): ApiError {

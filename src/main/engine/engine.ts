@@ -180,15 +180,19 @@ export class Engine {
 
   /** New or requeued jobs: dispatch soon. */
   jobsAdded(jobs: readonly Job[]): void {
-    if (jobs.length > 0) this.events.changedJobs(jobs)
+    const all = [...jobs, ...this.store.takeFollowed()]
+    if (all.length > 0) this.events.changedJobs(all)
     else this.events.statsChanged()
     this.scheduleCommit()
   }
 
-  /** Jobs changed by a command (none: only counts moved). */
+  /** Jobs changed by a command (none: only counts moved); what depends on them may have moved too. */
   jobsChanged(jobs: readonly Job[]): void {
-    if (jobs.length > 0) this.events.changedJobs(jobs)
+    const followed = this.store.takeFollowed()
+    const all = [...jobs, ...followed]
+    if (all.length > 0) this.events.changedJobs(all)
     else this.events.statsChanged()
+    if (followed.some((job) => job.status === 'queued' || job.status === 'scheduled')) this.scheduleCommit()
   }
 
   /** The job was cancelled: its attempt, if one is under way, is asked to stop. */
@@ -436,7 +440,8 @@ export class Engine {
       run.worker.send({ type: 'run', job: { id: run.job.id, attempt: run.attempt, kind: run.job.kind, params: run.job.params } })
     }
     for (const job of written.ended) if (job.status === 'succeeded' || job.status === 'failed') this.finished.add(1, now)
-    this.events.changedJobs([...written.changed, ...written.ended, ...written.due, ...started.map((r) => r.job)])
+    // Dependents the outcomes moved: those made queued were claimable in the same transaction.
+    this.events.changedJobs([...written.changed, ...written.ended, ...this.store.takeFollowed(), ...written.due, ...started.map((r) => r.job)])
     if (batch.outcomes.length > 0 || written.due.length > 0) this.events.statsChanged()
     // A full batch of due jobs leaves more: the next turn takes them.
     if (!this.closing) this.applyHours(hours, now)

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3'
-import type { Attempt, Job, JobError, JobFilter, JobStatus, LogLine, Priority } from '../../shared/job'
+import type { Attempt, DependencyFailure, Job, JobError, JobFilter, JobStatus, LogLine, Priority } from '../../shared/job'
+import { ApiError } from '../../shared/errors'
+import { DependencyGraph, type GraphMove } from './dependency-graph'
 import { JOB_STATUSES } from '../../shared/job'
 import { JobHistory, type Ending, type HistoryWindow } from './job-history'
 import { KindCounts, noJobs, type StatusCounts } from './kind-counts'
@@ -27,6 +29,9 @@ export interface JobInsert {
   slots: number
   /** Held until released by hand. */
   hold?: boolean | undefined
+  /** The jobs it waits for: ids of jobs stored, or inserted before it in the same call. */
+  after?: readonly string[] | undefined
+  onDependencyFailure?: DependencyFailure | undefined
 }
 
 /** A claimed job as the scheduler needs it: the public shape plus its attempt number. */
@@ -135,6 +140,9 @@ interface JobRow {
   error_detail: string | null
   lane: string
   slots: number
+  deps_total: number
+  deps_waiting: number
+  on_dep_failure: DependencyFailure
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -167,6 +175,9 @@ function toJob(row: JobRow): Job {
           },
     lane: row.lane,
     slots: row.slots,
+    dependsOn: row.deps_total,
+    waitingOn: row.deps_waiting,
+    onDependencyFailure: row.on_dep_failure,
   }
 }
 
@@ -268,6 +279,8 @@ const detailJson = (error: JobError): string | null => (error.detail === undefin
 interface Frame {
   moves: KindCounts
   endings: Ending[]
+  /** Jobs that moved because one they depend on ended (or was retried). */
+  followed: Job[]
 }
 
 /** How a try ended, as the attempt statements take it. */
@@ -296,6 +309,9 @@ export class JobStore {
   /** By kind as well; counted the first time anyone asks (a scan of the table), then kept in step like committedCounts. */
   private committedKindCounts: KindCounts | undefined
   private readonly frames: Frame[] = []
+  private readonly graph: DependencyGraph<JobRow>
+  /** Committed moves of dependents, until the scheduler takes them (takeFollowed). */
+  private followed: Job[] = []
   private readonly troubleListeners = new Set<(error: StorageError) => void>()
 
   constructor(
@@ -303,12 +319,15 @@ export class JobStore {
     limits: Partial<StoreLimits> = {},
   ) {
     this.limits = { ...DEFAULT_STORE_LIMITS, ...limits }
+    this.graph = new DependencyGraph<JobRow>(db)
     this.stmt = {
       insert: db.prepare(`
         INSERT INTO jobs (id, kind, name, params, priority, status, max_attempts, timeout_ms,
-                          backoff_base_ms, backoff_cap_ms, run_after, created_at, updated_at, lane, slots)
+                          backoff_base_ms, backoff_cap_ms, run_after, created_at, updated_at, lane, slots,
+                          deps_total, deps_waiting, on_dep_failure)
         VALUES (@id, @kind, @name, @params, @priority, @status, @maxAttempts, @timeoutMs,
-                @backoffBaseMs, @backoffCapMs, @runAfter, @createdAt, @createdAt, @lane, @slots)`),
+                @backoffBaseMs, @backoffCapMs, @runAfter, @createdAt, @createdAt, @lane, @slots,
+                @depsTotal, @depsWaiting, @onDepFailure)`),
       get: db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE id = ?`),
       ready: db.prepare<[ReadyQuery], ReadyRow>(READY_JOBS_SQL),
       // Claimed is not yet started: started_at stays empty until the worker says it began (markStarted).
@@ -362,15 +381,15 @@ export class JobStore {
       oldest: db.prepare<[JobStatus, number], { id: string; kind: string }>(`
         SELECT id, kind FROM jobs INDEXED BY jobs_by_status WHERE status = ? ORDER BY id LIMIT ?`),
       setPriority: db.prepare<[{ id: string; priority: number; now: number }], JobRow>(`
-        UPDATE jobs SET priority = @priority, updated_at = @now WHERE id = @id AND status IN ('held', 'scheduled', 'queued') RETURNING *`),
+        UPDATE jobs SET priority = @priority, updated_at = @now WHERE id = @id AND status IN ('held', 'waiting', 'scheduled', 'queued') RETURNING *`),
       cancel: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'cancelled', finished_at = @now, updated_at = @now,
                         error_code = 'cancelled', error_message = 'Cancelled by the user', error_detail = NULL
-        WHERE id = @id AND status IN ('held', 'scheduled', 'queued', 'running')
+        WHERE id = @id AND status IN ('held', 'waiting', 'scheduled', 'queued', 'running')
         RETURNING *`),
       // Its time, if it has one still to come, it waits for as scheduled.
       release: db.prepare<[{ id: string; now: number }], JobRow>(`
-        UPDATE jobs SET status = CASE WHEN run_after > @now THEN 'scheduled' ELSE 'queued' END, updated_at = @now
+        UPDATE jobs SET status = CASE WHEN deps_waiting > 0 THEN 'waiting' WHEN run_after > @now THEN 'scheduled' ELSE 'queued' END, updated_at = @now
         WHERE id = @id AND status = 'held'
         RETURNING *`),
       retry: db.prepare<[{ id: string; now: number }], JobRow>(`
@@ -440,12 +459,29 @@ export class JobStore {
     return () => this.troubleListeners.delete(listener)
   }
 
-  /** New jobs in one transaction: queued, or scheduled when due later. */
-  insert(jobs: readonly JobInsert[]): void {
+  /**
+   * New jobs in one transaction: queued, scheduled when due later, held when
+   * asked, waiting while jobs they depend on have yet to succeed. A job that
+   * depends on one already failed or cancelled fails at once (or goes on, or
+   * waits for its retry, as its policy says). Parents in the same call come
+   * before their children. An unknown parent rejects the whole call.
+   */
+  insert(jobs: readonly JobInsert[], now = 0): void {
     this.write(() => {
       for (const job of jobs) {
         const runAfter = Math.max(job.runAfter ?? job.createdAt, job.createdAt)
-        const status = job.hold ? 'held' : runAfter > job.createdAt ? 'scheduled' : 'queued'
+        const policy = job.onDependencyFailure ?? 'fail'
+        const parents = (job.after ?? []).map((id, i) => {
+          const status = this.stmt.stateOf.get(id)?.status
+          if (status === undefined) {
+            const message = `No job with id ${id}`
+            throw new ApiError('invalid_input', `after.${i}: ${message}`, [{ path: `after.${i}`, message }])
+          }
+          const ended = status === 'failed' || status === 'cancelled'
+          return { id, ended, settled: status === 'succeeded' || (ended && policy === 'run') }
+        })
+        const waiting = parents.filter((p) => !p.settled).length
+        const status = waiting > 0 || job.hold ? (job.hold ? 'held' : 'waiting') : runAfter > job.createdAt ? 'scheduled' : 'queued'
         this.moved(job.kind, undefined, status)
         this.stmt.insert.run({
           status,
@@ -462,9 +498,41 @@ export class JobStore {
           createdAt: job.createdAt,
           lane: job.lane,
           slots: job.slots,
+          depsTotal: parents.length,
+          depsWaiting: waiting,
+          onDepFailure: policy,
         })
+        for (const p of parents) this.graph.addEdge(job.id, p.id, p.settled)
+        const failedParent = policy === 'fail' && parents.find((p) => p.ended)
+        if (failedParent) {
+          const name = this.stmt.nameOf.get(failedParent.id) ?? failedParent.id
+          this.follow(
+            this.graph.failNew(job.id, `“${name}”, a job it depends on, had already ${this.stmt.stateOf.get(failedParent.id)!.status}`, now || job.createdAt),
+          )
+        }
       }
     })
+  }
+
+  /** What jobs depend on this one, and which it depends on (up to `limit` of each). */
+  dependencies(id: string, limit: number): { parents: Job[]; children: Job[] } {
+    return this.read(() => ({ parents: this.graph.parents(id, limit).map(toJob), children: this.graph.children(id, limit).map(toJob) }))
+  }
+
+  /** Jobs moved since the last call because one they depend on ended or was retried, in commit order. */
+  takeFollowed(): Job[] {
+    const jobs = this.followed
+    this.followed = []
+    return jobs
+  }
+
+  private follow(moves: readonly GraphMove<JobRow>[]): void {
+    const frame = this.frames.at(-1)!
+    for (const { row, was } of moves) {
+      this.moved(row.kind, was, row.status)
+      if (row.status === 'failed') this.ended(row, 'failed', row.finished_at ?? 0, false)
+      frame.followed.push(toJob(row))
+    }
   }
 
   get(id: string): Job | undefined {
@@ -503,12 +571,16 @@ export class JobStore {
   }
 
   /** Deletes a job that is not running, with its log. Says which status it had, or undefined if it had none to leave. */
-  remove(id: string): { removed: boolean; was: JobStatus | undefined } {
+  remove(id: string, now: number): { removed: boolean; was: JobStatus | undefined } {
     return this.write(() => {
       const state = this.stmt.stateOf.get(id)
       if (!state || state.status === 'running') return { removed: false, was: state?.status }
+      // Removed before it ran, it will never succeed: what waits for it hears so, as of a cancel.
+      const unfinished = state.status !== 'succeeded' && state.status !== 'failed' && state.status !== 'cancelled'
+      const name = unfinished ? (this.stmt.nameOf.get(id) ?? id) : ''
       this.stmt.remove.run(id)
       this.moved(state.kind, state.status, undefined)
+      if (unfinished) this.follow(this.graph.failed({ id, name }, 'was removed', now))
       return { removed: true, was: state.status }
     })
   }
@@ -660,6 +732,7 @@ export class JobStore {
       this.moved(row.kind, 'running', 'succeeded')
       this.ended(row, 'succeeded', now, true)
       this.endAttempt(id, attempt, 'succeeded', undefined, now, start)
+      this.follow(this.graph.succeeded(id, now))
       return toJob(row)
     })
   }
@@ -688,7 +761,10 @@ export class JobStore {
       })
       if (!row) return undefined
       this.moved(row.kind, 'running', row.status)
-      if (row.status === 'failed') this.ended(row, 'failed', opts.now, true)
+      if (row.status === 'failed') {
+        this.ended(row, 'failed', opts.now, true)
+        this.follow(this.graph.failed(row, 'failed', opts.now))
+      }
       this.endAttempt(id, attempt, 'failed', error, opts.now, { startedAt: opts.startedAt ?? null, workerPid: opts.workerPid })
       return toJob(row)
     })
@@ -702,6 +778,7 @@ export class JobStore {
       if (!row) return { job: undefined, was }
       this.moved(row.kind, was, 'cancelled')
       this.ended(row, 'cancelled', now, false)
+      this.follow(this.graph.failed(row, 'was cancelled', now))
       if (was === 'running') this.endAttempt(id, row.attempts, 'cancelled', { code: 'cancelled', message: 'Cancelled by the user' }, now)
       return { job: toJob(row), was: was! }
     })
@@ -712,8 +789,10 @@ export class JobStore {
     return this.write(() => {
       const was = this.stmt.statusOf.get(id)?.status
       const row = this.stmt.retry.get({ id, now })
-      if (row) this.moved(row.kind, was, 'queued')
-      return row && toJob(row)
+      if (!row) return undefined
+      this.moved(row.kind, was, 'queued')
+      this.follow(this.graph.retried(id, now))
+      return toJob(row)
     })
   }
 
@@ -912,7 +991,7 @@ export class JobStore {
    * StorageError.
    */
   private write<T>(fn: () => T): T {
-    const frame: Frame = { moves: new KindCounts(), endings: [] }
+    const frame: Frame = { moves: new KindCounts(), endings: [], followed: [] }
     const outermost = this.frames.length === 0
     this.frames.push(frame)
     let result: T
@@ -932,10 +1011,12 @@ export class JobStore {
     if (parent) {
       parent.moves.addAll(frame.moves)
       for (const ending of frame.endings) parent.endings.push(ending)
+      for (const job of frame.followed) parent.followed.push(job)
       return result
     }
     for (const [, moved] of frame.moves.entries()) for (const status of JOB_STATUSES) this.committedCounts[status] += moved[status]
     this.committedKindCounts?.addAll(frame.moves)
+    for (const job of frame.followed) this.followed.push(job)
     return result
   }
 

@@ -4,7 +4,7 @@ export type StatusCounts = Record<JobStatus, number>
 
 /** A literal rather than one built from JOB_STATUSES: every write makes a few. */
 export function noJobs(): StatusCounts {
-  return { held: 0, scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
+  return { held: 0, waiting: 0, scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 }
 }
 
 /** Jobs by kind and status: what one transaction moved, or the committed whole. */

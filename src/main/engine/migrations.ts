@@ -281,4 +281,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_kind ON jobs (kind, id);
   CREATE INDEX jobs_scheduled ON jobs (run_after) WHERE status = 'scheduled';
   `,
+  `
+  -- Dependencies (issue 12). An edge is settled once its parent has done its part (succeeded, or ended
+  -- for a child that runs anyway); deps_waiting counts a job's unsettled edges, and a 'waiting' job is
+  -- queued when it reaches nought. parent_id has no reference: a parent removed by the clean-up has
+  -- settled all it ever will.
+  ALTER TABLE jobs ADD COLUMN deps_total INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN deps_waiting INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN on_dep_failure TEXT NOT NULL DEFAULT 'fail' CHECK (on_dep_failure IN ('fail', 'run', 'hold'));
+  CREATE TABLE job_deps (
+    job_id    TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    parent_id TEXT NOT NULL,
+    settled   INTEGER NOT NULL CHECK (settled IN (0, 1)),
+    PRIMARY KEY (job_id, parent_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX job_deps_parent ON job_deps (parent_id, job_id);
+  `,
 ]

@@ -11,7 +11,7 @@ import { isTrustedSender } from '../../../src/main/desktop/trusted-sender'
 
 function stats(counts: Partial<Stats['counts']>, paused = false): Stats {
   return {
-    counts: { held: 0, scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, ...counts },
+    counts: { held: 0, waiting: 0, scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, ...counts },
     workers: { busy: 0, idle: 0, max: 2 },
     paused,
     finished: [],
@@ -42,6 +42,9 @@ function job(status: JobStatus, overrides: Partial<Job> = {}): Job {
     summary: null,
     lane: 'default',
     slots: 1,
+    dependsOn: 0,
+    waitingOn: 0,
+    onDependencyFailure: 'fail',
     error: status === 'failed' ? { code: 'exit_code', message: 'exited with code 1' } : null,
     ...overrides,
   }

@@ -44,6 +44,9 @@ describe('a page that loads while a selected job changes', () => {
     summary: null,
     lane: 'default',
     slots: 1,
+    dependsOn: 0,
+    waitingOn: 0,
+    onDependencyFailure: 'fail',
     error: null,
   })
 

@@ -3,7 +3,7 @@ import type { Stats } from '../../../src/shared/job'
 import { tabTitle } from '../../../src/renderer/src/tab-title'
 
 const stats = (counts: Partial<Stats['counts']>, paused = false): Stats => ({
-  counts: { held: 0, scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, ...counts },
+  counts: { held: 0, waiting: 0, scheduled: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, ...counts },
   workers: { busy: 0, idle: 0, max: 2 },
   paused,
   finished: [],

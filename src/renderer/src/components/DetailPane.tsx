@@ -105,6 +105,11 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
         )}
       </div>
       {waiting && (job.attempts > 0 ? <RetryNote job={job} now={now} /> : <DueNote job={job} now={now} />)}
+      {job.dependsOn > 0 && job.status === 'waiting' && (
+        <p className="due-note">
+          Waiting for {job.waitingOn} of the {job.dependsOn} {job.dependsOn === 1 ? 'job' : 'jobs'} it depends on to succeed
+        </p>
+      )}
       {job.status === 'running' && job.progress.message && <p className="progress-message">{job.progress.message}</p>}
       {job.status === 'cancelled' && <p className="cancelled-note">Cancelled{job.error?.message ? ` — ${job.error.message.toLowerCase()}` : ''}.</p>}
       {job.status === 'failed' && job.error && <FailureBox error={job.error} />}

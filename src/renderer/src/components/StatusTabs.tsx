@@ -5,6 +5,7 @@ import { useJobs } from '../state/jobs-store'
 const LABELS: Record<JobStatus | 'all', string> = {
   all: 'All',
   held: 'Held',
+  waiting: 'Waiting',
   scheduled: 'Scheduled',
   queued: 'Queued',
   running: 'Running',
