@@ -239,3 +239,21 @@ describe('offload add --hold and offload release', () => {
     expect(await jobCount()).toBe(before)
   })
 })
+
+describe('offload add --after', () => {
+  it('a job after another waits for it, says so, and runs once it has succeeded; an unknown id is refused', async () => {
+    const first = await cli(['add', '--hold', '--', 'true'])
+    const parent = idIn(first.stderr)
+    const added = await cli(['add', '--after', parent, '--if-dependency-fails', 'hold', '--', 'echo', 'after'])
+    expect(added.code).toBe(0)
+    const child = idIn(added.stderr)
+    expect(added.stderr).toBe(`Waiting “echo after” (${child}): it starts once the job it depends on has succeeded\n`)
+    expect(await jobOf(child)).toMatchObject({ status: 'waiting', dependsOn: 1, waitingOn: 1, onDependencyFailure: 'hold' })
+    await cli(['release', parent])
+    await waitFor(async () => (await jobOf(child)).status === 'succeeded', 'the job after it to run')
+    const before = await jobCount()
+    const unknown = await cli(['add', '--after', '01JZZZZZZZZZZZZZZZZZZZZZZZ', '--', 'true'])
+    expect([unknown.code, unknown.stderr]).toEqual([2, 'offload: --after: No job with id 01JZZZZZZZZZZZZZZZZZZZZZZZ\n'])
+    expect(await jobCount()).toBe(before)
+  })
+})

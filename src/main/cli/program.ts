@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander'
-import { JOB_STATUSES, PRIORITIES } from '../../shared/job'
+import { DEPENDENCY_FAILURES, JOB_STATUSES, PRIORITIES } from '../../shared/job'
 import { MISSED_POLICIES, OVERLAP_POLICIES } from '../../shared/schedule'
 import { add, type AddOptions } from './commands/add'
 import { kinds, open, stats } from './commands/info'
@@ -92,6 +92,12 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
     .option('--lane <name>', 'the lane it runs in, with that lane’s limit and pause (else its kind’s, else default)')
     .option('--slots <n>', 'how many of the limits’ slots it takes while it runs, for a job using several cores (default 1)')
     .option('--hold', 'keep it held until `offload release <id>`')
+    .option('--after <id>', 'start only once this job has succeeded; repeat for more', collect, [])
+    .addOption(
+      new Option('--if-dependency-fails <policy>', 'when a job it waits for fails: fail too, run anyway, or hold until it is retried').choices(
+        DEPENDENCY_FAILURES,
+      ),
+    )
     .option('-e, --env <NAME[=value]>', 'pass an environment variable to the command after --; repeat for more', collect, [])
     .option('-w, --wait', 'wait until it ends; exit 1 if it failed')
     .option('-f, --follow', 'print its log as it runs; exit 1 if it failed')

@@ -1,3 +1,4 @@
+import type { DependencyFailure } from '../../../shared/job'
 import type { Context } from '../context'
 import { CliError, EXIT, type ExitCode } from '../errors'
 import { jobSpec, slotCount, tryLimits, type JobSpecOptions, type TryLimits } from '../job-spec'
@@ -16,16 +17,26 @@ export interface AddOptions extends JobSpecOptions {
   lane?: string
   slots?: string
   hold?: boolean
+  after?: string[]
+  ifDependencyFails?: DependencyFailure
   wait?: boolean
   follow?: boolean
   printId?: boolean
   json?: boolean
 }
 
-type Limits = TryLimits & { runAt?: string; delayMs?: number; lane?: string; slots?: number; hold?: boolean }
+type Limits = TryLimits & {
+  runAt?: string
+  delayMs?: number
+  lane?: string
+  slots?: number
+  hold?: boolean
+  after?: string[]
+  onDependencyFailure?: DependencyFailure
+}
 
 /** The API names a job's fields; the person typed flags, so its complaints name those. */
-const FLAG_OF: Record<string, string> = { lane: '--lane', slots: '--slots' }
+const FLAG_OF: Record<string, string> = { lane: '--lane', slots: '--slots', after: '--after', onDependencyFailure: '--if-dependency-fails' }
 
 function limits(options: AddOptions, now: Date): Limits {
   const out: Limits = {}
@@ -44,6 +55,8 @@ function limits(options: AddOptions, now: Date): Limits {
   if (options.lane !== undefined) out.lane = options.lane
   if (options.slots !== undefined) out.slots = slotCount('--slots', options.slots)
   if (options.hold) out.hold = true
+  if (options.after && options.after.length > 0) out.after = options.after
+  if (options.ifDependencyFails) out.onDependencyFailure = options.ifDependencyFails
   return { ...out, ...tryLimits(options) }
 }
 
@@ -57,10 +70,14 @@ export async function add(ctx: Context, kind: string | undefined, command: reado
   if (options.json && options.follow) throw new CliError('Give --json or --follow, not both')
   const spec = await jobSpec(ctx, kind, command, options, 'offload add')
   const job = await ctx.api.createJob({ ...spec, ...limits(options, new Date()) }).catch((error: unknown) => {
-    throw inFlags(error, (field) => FLAG_OF[field])
+    throw inFlags(error, (field) => FLAG_OF[field.split('.')[0]!])
   })
   if (options.json) ctx.out(JSON.stringify(job, null, 2))
   else if (options.printId) ctx.out(job.id)
+  else if (job.status === 'waiting')
+    ctx.err(
+      `Waiting “${job.name}” (${job.id})${placement(job)}: it starts once ${job.waitingOn === 1 ? 'the job it depends on has' : `the ${job.waitingOn} jobs it depends on have`} succeeded`,
+    )
   else if (job.status === 'held') ctx.err(`Held “${job.name}” (${job.id})${placement(job)}: offload release ${job.id} lets it go on`)
   else if (job.status === 'scheduled') ctx.err(`Scheduled “${job.name}” (${job.id}) for ${formatTime(job.runAfter)}${placement(job)}`)
   else ctx.err(`Queued “${job.name}” (${job.id})${placement(job)}`)
