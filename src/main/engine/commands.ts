@@ -295,7 +295,8 @@ export class JobCommands {
       throw new ApiError('invalid_params', `Invalid params for "${input.kind}": ${message}`, detail)
     }
     const slots = input.slots ?? 1
-    const limit = this.engine.settings().concurrency
+    // Read only when it can matter: a batch of ten thousand one-slot jobs should not copy the settings each time.
+    const limit = slots > 1 ? this.engine.settings().concurrency : slots
     if (slots > limit) {
       const message = `${slots} slots is more than the ${limit} jobs Offload runs at once (the concurrency setting)`
       throw new ApiError('invalid_input', `slots: ${message}`, [{ path: 'slots', message }])

@@ -194,6 +194,8 @@ export const READY_JOBS_SQL = `
     AND (@single = 0 OR slots = 1)
   ORDER BY priority DESC, run_after, id LIMIT @limit`
 
+const NO_PARENTS: readonly string[] = []
+
 /** Room for any number of jobs, of any width, in any lane. */
 export const openRoom = (): ClaimRoom => ({ room: Infinity, laneRoom: new Map(), closedLanes: new Set(), exceptKinds: [], widest: () => Infinity })
 
@@ -471,7 +473,7 @@ export class JobStore {
       for (const job of jobs) {
         const runAfter = Math.max(job.runAfter ?? job.createdAt, job.createdAt)
         const policy = job.onDependencyFailure ?? 'fail'
-        const parents = (job.after ?? []).map((id, i) => {
+        const parents = (job.after ?? NO_PARENTS).map((id, i) => {
           const status = this.stmt.stateOf.get(id)?.status
           if (status === undefined) {
             const message = `No job with id ${id}`
@@ -502,6 +504,7 @@ export class JobStore {
           depsWaiting: waiting,
           onDepFailure: policy,
         })
+        if (parents.length === 0) continue
         for (const p of parents) this.graph.addEdge(job.id, p.id, p.settled)
         const failedParent = policy === 'fail' && parents.find((p) => p.ended)
         if (failedParent) {
