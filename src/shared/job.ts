@@ -46,6 +46,19 @@ export const MAX_DEPENDENCIES = 1000
 /** In a batch, "#2" is the batch's third job. */
 export const BATCH_REF = /^#(\d{1,5})$/
 
+/**
+ * What adding a job does when one with the same key is pending (held,
+ * waiting, scheduled or queued) or running: `dedupe` hands back that job;
+ * `replace` gives the pending one the new params (a running one is left to
+ * finish, and the new job queues behind it); `debounce` does the same and
+ * puts its start back to `debounceMs` from now, but never past `maxWaitMs`
+ * after the first add.
+ */
+export const KEY_MODES = ['dedupe', 'replace', 'debounce'] as const
+export const KeyModeSchema = z.enum(KEY_MODES)
+export type KeyMode = z.infer<typeof KeyModeSchema>
+export const MAX_KEY_LENGTH = 512
+
 export const JobSchema = z.object({
   id: z.string(),
   kind: z.string(),
@@ -72,6 +85,8 @@ export const JobSchema = z.object({
   dependsOn: z.number().int(),
   waitingOn: z.number().int(),
   onDependencyFailure: DependencyFailureSchema,
+  /** Names the work, so that adding it again while it is pending or running dedupes, replaces or debounces. */
+  key: z.string().nullable(),
 })
 export type Job = z.infer<typeof JobSchema>
 
@@ -119,9 +134,43 @@ export const NewJobSchema = z
     hold: z.boolean().optional(),
     /** Counts this many towards the global and the lane's limit; at most the global limit. */
     slots: z.number().int().min(1).max(MAX_CONCURRENCY).optional(),
+    /** Names the work ("index ~/Documents"); see KEY_MODES for what a second add with it does. */
+    key: z.string().min(1).max(MAX_KEY_LENGTH).optional(),
+    /** Default: dedupe. */
+    keyMode: KeyModeSchema.optional(),
+    /** With keyMode "debounce": start this long after the last add. */
+    debounceMs: z.number().int().min(1).max(MAX_DELAY_MS).optional(),
+    /** With keyMode "debounce": but never later than this long after the first. */
+    maxWaitMs: z.number().int().min(1).max(MAX_DELAY_MS).optional(),
   })
   .refine((job) => job.runAt === undefined || job.delayMs === undefined, { message: 'Give runAt or delayMs, not both', path: ['delayMs'] })
+  .superRefine(checkKey)
 export type NewJob = z.input<typeof NewJobSchema>
+
+function checkKey(
+  job: {
+    key?: string | undefined
+    keyMode?: KeyMode | undefined
+    debounceMs?: number | undefined
+    maxWaitMs?: number | undefined
+    runAt?: string | undefined
+    delayMs?: number | undefined
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: string, message: string): void => ctx.addIssue({ code: 'custom', message, path: [path] })
+  if (job.key === undefined) {
+    for (const field of ['keyMode', 'debounceMs', 'maxWaitMs'] as const) if (job[field] !== undefined) issue(field, `${field} needs a key`)
+    return
+  }
+  if (job.keyMode !== 'debounce') {
+    for (const field of ['debounceMs', 'maxWaitMs'] as const) if (job[field] !== undefined) issue(field, `${field} is for keyMode "debounce"`)
+    return
+  }
+  if (job.debounceMs === undefined) issue('debounceMs', 'keyMode "debounce" needs debounceMs: how long after the last add to start')
+  if (job.runAt !== undefined || job.delayMs !== undefined)
+    issue(job.runAt !== undefined ? 'runAt' : 'delayMs', 'A debounced job starts when its adds stop: give no runAt or delayMs')
+}
 /** A new job as the boundary hands it on: checked, with its defaults filled in. */
 export type ParsedNewJob = z.output<typeof NewJobSchema>
 

@@ -24,6 +24,7 @@ const job = (over: Partial<Job>): Job => ({
   dependsOn: 0,
   waitingOn: 0,
   onDependencyFailure: 'fail',
+  key: null,
   error: null,
   ...over,
 })

@@ -71,8 +71,8 @@ export class JobCommands {
       throw new ApiError('invalid_input', `after.${local}: ${message}`, [{ path: `after.${local}`, message }])
     }
     const row = this.prepareJob(input, now)
-    this.store.insert([row], now)
-    const job = this.store.get(row.id)!
+    const absorbed = this.store.insert([row], now)
+    const job = this.store.get(absorbed.get(row.id) ?? row.id)!
     this.engine.jobsAdded([job])
     return job
   }
@@ -88,9 +88,9 @@ export class JobCommands {
         throw error
       }
     })
-    this.store.insert(inGraphOrder(rows), now)
+    const absorbed = this.store.insert(inGraphOrder(rows), now)
     this.engine.jobsAdded([])
-    return rows.map((r) => r.id)
+    return rows.map((r) => absorbed.get(r.id) ?? r.id)
   }
 
   getJob(id: string): Job {
@@ -324,6 +324,8 @@ export class JobCommands {
       hold: input.hold === true,
       after: input.after,
       onDependencyFailure: input.onDependencyFailure,
+      key:
+        input.key === undefined ? undefined : { value: input.key, mode: input.keyMode ?? 'dedupe', debounceMs: input.debounceMs, maxWaitMs: input.maxWaitMs },
     }
   }
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import type { Attempt, DependencyFailure, Job, JobError, JobFilter, JobStatus, LogLine, Priority } from '../../shared/job'
+import type { Attempt, DependencyFailure, Job, JobError, JobFilter, JobStatus, KeyMode, LogLine, Priority } from '../../shared/job'
 import { ApiError } from '../../shared/errors'
 import { DependencyGraph, type GraphMove } from './dependency-graph'
 import { JOB_STATUSES } from '../../shared/job'
@@ -32,6 +32,15 @@ export interface JobInsert {
   /** The jobs it waits for: ids of jobs stored, or inserted before it in the same call. */
   after?: readonly string[] | undefined
   onDependencyFailure?: DependencyFailure | undefined
+  key?: JobKey | undefined
+}
+
+/** A job's key and what a second add with it does (see KEY_MODES). */
+export interface JobKey {
+  value: string
+  mode: KeyMode
+  debounceMs?: number | undefined
+  maxWaitMs?: number | undefined
 }
 
 /** A claimed job as the scheduler needs it: the public shape plus its attempt number. */
@@ -143,6 +152,7 @@ interface JobRow {
   deps_total: number
   deps_waiting: number
   on_dep_failure: DependencyFailure
+  key: string | null
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -178,6 +188,7 @@ function toJob(row: JobRow): Job {
     dependsOn: row.deps_total,
     waitingOn: row.deps_waiting,
     onDependencyFailure: row.on_dep_failure,
+    key: row.key,
   }
 }
 
@@ -281,7 +292,7 @@ const detailJson = (error: JobError): string | null => (error.detail === undefin
 interface Frame {
   moves: KindCounts
   endings: Ending[]
-  /** Jobs that moved because one they depend on ended (or was retried). */
+  /** Jobs that moved because one they depend on ended (or was retried), or that a new job with their key changed. */
   followed: Job[]
 }
 
@@ -326,10 +337,22 @@ export class JobStore {
       insert: db.prepare(`
         INSERT INTO jobs (id, kind, name, params, priority, status, max_attempts, timeout_ms,
                           backoff_base_ms, backoff_cap_ms, run_after, created_at, updated_at, lane, slots,
-                          deps_total, deps_waiting, on_dep_failure)
+                          deps_total, deps_waiting, on_dep_failure, key)
         VALUES (@id, @kind, @name, @params, @priority, @status, @maxAttempts, @timeoutMs,
                 @backoffBaseMs, @backoffCapMs, @runAfter, @createdAt, @createdAt, @lane, @slots,
-                @depsTotal, @depsWaiting, @onDepFailure)`),
+                @depsTotal, @depsWaiting, @onDepFailure, @key)`),
+      // The pending job with the key, else the running one: a replace or debounce can only change one that has not begun.
+      keyed: db.prepare<[string], JobRow>(`
+        SELECT * FROM jobs INDEXED BY jobs_by_key
+        WHERE key = ? AND status IN ('held', 'waiting', 'scheduled', 'queued', 'running')
+        ORDER BY status = 'running', created_at DESC LIMIT 1`),
+      rekey: db.prepare<[{ id: string; params: string; name: string; runAfter: number | null; now: number }], JobRow>(`
+        UPDATE jobs SET params = @params, name = @name, updated_at = @now,
+                        run_after = coalesce(@runAfter, run_after),
+                        status = CASE WHEN @runAfter IS NOT NULL AND status IN ('scheduled', 'queued')
+                                      THEN iif(@runAfter > @now, 'scheduled', 'queued') ELSE status END
+        WHERE id = @id AND status IN ('held', 'waiting', 'scheduled', 'queued')
+        RETURNING *`),
       get: db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE id = ?`),
       ready: db.prepare<[ReadyQuery], ReadyRow>(READY_JOBS_SQL),
       // Claimed is not yet started: started_at stays empty until the worker says it began (markStarted).
@@ -467,13 +490,26 @@ export class JobStore {
    * depends on one already failed or cancelled fails at once (or goes on, or
    * waits for its retry, as its policy says). Parents in the same call come
    * before their children. An unknown parent rejects the whole call.
+   *
+   * A job whose key names one pending or running is taken in by that job
+   * instead (see KEY_MODES); the answer maps each such job's id to the id of
+   * the job that took it in, and a later job of the call that depends on it
+   * depends on that one.
    */
-  insert(jobs: readonly JobInsert[], now = 0): void {
+  insert(jobs: readonly JobInsert[], now = 0): ReadonlyMap<string, string> {
+    const absorbed = new Map<string, string>()
     this.write(() => {
       for (const job of jobs) {
-        const runAfter = Math.max(job.runAfter ?? job.createdAt, job.createdAt)
+        const taker = job.key && this.absorb(job, job.key)
+        if (taker) {
+          absorbed.set(job.id, taker)
+          continue
+        }
+        const debounce = job.key?.mode === 'debounce' ? Math.min(job.key.debounceMs ?? 0, job.key.maxWaitMs ?? Infinity) : 0
+        const runAfter = Math.max(job.runAfter ?? job.createdAt, job.createdAt + debounce)
         const policy = job.onDependencyFailure ?? 'fail'
-        const parents = (job.after ?? NO_PARENTS).map((id, i) => {
+        const parents = (job.after ?? NO_PARENTS).map((given, i) => {
+          const id = absorbed.get(given) ?? given
           const status = this.stmt.stateOf.get(id)?.status
           if (status === undefined) {
             const message = `No job with id ${id}`
@@ -503,6 +539,7 @@ export class JobStore {
           depsTotal: parents.length,
           depsWaiting: waiting,
           onDepFailure: policy,
+          key: job.key?.value ?? null,
         })
         if (parents.length === 0) continue
         for (const p of parents) this.graph.addEdge(job.id, p.id, p.settled)
@@ -515,6 +552,26 @@ export class JobStore {
         }
       }
     })
+    return absorbed
+  }
+
+  /**
+   * The job already under this key that takes the new one in, changed as
+   * the key's mode says, or undefined when the new job is to be inserted.
+   * Inside insert's transaction, so concurrent adds cannot both insert.
+   */
+  private absorb(job: JobInsert, key: JobKey): string | undefined {
+    const found = this.stmt.keyed.get(key.value)
+    if (!found) return undefined
+    if (key.mode === 'dedupe') return found.id
+    if (found.status === 'running') return undefined
+    const due = Math.min(job.createdAt + (key.debounceMs ?? 0), found.created_at + (key.maxWaitMs ?? Infinity))
+    // Due already (its wait is over): it keeps its place among the queued.
+    const runAfter = key.mode !== 'debounce' ? null : due > job.createdAt ? due : Math.min(found.run_after, job.createdAt)
+    const row = this.stmt.rekey.get({ id: found.id, params: job.paramsJson, name: job.name, runAfter, now: job.createdAt })!
+    this.moved(row.kind, found.status, row.status)
+    this.frames.at(-1)!.followed.push(toJob(row))
+    return row.id
   }
 
   /** What jobs depend on this one, and which it depends on (up to `limit` of each). */
@@ -522,7 +579,7 @@ export class JobStore {
     return this.read(() => ({ parents: this.graph.parents(id, limit).map(toJob), children: this.graph.children(id, limit).map(toJob) }))
   }
 
-  /** Jobs moved since the last call because one they depend on ended or was retried, in commit order. */
+  /** Jobs moved since the last call because one they depend on ended or was retried, or a new job with their key changed them, in commit order. */
   takeFollowed(): Job[] {
     const jobs = this.followed
     this.followed = []

@@ -297,4 +297,10 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX job_deps_parent ON job_deps (parent_id, job_id);
   `,
+  `
+  -- Keys (issue 12) name the work, so that adding it again while a job with the key is pending or
+  -- running dedupes, replaces or debounces. Not unique: a replace while one runs queues a second.
+  ALTER TABLE jobs ADD COLUMN key TEXT;
+  CREATE INDEX jobs_by_key ON jobs (key) WHERE key IS NOT NULL;
+  `,
 ]

@@ -45,6 +45,7 @@ function job(status: JobStatus, overrides: Partial<Job> = {}): Job {
     dependsOn: 0,
     waitingOn: 0,
     onDependencyFailure: 'fail',
+    key: null,
     error: status === 'failed' ? { code: 'exit_code', message: 'exited with code 1' } : null,
     ...overrides,
   }

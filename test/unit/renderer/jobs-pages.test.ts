@@ -47,6 +47,7 @@ describe('a page that loads while a selected job changes', () => {
     dependsOn: 0,
     waitingOn: 0,
     onDependencyFailure: 'fail',
+    key: null,
     error: null,
   })
 
