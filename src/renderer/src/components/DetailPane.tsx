@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { DEFAULT_LANE, type Attempt, type Job, type LogLine } from '../../../shared/job'
 import { useTransport } from '../context'
 import { dueText, formatDuration, formatTime, jobDuration } from '../format'
@@ -6,12 +6,21 @@ import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { useAction } from '../use-action'
 import { useNow } from '../use-now'
+import { DependencyGraph } from './DependencyGraph'
 import { FailureBox } from './FailureBox'
 import { LogView } from './LogView'
 import { ResultView } from './ResultView'
 import { StatusBadge } from './StatusBadge'
 
 const LOG_POLL_MS = 1000
+/** The dependencies are read again at most this often while jobs change status (as the list's pages are). */
+const DEPENDENCIES_REFRESH_MS = 500
+
+/**
+ * The pane opened by following a relative's link: that click's button went
+ * with the old pane, so the new one's heading takes the focus.
+ */
+let focusOnOpen: string | null = null
 
 /** One job in full: what it was asked, what it says, how it ended, and its tries. */
 export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: Job) => void }) {
@@ -56,12 +65,27 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
     }
   }, [id, tryKey, running, transport])
 
+  const dependencies = useDependencies(id)
+  const openRelative = (relative: Job): void => {
+    const jobs = useJobs.getState()
+    if (!jobs.byId[relative.id]) jobs.remember(relative)
+    focusOnOpen = relative.id
+    jobs.open(relative.id)
+  }
+  const focusIfFollowed = (heading: HTMLHeadingElement | null): void => {
+    if (!heading || focusOnOpen !== id) return
+    focusOnOpen = null
+    heading.focus()
+  }
+
   if (!job) return <aside className="detail" aria-label="Job details" aria-busy="true" />
   const finished = job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled'
   return (
     <aside className="detail" aria-label={`Details of ${job.name}`}>
       <header>
-        <h2 title={job.name}>{job.name}</h2>
+        <h2 title={job.name} tabIndex={-1} ref={focusIfFollowed}>
+          {job.name}
+        </h2>
         <button type="button" className="link" aria-label="Close details" onClick={() => close(null)}>
           ✕
         </button>
@@ -105,14 +129,20 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
         )}
       </div>
       {waiting && (job.attempts > 0 ? <RetryNote job={job} now={now} /> : <DueNote job={job} now={now} />)}
-      {job.dependsOn > 0 && job.status === 'waiting' && (
-        <p className="due-note">
-          Waiting for {job.waitingOn} of the {job.dependsOn} {job.dependsOn === 1 ? 'job' : 'jobs'} it depends on to succeed
-        </p>
-      )}
       {job.status === 'running' && job.progress.message && <p className="progress-message">{job.progress.message}</p>}
       {job.status === 'cancelled' && <p className="cancelled-note">Cancelled{job.error?.message ? ` — ${job.error.message.toLowerCase()}` : ''}.</p>}
       {job.status === 'failed' && job.error && <FailureBox error={job.error} />}
+      {(job.dependsOn > 0 || (dependencies?.children.length ?? 0) > 0) && (
+        <section className="dependencies">
+          <h3>Dependencies</h3>
+          {job.dependsOn > 0 && job.status === 'waiting' && (
+            <p className="due-note">
+              Waiting for {job.waitingOn} of the {job.dependsOn} {job.dependsOn === 1 ? 'job' : 'jobs'} it depends on to succeed
+            </p>
+          )}
+          {dependencies && <DependencyGraph job={job} parents={dependencies.parents} children={dependencies.children} onOpen={openRelative} />}
+        </section>
+      )}
       {(job.status === 'succeeded' || job.result != null || !finished) && (
         <section>
           <h3>Result</h3>
@@ -141,6 +171,52 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
       </section>
     </aside>
   )
+}
+
+/**
+ * The jobs this one waits for and those waiting for it; null until read.
+ * Most relatives are not in the list's pages, so the store drops their
+ * events; but any change of theirs that the drawing shows (a status, a new
+ * child, one removed) moves the status counts, so those are the cue to read
+ * again — throttled, not on every change, never on a progress tick.
+ */
+function useDependencies(id: string): { parents: Job[]; children: Job[] } | null {
+  const { transport } = useTransport()
+  const counts = useApp((s) => (s.stats ? JSON.stringify(s.stats.counts) : ''))
+  const online = useApp((s) => s.connection === 'open')
+  const cue = useThrottled(counts, DEPENDENCIES_REFRESH_MS)
+  const [dependencies, setDependencies] = useState<{ parents: Job[]; children: Job[] } | null>(null)
+  useEffect(() => {
+    if (!online) return
+    let stopped = false
+    void transport.api.getJobDependencies({ id }).then(
+      (result) => !stopped && setDependencies(result),
+      () => {},
+    )
+    return () => {
+      stopped = true
+    }
+  }, [id, transport, cue, online])
+  return dependencies
+}
+
+/** `value`, changing at most once every `ms`, to its latest. */
+function useThrottled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value)
+  const last = useRef(0)
+  useEffect(() => {
+    if (Object.is(value, settled)) return
+    // Timed from the last change let through, not from this one: a steady stream of changes still gets through every `ms`.
+    const timer = setTimeout(
+      () => {
+        last.current = Date.now()
+        setSettled(value)
+      },
+      Math.max(0, last.current + ms - Date.now()),
+    )
+    return () => clearTimeout(timer)
+  }, [value, settled, ms])
+  return settled
 }
 
 /** A job waiting for its time. */
