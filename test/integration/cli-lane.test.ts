@@ -257,3 +257,48 @@ describe('offload add --after', () => {
     expect(await jobCount()).toBe(before)
   })
 })
+
+describe('offload add --key', () => {
+  it('a second add with the key hands back the job there and says so; replace gives it the new params', async () => {
+    const first = await cli(['add', '--hold', '--key', 'cli-dedupe', '--', 'echo', 'one'])
+    const id = idIn(first.stderr)
+    const again = await cli(['add', '--key', 'cli-dedupe', '--', 'echo', 'two'])
+    expect([again.code, again.stderr]).toEqual([0, `Already there: “echo one” (${id}), held under key cli-dedupe\n`])
+    const replaced = await cli(['add', '--key', 'cli-dedupe', '--key-mode', 'replace', '--json', '--', 'echo', 'three'])
+    expect(JSON.parse(replaced.stdout)).toMatchObject({ id, key: 'cli-dedupe', params: { command: 'echo', args: ['three'] } })
+    expect(await jobOf(id)).toMatchObject({ status: 'held', params: { args: ['three'] } })
+  })
+
+  it('--debounce puts the start back on each add, and --max-wait caps it', async () => {
+    const first = await cli(['add', '--key', 'cli-debounce', '--debounce', '1h', '--max-wait', '2h', '--', 'true'])
+    expect(first.code).toBe(0)
+    const job = await jobOf(idIn(first.stderr))
+    expect(job).toMatchObject({ status: 'scheduled', key: 'cli-debounce' })
+    const again = await cli(['add', '--key', 'cli-debounce', '--debounce', '90m', '--max-wait', '2h', '--', 'true'])
+    expect(again.stderr).toBe(`Put back the start of “true” (${job.id}), scheduled under key cli-debounce\n`)
+    const later = await jobOf(job.id)
+    expect(Date.parse(later.runAfter) - Date.parse(job.runAfter)).toBeGreaterThanOrEqual(29 * 60_000)
+  })
+
+  it.each([
+    ['a mode without a key', ['add', '--key-mode', 'replace', '--', 'true'], 'offload: --key-mode needs --key: the name of the work\n'],
+    ['--max-wait without --debounce', ['add', '--key', 'k', '--max-wait', '1m', '--', 'true'], 'offload: --max-wait is for --debounce\n'],
+    [
+      '--debounce with another mode',
+      ['add', '--key', 'k', '--key-mode', 'dedupe', '--debounce', '1s', '--', 'true'],
+      'offload: --debounce is for --key-mode debounce, not dedupe\n',
+    ],
+    [
+      '--debounce with --delay',
+      ['add', '--key', 'k', '--debounce', '1s', '--delay', '1m', '--', 'true'],
+      'offload: Give --debounce or --delay, not both: a debounced job starts when its adds stop\n',
+    ],
+    ['a duration that is none', ['add', '--key', 'k', '--debounce', 'soon', '--', 'true'], 'offload: --debounce: a duration such as 2s or 5m, got "soon"\n'],
+    ['a key too long', ['add', '--key', 'k'.repeat(513), '--', 'true'], 'offload: --key: Too big: expected string to have <=512 characters\n'],
+  ])('%s is refused and stores nothing', async (_, args, stderr) => {
+    const before = await jobCount()
+    const refused = await cli(args)
+    expect([refused.code, refused.stdout, refused.stderr]).toEqual([2, '', stderr])
+    expect(await jobCount()).toBe(before)
+  })
+})

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander'
-import { DEPENDENCY_FAILURES, JOB_STATUSES, PRIORITIES } from '../../shared/job'
+import { DEPENDENCY_FAILURES, JOB_STATUSES, KEY_MODES, PRIORITIES } from '../../shared/job'
 import { MISSED_POLICIES, OVERLAP_POLICIES } from '../../shared/schedule'
 import { add, type AddOptions } from './commands/add'
 import { kinds, open, stats } from './commands/info'
@@ -98,6 +98,15 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
         DEPENDENCY_FAILURES,
       ),
     )
+    .option('--key <name>', 'names the work: adding it again while a job with this key is pending or running does not make a second one')
+    .addOption(
+      new Option(
+        '--key-mode <mode>',
+        'with --key: hand back the job there (dedupe), give it these params (replace), or also put its start back (debounce)',
+      ).choices(KEY_MODES),
+    )
+    .option('--debounce <duration>', 'with --key: start this long after the last add (implies --key-mode debounce): 2s, 5m')
+    .option('--max-wait <duration>', 'with --debounce: but never later than this after the first add: 30s, 1h')
     .option('-e, --env <NAME[=value]>', 'pass an environment variable to the command after --; repeat for more', collect, [])
     .option('-w, --wait', 'wait until it ends; exit 1 if it failed')
     .option('-f, --follow', 'print its log as it runs; exit 1 if it failed')
@@ -114,6 +123,7 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
         'offload add --at 23:00 -- ./backup.sh',
         'offload add --delay 2h -- make release',
         'offload add --lane encode --slots 4 -- ffmpeg -i in.mov out.mp4',
+        'offload add --key reindex --debounce 5s --max-wait 1m -- ./reindex.sh',
       ]),
     )
     .action(run((ctx, kind: string | undefined, options: AddOptions) => add(ctx, kind, afterDashes, options)))
