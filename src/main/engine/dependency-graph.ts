@@ -10,6 +10,9 @@ export interface GraphRow {
   on_dep_failure: DependencyFailure
 }
 
+/** A child still counting on the parent that ended. */
+type PendingChild = Pick<GraphRow, 'id' | 'name' | 'status' | 'on_dep_failure'>
+
 /** What the graph did to one job, for the store to count and tell. */
 export interface GraphMove<Row> {
   row: Row
@@ -37,12 +40,30 @@ export class DependencyGraph<Row extends GraphRow> {
       parents: db.prepare<[string, number], Row>(`SELECT j.* FROM job_deps d JOIN jobs j ON j.id = d.parent_id WHERE d.job_id = ? LIMIT ?`),
       childrenPage: db.prepare<[string, number], Row>(`
         SELECT j.* FROM job_deps d INDEXED BY job_deps_parent JOIN jobs j ON j.id = d.job_id WHERE d.parent_id = ? LIMIT ?`),
+      // Only what deciding needs: whole rows carry params and results.
+      pending: db.prepare<[string], PendingChild>(`
+        SELECT j.id, j.name, j.status, j.on_dep_failure FROM job_deps d INDEXED BY job_deps_parent JOIN jobs j ON j.id = d.job_id
+        WHERE d.parent_id = ? AND d.settled = 0 AND j.status IN ('waiting', 'held')`),
       settle: db.prepare<[string, string]>(`UPDATE job_deps SET settled = 1 WHERE job_id = ? AND parent_id = ? AND settled = 0`),
+      // A parent that succeeded settles all its edges to children still counting on it in one statement: every success takes this path.
+      settleAll: db
+        .prepare<[string], string>(
+          `
+        UPDATE job_deps SET settled = 1
+        WHERE parent_id = ? AND settled = 0 AND (SELECT status FROM jobs WHERE id = job_deps.job_id) IN ('waiting', 'held')
+        RETURNING job_id`,
+        )
+        .pluck(),
       // SET reads the old values throughout: deps_waiting = 1 here means this was the last.
-      countDown: db.prepare<[{ id: string; now: number }], Row>(`
+      countDown: db
+        .prepare<[{ id: string; now: number }], JobStatus>(
+          `
         UPDATE jobs SET deps_waiting = deps_waiting - 1, updated_at = @now,
           status = CASE WHEN status = 'waiting' AND deps_waiting = 1 THEN (CASE WHEN run_after > @now THEN 'scheduled' ELSE 'queued' END) ELSE status END
-        WHERE id = @id RETURNING *`),
+        WHERE id = @id RETURNING status`,
+        )
+        .pluck(),
+      row: db.prepare<[string], Row>(`SELECT * FROM jobs WHERE id = ?`),
       fail: db.prepare<[{ id: string; now: number; message: string }], Row>(`
         UPDATE jobs SET status = 'failed', finished_at = @now, updated_at = @now,
                         error_code = 'dependency_failed', error_message = @message, error_detail = NULL
@@ -109,16 +130,27 @@ export class DependencyGraph<Row extends GraphRow> {
     return moves
   }
 
+  /** Children that have counted one more parent done; those it was the last for go on, from waiting (a held one stays held). */
+  private countDown(ids: readonly string[], now: number, moves: GraphMove<Row>[]): void {
+    if (ids.length === 0) return
+    for (const id of ids) {
+      const status = this.stmt.countDown.get({ id, now })
+      if (status !== 'waiting' && status !== 'held') moves.push({ row: this.stmt.row.get(id)!, was: 'waiting' })
+    }
+  }
+
   private spread(start: { id: string; ok: boolean; message: string }[], now: number): GraphMove<Row>[] {
     const moves: GraphMove<Row>[] = []
     const todo = [...start]
     for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
-      for (const child of this.stmt.children.all(next.id)) {
-        if (child.status !== 'waiting' && child.status !== 'held') continue
-        if (next.ok || child.on_dep_failure === 'run') {
-          if (this.stmt.settle.run(child.id, next.id).changes === 0) continue
-          const row = this.stmt.countDown.get({ id: child.id, now })!
-          if (row.status !== child.status) moves.push({ row, was: child.status })
+      if (next.ok) {
+        this.countDown(this.stmt.settleAll.all(next.id), now, moves)
+        continue
+      }
+      for (const child of this.stmt.pending.all(next.id)) {
+        if (child.on_dep_failure === 'run') {
+          this.stmt.settle.run(child.id, next.id)
+          this.countDown([child.id], now, moves)
         } else if (child.on_dep_failure === 'fail') {
           const row = this.stmt.fail.get({ id: child.id, now, message: next.message })
           if (!row) continue
