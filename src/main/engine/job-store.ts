@@ -1080,7 +1080,8 @@ export class JobStore {
     return result
   }
 
-  private read<T>(fn: () => T): T {
+  /** Reads by others over the same database (lanes, schedules), with a failure told as the store's own are; no transaction, so no write lock. */
+  read<T>(fn: () => T): T {
     try {
       return fn()
     } catch (error) {

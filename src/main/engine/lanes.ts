@@ -22,7 +22,7 @@ export class Lanes {
   constructor(private readonly deps: LanesDeps) {}
 
   list(): Lane[] {
-    const { policies, queued } = this.deps.store.transaction(() => ({ policies: this.deps.lanes.all(), queued: this.deps.lanes.queued() }))
+    const { policies, queued } = this.deps.store.read(() => ({ policies: this.deps.lanes.all(), queued: this.deps.lanes.queued() }))
     const use = this.deps.engine.laneUse()
     const names = new Set([DEFAULT_LANE, ...policies.keys(), ...queued.keys(), ...use.keys()])
     return [...names].sort().map((name) => ({
@@ -36,7 +36,9 @@ export class Lanes {
 
   /** Any name is a lane: one never set or used is open and empty. */
   get(name: string): Lane {
-    return this.list().find((lane) => lane.name === name) ?? { name, ...OPEN, queued: 0, running: 0, slotsInUse: 0 }
+    const { policy, queued } = this.deps.store.read(() => ({ policy: this.deps.lanes.all().get(name), queued: this.deps.lanes.queued().get(name) }))
+    const use = this.deps.engine.laneUse().get(name)
+    return { name, ...(policy ?? OPEN), queued: queued ?? 0, running: use?.running ?? 0, slotsInUse: use?.slots ?? 0 }
   }
 
   /** Saved first, then the scheduler follows: a pause holds across a restart. */
