@@ -55,7 +55,7 @@ export function JobList({ onNewJob }: { onNewJob: () => void }) {
         </span>
       </div>
       <div className="list-body" ref={scroller} data-testid="job-list">
-        {total === 0 && <EmptyState filtered={filter.status !== null || filter.kind !== null || filter.q !== ''} onNewJob={onNewJob} />}
+        {total === 0 && <EmptyState status={filter.status} filtered={filter.kind !== null || filter.q !== ''} onNewJob={onNewJob} />}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
             const id = pages[Math.floor(item.index / PAGE_SIZE)]?.[item.index % PAGE_SIZE]
