@@ -193,6 +193,7 @@ export const ListJobsQuerySchema = z
   .strictObject({
     status: JobStatusSchema.optional(),
     kind: KindNameSchema.optional(),
+    lane: LaneNameSchema.optional(),
     q: NameQuerySchema.optional(),
     sort: z.enum(JOB_SORTS).default('newest'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -218,6 +219,7 @@ export const JobPageSchema = z.object({
 export const JobFilterSchema = z.strictObject({
   status: z.union([JobStatusSchema, z.array(JobStatusSchema).min(1).max(JOB_STATUSES.length)]).optional(),
   kind: KindNameSchema.optional(),
+  lane: LaneNameSchema.optional(),
   q: NameQuerySchema.optional(),
 })
 export type JobFilter = z.output<typeof JobFilterSchema>

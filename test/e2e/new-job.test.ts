@@ -133,5 +133,6 @@ describe('the new-job form', () => {
     const meta = page.getByRole('complementary', { name: 'Details of Wide one' }).locator('.detail-meta')
     await meta.getByText('lane encode').waitFor()
     expect(await meta.textContent()).toContain(concurrency > 1 ? `${concurrency} slots` : 'lane encode')
+    expect(await panel.row('Wide one').locator('.kind').textContent()).toBe('shell · lane encode')
   })
 })

@@ -302,3 +302,26 @@ describe('offload add --key', () => {
     expect(await jobCount()).toBe(before)
   })
 })
+
+describe('jobs by lane', () => {
+  it('offload status --lane lists only that lane’s jobs; the API filters lists and bulk actions by lane too', async () => {
+    const inLane = (await cli(['add', '--hold', '--lane', 'by-lane', '--print-id', '--', 'true'])).stdout.trim()
+    const other = (await cli(['add', '--hold', '--lane', 'by-lane-not', '--print-id', '--', 'true'])).stdout.trim()
+    const listed = await cli(['status', '--lane', 'by-lane', '--json'])
+    expect((JSON.parse(listed.stdout) as { jobs: Job[] }).jobs.map((j) => j.id)).toEqual([inLane])
+    const table = await cli(['status', '--lane', 'by-lane'], { COLUMNS: '160' })
+    expect(table.stdout).toMatch(new RegExp(`^${inLane} +held +true +by-lane `, 'm'))
+    expect(table.stdout).not.toContain(other)
+    const none = await cli(['status', '--lane', 'by-lane-empty'])
+    expect(none.stdout).toMatch(/^No jobs match\. /)
+    const answer = await fetch(`${server.info.url}/api/jobs/release`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.info.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ filter: { status: 'held', lane: 'by-lane' } }),
+    })
+    expect(((await answer.json()) as { changed: string[] }).changed).toEqual([inLane])
+    expect(await jobOf(other)).toMatchObject({ status: 'held' })
+    const refused = await cli(['status', '--lane', 'By Lane'])
+    expect([refused.code, refused.stderr]).toEqual([2, `offload: --lane: ${NOT_A_LANE}\n`])
+  })
+})

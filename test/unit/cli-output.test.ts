@@ -53,6 +53,15 @@ describe('the command line’s output', () => {
     expect(narrow.split('\n')[1]).toMatch(/ A very long [a-z ]*… /)
   })
 
+  it('has a lane column only when some job is out of the default lane, and gives it up before the progress bar', () => {
+    const lane = (j: Job): Job => ({ ...j, lane: 'encode' })
+    const header = (jobs: Job[], columns: number): string => jobTable(jobs, { columns, now: 30_000, colour: false }).split('\n')[0]!
+    expect(header([job({}), lane(job({}))], 160)).toMatch(/^ID +STATUS +NAME +LANE +PROGRESS +ETA +TRIES +TIME$/)
+    expect(jobTable([job({}), lane(job({}))], { columns: 160, now: 30_000, colour: false }).split('\n')[2]).toMatch(/ encode +█/)
+    expect(header([job({})], 160)).not.toContain('LANE')
+    expect(header([lane(job({}))], 80)).not.toContain('LANE')
+  })
+
   it('colours only a terminal, and never with NO_COLOR', () => {
     const tty = { isTTY: true } as NodeJS.WriteStream
     const pipe = { isTTY: false } as NodeJS.WriteStream

@@ -1,4 +1,4 @@
-import type { Job, JobStatus } from '../../shared/job'
+import { DEFAULT_LANE, type Job, type JobStatus } from '../../shared/job'
 
 /** Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org). */
 export function useColour(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean {
@@ -104,6 +104,7 @@ const COLUMNS: Column[] = [
   { title: 'ID', rank: 0, width: 26, cell: (j) => j.id },
   { title: 'STATUS', rank: 0, width: 9, cell: (j) => j.status, paint: (j, text, colour) => paintStatus(j.status, text, colour) },
   { title: 'NAME', rank: 0, width: 'rest', cell: (j) => j.name },
+  { title: 'LANE', rank: 3, width: 10, cell: (j) => j.lane },
   {
     title: 'PROGRESS',
     rank: 2,
@@ -128,7 +129,9 @@ const COLUMNS: Column[] = [
  */
 export function jobTable(jobs: readonly Job[], options: { columns: number; now: number; colour: boolean }): string {
   const fixed = (cols: Column[]): number => cols.reduce((sum, c) => sum + (c.width === 'rest' ? MIN_NAME : c.width) + 1, -1)
-  let shown = COLUMNS.filter((c) => c.title !== '%')
+  // Lanes are worth a column only where some job is out of the default one.
+  const lanes = jobs.some((j) => j.lane !== DEFAULT_LANE)
+  let shown = COLUMNS.filter((c) => c.title !== '%' && (lanes || c.title !== 'LANE'))
   for (const rank of [4, 3, 2]) {
     if (fixed(shown) <= options.columns) break
     shown = shown.filter((c) => c.rank < rank)

@@ -134,10 +134,11 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
     .description('The jobs, newest first, as a table that fits the terminal')
     .addOption(new Option('-s, --status <status>', 'only jobs with this status').choices(JOB_STATUSES))
     .option('-k, --kind <kind>', 'only jobs of this kind')
+    .option('--lane <name>', 'only jobs in this lane')
     .option('--limit <n>', 'how many', '30')
     .option('--json', 'the API’s page of jobs, as JSON')
     .option('--watch', 'redraw as jobs change, until Ctrl+C')
-    .addHelpText('after', examples(['offload status', 'offload status --status failed --json | jq ".jobs[].id"', 'offload status --watch']))
+    .addHelpText('after', examples(['offload status', 'offload status --status failed --json | jq ".jobs[].id"', 'offload status --lane encode --watch']))
     .action(run((ctx, options: StatusOptions) => status(ctx, options)))
 
   program

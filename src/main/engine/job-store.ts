@@ -240,6 +240,10 @@ function whereClause(filter: JobFilter): { where: string[]; args: (string | numb
     where.push('kind = ?')
     args.push(filter.kind)
   }
+  if (filter.lane) {
+    where.push('lane = ?')
+    args.push(filter.lane)
+  }
   if (filter.q) {
     where.push("name LIKE ? ESCAPE '\\'")
     args.push(namePattern(filter.q))
@@ -262,6 +266,10 @@ function filterWindow(filter: JobFilter): { sql: string; params: Record<string, 
   const tests: string[] = []
   if (filter.kind) params.kind = filter.kind
   if (filter.kind && statuses.length > 0) tests.push('kind = @kind')
+  if (filter.lane) {
+    tests.push('lane = @lane')
+    params.lane = filter.lane
+  }
   if (filter.q) {
     tests.push("name LIKE @q ESCAPE '\\'")
     params.q = namePattern(filter.q)

@@ -1,4 +1,4 @@
-import { JOB_STATUSES, type JobStatus } from '../../../shared/job'
+import { JOB_STATUSES, LaneNameSchema, type JobStatus } from '../../../shared/job'
 import { terminalColumns, type Context } from '../context'
 import { ApiError } from '../../../shared/wire-error'
 import { CliError, EXIT, type ExitCode } from '../errors'
@@ -8,6 +8,7 @@ import { fit, jobTable, useColour } from '../output'
 export interface StatusOptions {
   status?: string
   kind?: string
+  lane?: string
   limit: string
   json?: boolean
   watch?: boolean
@@ -16,13 +17,22 @@ export interface StatusOptions {
 /** Redraws at most this often while watching, however fast events come. */
 const REDRAW_MS = 250
 
-function query(options: StatusOptions): { status?: JobStatus; kind?: string; limit: number } {
+function query(options: StatusOptions): { status?: JobStatus; kind?: string; lane?: string; limit: number } {
   if (options.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(options.status)) {
     throw new CliError(`--status: one of ${JOB_STATUSES.join(', ')}, got "${options.status}"`)
   }
   const limit = Number(options.limit)
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(`--limit: a whole number from 1 to 1000, got "${options.limit}"`)
-  return { ...(options.status ? { status: options.status as JobStatus } : {}), ...(options.kind ? { kind: options.kind } : {}), limit }
+  if (options.lane !== undefined) {
+    const lane = LaneNameSchema.safeParse(options.lane)
+    if (!lane.success) throw new CliError(`--lane: ${lane.error.issues[0]!.message}`)
+  }
+  return {
+    ...(options.status ? { status: options.status as JobStatus } : {}),
+    ...(options.kind ? { kind: options.kind } : {}),
+    ...(options.lane !== undefined ? { lane: options.lane } : {}),
+    limit,
+  }
 }
 
 /** The jobs as a table sized to the terminal, newest first, with a line of counts; or the API's page as JSON. */
@@ -36,7 +46,10 @@ export async function status(ctx: Context, options: StatusOptions): Promise<Exit
     const c = stats.counts
     const shown = page.total !== null && page.total > page.jobs.length ? `${page.jobs.length} of ${page.total.toLocaleString('en')} shown · ` : ''
     const summary = `${shown}${c.running} running · ${c.queued.toLocaleString('en')} queued · ${c.failed.toLocaleString('en')} failed${stats.paused ? ' · paused' : ''}`
-    const line = fit(page.jobs.length === 0 ? `No jobs${options.status || options.kind ? ' match' : ' yet'}. ${summary}` : summary, columns).trimEnd()
+    const line = fit(
+      page.jobs.length === 0 ? `No jobs${options.status || options.kind || options.lane ? ' match' : ' yet'}. ${summary}` : summary,
+      columns,
+    ).trimEnd()
     return page.jobs.length === 0 ? line : `${table}\n${line}`
   }
   if (!options.watch) {

@@ -1,4 +1,5 @@
 import { memo } from 'react'
+import { DEFAULT_LANE } from '../../../shared/job'
 import { dueText, eta, formatDuration, formatTime, jobDuration } from '../format'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
@@ -80,6 +81,7 @@ export const JobRow = memo(function JobRow({ id, index, tabbable }: { id: string
         <span className="kind">
           {job.kind}
           {job.priority !== 'normal' ? ` · ${job.priority}` : ''}
+          {job.lane !== DEFAULT_LANE ? ` · lane ${job.lane}` : ''}
         </span>
       </span>
       <span role="gridcell" className="col-status">
