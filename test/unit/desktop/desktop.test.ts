@@ -17,6 +17,7 @@ function stats(counts: Partial<Stats['counts']>, paused = false): Stats {
     finished: [],
     storage: { status: 'ok', message: null, since: null },
     hours: { quiet: false, until: null, kinds: [], held: 0 },
+    throttle: { limit: 2, reason: null },
   }
 }
 
