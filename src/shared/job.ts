@@ -436,10 +436,15 @@ export const SettingsSchema = z.object({
 })
 export type Settings = z.infer<typeof SettingsSchema>
 
+export const KindBoundSchema = z.enum(['cpu', 'io'])
+export type KindBound = z.infer<typeof KindBoundSchema>
+
 export const KindInfoSchema = z.object({
   name: z.string(),
   description: z.string(),
   source: z.enum(['builtin', 'custom']),
+  /** What its jobs mostly wait for: I/O-bound ones may run beyond the core-based concurrency (see `ioOvercommit`). */
+  bound: KindBoundSchema,
   paramsSchema: z.unknown(),
 })
 export type KindInfo = z.infer<typeof KindInfoSchema>

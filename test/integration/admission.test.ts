@@ -73,3 +73,33 @@ describe('admission that respects the machine', () => {
     expect(host.engine.stats().throttle.limit).toBeLessThan(3)
   })
 })
+
+describe('CPU- and I/O-bound kinds', () => {
+  it('I/O-bound jobs run beyond the concurrency, up to ioOvercommit times it in all; CPU-bound ones never beyond it', async () => {
+    const host = await startHost({ kinds: ['sleep.mjs', 'wait-io.mjs'], engine: { concurrency: 2 } })
+    host.engine.updateSettings({ ioOvercommit: 2 })
+    host.engine.pause()
+    const io = Array.from({ length: 6 }, (_, i) => host.api.createJob({ kind: 'wait-io', params: { ms: 400 }, name: `io-${i}` }).id)
+    const cpu = Array.from({ length: 6 }, (_, i) => host.api.createJob({ kind: 'sleep', params: { ms: 400 }, name: `cpu-${i}` }).id)
+    host.engine.resume()
+    const jobs = await Promise.all([...io, ...cpu].map((id) => waitForStatus(host, id, 'succeeded')))
+    // The most at once, from when each began to when it ended as written: every moment counts, not only those sampled.
+    const peak = (which: typeof jobs): number => {
+      const edges = which.flatMap((job) => [
+        [Date.parse(job.startedAt!), 1],
+        [Date.parse(job.finishedAt!), -1],
+      ])
+      // An end and a start at the same millisecond: the end first (the slot was free).
+      edges.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!)
+      let now = 0
+      let most = 0
+      for (const [, step] of edges) most = Math.max(most, (now += step!))
+      return most
+    }
+    const ioJobs = jobs.slice(0, 6)
+    const cpuJobs = jobs.slice(6)
+    expect(peak(cpuJobs)).toBeLessThanOrEqual(2)
+    expect(peak(jobs)).toBeLessThanOrEqual(4)
+    expect(peak(ioJobs)).toBeGreaterThan(2)
+  })
+})

@@ -80,6 +80,8 @@ export interface EngineDeps {
   lanes?: ReadonlyMap<string, LanePolicy>
   /** Free memory and load, as admission reads them; default: this machine's. */
   machine?: MachineProbes
+  /** Kinds whose jobs are I/O-bound (see JobKind.bound); the others are CPU-bound. */
+  ioKinds?: readonly string[]
 }
 
 /** What a lane's jobs take now: jobs on workers (begun or waiting in an inbox) and their slots. */
@@ -120,6 +122,7 @@ export class Engine {
   private readonly runs = new Map<string, ActiveRun>()
   private readonly inboxes = new Map<PooledWorker, WorkerInbox>()
   private readonly lanePolicies: Map<string, LanePolicy>
+  private readonly ioKinds: readonly string[]
   private pendingProgress = new Map<string, ProgressUpdate>()
   private pendingLogs = new Map<string, string[]>()
   /** Starts reported by workers and not yet written; one whose outcome comes in the same turn is written with it. */
@@ -154,6 +157,7 @@ export class Engine {
     this.clock = deps.clock ?? { now: () => Date.now() }
     this.random = deps.random ?? Math.random
     this.lanePolicies = new Map(deps.lanes ?? [])
+    this.ioKinds = [...(deps.ioKinds ?? [])]
     this.current = loadSettings(this.store)
     if (this.options.concurrency) this.current.concurrency = clampConcurrency(this.options.concurrency)
     this.paused = this.store.getSetting(SETTING_PAUSED) === 'true'
@@ -349,9 +353,18 @@ export class Engine {
     return this.throttle.ceiling
   }
 
+  /** Slots all jobs may take now: I/O-bound ones leave the cores mostly idle, so they may go beyond the concurrency. */
+  private get slotLimit(): number {
+    return this.concurrency * this.current.ioOvercommit
+  }
+
+  private isIo(job: Pick<Job, 'kind'>): boolean {
+    return this.ioKinds.includes(job.kind)
+  }
+
   private applyConcurrency(): void {
     this.lastThrottle = JSON.stringify(this.throttle)
-    this.pool.trimIdle(this.concurrency - this.busyWorkers())
+    this.pool.trimIdle(this.slotLimit - this.busyWorkers())
     this.events.statsChanged()
     this.scheduleCommit()
   }
@@ -625,12 +638,12 @@ export class Engine {
     return busy
   }
 
-  /** Slots taken on the workers: each busy one counts what its widest job takes (those sent ahead take one). */
-  private slotsInUse(): number {
+  /** Slots taken on the workers (`cpu`: by CPU-bound jobs only): each busy one counts what its widest job takes (those sent ahead take one). */
+  private slotsInUse(cpu = false): number {
     let used = 0
     for (const inbox of this.inboxes.values()) {
       let widest = 0
-      for (const run of inbox.runs) widest = Math.max(widest, this.slotsOf(run.job))
+      for (const run of inbox.runs) if (!cpu || !this.isIo(run.job)) widest = Math.max(widest, this.slotsOf(run.job))
       used += widest
     }
     return used
@@ -639,9 +652,9 @@ export class Engine {
   /** How many more jobs can be handed out now: free slots, plus room in the pipelines of busy workers. */
   private capacity(): number {
     const used = this.slotsInUse()
-    let room = Math.max(0, this.concurrency - used)
+    let room = Math.max(0, this.slotLimit - used)
     // After concurrency was lowered, busy workers drain instead of being topped up.
-    if (used <= this.concurrency) {
+    if (used <= this.slotLimit) {
       for (const inbox of this.inboxes.values()) {
         if (inbox.runs.length > 0 && !inbox.worker.held)
           room += Math.max(0, inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - inbox.runs.length)
@@ -663,7 +676,14 @@ export class Engine {
         else closedLanes.add(name)
       }
     }
-    return { room, laneRoom, closedLanes, exceptKinds, widest: (lane) => Math.min(this.ceiling, this.lanePolicies.get(lane)?.concurrency ?? Infinity) }
+    return {
+      room,
+      laneRoom,
+      closedLanes,
+      exceptKinds,
+      widest: (lane) => Math.min(this.ceiling, this.lanePolicies.get(lane)?.concurrency ?? Infinity),
+      ioKinds: this.ioKinds,
+    }
   }
 
   /**
@@ -679,22 +699,26 @@ export class Engine {
    */
   private claimForFreeSlots(now: number, exceptKinds: readonly string[]): { fresh: ClaimedJob[][]; topped: [WorkerInbox, ClaimedJob[]][] } {
     const used = this.slotsInUse()
-    const room = this.claimRoom(this.concurrency - used, exceptKinds)
-    const heads = this.store.claim(room.room, now, room)
-    const ahead: ClaimRoom = { ...room, room: Infinity, singleSlot: true }
+    const cpuUsed = this.slotsInUse(true)
+    const room = this.claimRoom(this.slotLimit - used, exceptKinds)
+    const heads = this.store.claim(room.room, now, { ...room, cpuRoom: this.concurrency - cpuUsed })
+    // Sent ahead, a job waits behind one of its own bound: when its turn comes it takes that one's place, CPU for CPU.
+    const ahead = (behind: Pick<Job, 'kind'>): ClaimRoom => ({ ...room, room: Infinity, singleSlot: true, bound: this.isIo(behind) ? 'io' : 'cpu' })
     const idle = this.pool.nextIdle(heads.length)
     const fresh = heads.map((head, i) => {
       const inbox = idle[i] && this.inboxes.get(idle[i])
       const depth = inbox ? inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - 1 : 0
-      return [head, ...this.store.claim(depth, now, ahead)]
+      return [head, ...this.store.claim(depth, now, ahead(head.job))]
     })
     const topped: [WorkerInbox, ClaimedJob[]][] = []
     // After concurrency was lowered, busy workers drain instead of being topped up.
-    if (used > this.concurrency) return { fresh, topped }
+    if (used > this.slotLimit) return { fresh, topped }
     for (const inbox of this.inboxes.values()) {
       if (inbox.runs.length === 0 || inbox.worker.held) continue
+      const head = inbox.head!.job
+      if (!this.isIo(head) && cpuUsed > this.concurrency) continue
       const depth = inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - inbox.runs.length
-      const claimed = this.store.claim(depth, now, ahead)
+      const claimed = this.store.claim(depth, now, ahead(head))
       if (claimed.length > 0) topped.push([inbox, claimed])
     }
     return { fresh, topped }
@@ -868,7 +892,7 @@ export class Engine {
     }
     // A killed worker is already out of the pool; one that stopped when asked is reused.
     if (inbox && inbox.runs.length === 0 && !run.worker.exited) this.pool.release(run.worker)
-    if (!this.closing) this.pool.trimIdle(this.concurrency - this.busyWorkers())
+    if (!this.closing) this.pool.trimIdle(this.slotLimit - this.busyWorkers())
     this.outcomes.push({ run, outcome })
     this.scheduleCommit()
   }

@@ -97,7 +97,14 @@ export async function openHost(options: HostOptions): Promise<Host> {
     checkWritable(db)
     const laneStore = new LaneStore(db)
     engine = new Engine(
-      { store, launcher: options.launcher, clock, lanes: laneStore.all(), ...(options.machine ? { machine: options.machine } : {}) },
+      {
+        store,
+        launcher: options.launcher,
+        clock,
+        lanes: laneStore.all(),
+        ioKinds: kinds.describe().flatMap((kind) => (kind.bound === 'io' ? [kind.name] : [])),
+        ...(options.machine ? { machine: options.machine } : {}),
+      },
       { ...options.engine, workerEnv: { [WORKER_ENV.kindsDir]: paths.kinds, [WORKER_ENV.scratchDir]: paths.scratch, ...options.engine?.workerEnv } },
     )
     commands = new JobCommands({ store, kinds, engine, clock }, options.engine)
