@@ -6,6 +6,7 @@ import { afterEach } from 'vitest'
 import type { Job, JobStatus } from '../src/shared/job'
 import { createForkLauncher } from '../src/main/node/fork-launcher'
 import { openHost, type Host, type HostTuning } from '../src/main/engine/host'
+import type { MachineProbes } from '../src/main/engine/admission'
 import type { Clock } from '../src/main/engine/engine'
 import { createHttpServer } from '../src/main/headless/http-server'
 import type { ServerInfo } from '../src/shared/server-info'
@@ -45,13 +46,22 @@ export const FAST: HostTuning = {
   eventMs: 20,
 }
 
+/** A machine with memory to spare and nothing else to do: tests on a loaded machine must not be throttled by it. */
+export const CALM_MACHINE: MachineProbes = {
+  memory: () => ({ freeBytes: 8 * 1024 ** 3, totalBytes: 16 * 1024 ** 3 }),
+  load: () => ({ load: 0, cores: 4, steal: null }),
+}
+
 /** A whole engine on a temp data folder with real worker processes; closed after the test. */
-export async function startHost(options: { dataDir?: string; kinds?: string[]; engine?: HostTuning; clock?: Clock } = {}): Promise<Host & { dataDir: string }> {
+export async function startHost(
+  options: { dataDir?: string; kinds?: string[]; engine?: HostTuning; clock?: Clock; machine?: MachineProbes } = {},
+): Promise<Host & { dataDir: string }> {
   const dataDir = options.dataDir ?? dataDirWithKinds(options.kinds)
   const host = await openHost({
     dataDir,
     launcher: createForkLauncher(WORKER),
     engine: { ...FAST, ...options.engine },
+    machine: options.machine ?? CALM_MACHINE,
     ...(options.clock ? { clock: options.clock } : {}),
   })
   cleanups.push(() => host.close(0))

@@ -314,6 +314,17 @@ export const QuietStateSchema = z.object({
 })
 export type QuietState = z.infer<typeof QuietStateSchema>
 
+/** Why fewer jobs may start than the concurrency setting says, most binding first. */
+export const THROTTLE_REASONS = ['battery', 'memory_low', 'machine_busy', 'user_active'] as const
+export const ThrottleSchema = z.object({
+  /** Slots CPU-bound jobs may take now (I/O-bound ones may go `ioOvercommit` times beyond): the setting when unthrottled, 0 while memory is low. */
+  limit: z.number().int(),
+  /** Null when nothing holds the limit below the setting. */
+  reason: z.enum(THROTTLE_REASONS).nullable(),
+})
+export type Throttle = z.infer<typeof ThrottleSchema>
+export type ThrottleReason = NonNullable<Throttle['reason']>
+
 export const StatsSchema = z.object({
   counts: z.record(JobStatusSchema, z.number().int()),
   workers: z.object({ busy: z.number().int(), idle: z.number().int(), max: z.number().int() }),
@@ -322,6 +333,7 @@ export const StatsSchema = z.object({
   finished: z.array(z.number().int()),
   storage: StorageHealthSchema,
   hours: QuietStateSchema,
+  throttle: ThrottleSchema,
 })
 export type Stats = z.infer<typeof StatsSchema>
 
@@ -386,6 +398,9 @@ export type StatsReport = z.infer<typeof StatsReportSchema>
 
 export const MAX_KEEP_DAYS = 3650
 export const MAX_KEEP_JOBS = 10_000_000
+/** 1 TiB: a value beyond it is a typo, refused rather than holding every job back for good. */
+export const MAX_MIN_FREE_MEMORY_MB = 1_048_576
+export const MAX_IO_OVERCOMMIT = 8
 export const SettingsSchema = z.object({
   /** Jobs running at once. */
   concurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
@@ -414,13 +429,24 @@ export const SettingsSchema = z.object({
   quietRunning: z.enum(['continue', 'suspend']),
   /** The zone the hours are read in; null: the machine's. */
   hoursTimeZone: HoursTimeZoneSchema.nullable(),
+  /** No new job starts while the machine has less memory available than this; null: the smaller of 10 % of its memory and 500 MB; 0: never held back. */
+  minFreeMemoryMb: z.number().int().min(0).max(MAX_MIN_FREE_MEMORY_MB).nullable(),
+  /** Fewer jobs start while other work keeps the machine busy (and, in the desktop app, while the user is at it). */
+  adaptiveConcurrency: z.boolean(),
+  /** I/O-bound jobs may take up to this many times `concurrency` slots in all; CPU-bound ones never more than `concurrency`. */
+  ioOvercommit: z.number().int().min(1).max(MAX_IO_OVERCOMMIT),
 })
 export type Settings = z.infer<typeof SettingsSchema>
+
+export const KindBoundSchema = z.enum(['cpu', 'io'])
+export type KindBound = z.infer<typeof KindBoundSchema>
 
 export const KindInfoSchema = z.object({
   name: z.string(),
   description: z.string(),
   source: z.enum(['builtin', 'custom']),
+  /** What its jobs mostly wait for: I/O-bound ones may run beyond the core-based concurrency (see `ioOvercommit`). */
+  bound: KindBoundSchema,
   paramsSchema: z.unknown(),
 })
 export type KindInfo = z.infer<typeof KindInfoSchema>

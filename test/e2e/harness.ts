@@ -40,6 +40,8 @@ export class PanelHarness {
     for (const kind of options.kinds ?? ['sleep.mjs']) cpSync(join(FIXTURE_KINDS, kind), join(this.dataDir, 'kinds', kind))
     this.port = await freePort()
     await this.startServer()
+    // The other tests load this box: its real load must not throttle the panel's tests (those of the throttle turn it on).
+    await this.api('PUT', '/api/settings', { adaptiveConcurrency: false })
     this.browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],

@@ -285,8 +285,13 @@ export const dialog = {
 
 export const powerMonitor = Object.assign(new EventEmitter(), {
   onBattery: false,
+  /** Seconds since the last keyboard or mouse input; a long while by default, so the user is away. */
+  idleSeconds: 3600,
   isOnBatteryPower(): boolean {
     return this.onBattery
+  },
+  getSystemIdleTime(): number {
+    return this.idleSeconds
   },
 })
 

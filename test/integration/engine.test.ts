@@ -305,6 +305,9 @@ describe('engine with real worker processes', () => {
       kindActiveHours: {},
       quietRunning: 'continue',
       hoursTimeZone: null,
+      minFreeMemoryMb: null,
+      adaptiveConcurrency: true,
+      ioOvercommit: 2,
     })
   })
 
@@ -312,9 +315,11 @@ describe('engine with real worker processes', () => {
     const host = await startHost({ kinds: ['noop.mjs'], engine: { concurrency: 4 } })
     host.engine.limitConcurrency(1)
     expect(host.engine.stats().workers.max).toBe(1)
+    expect(host.engine.stats().throttle).toEqual({ limit: 1, reason: 'battery' })
     expect(host.engine.settings().concurrency).toBe(4)
     host.engine.limitConcurrency(null)
     expect(host.engine.stats().workers.max).toBe(4)
+    expect(host.engine.stats().throttle).toEqual({ limit: 4, reason: null })
     host.engine.setSuspended(true)
     const job = host.api.createJob({ kind: 'noop' })
     await new Promise((resolve) => setTimeout(resolve, 300))

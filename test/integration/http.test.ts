@@ -76,8 +76,11 @@ describe('HTTP API', () => {
       kindActiveHours: {},
       quietRunning: 'continue',
       hoursTimeZone: null,
+      minFreeMemoryMb: null,
+      adaptiveConcurrency: true,
+      ioOvercommit: 2,
     })
-    expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: false, workers: { max: 3 } })
+    expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: false, workers: { max: 3 }, throttle: { limit: 3, reason: null } })
     const kinds = await call('GET', '/api/kinds')
     expect(kinds.body.kinds.map((k: { name: string }) => k.name).sort()).toEqual(['hash-files', 'noop', 'shell', 'sleep'])
     expect(kinds.body.errors).toEqual([])
@@ -104,6 +107,7 @@ describe('HTTP API', () => {
     await call('POST', '/api/queue/pause')
     const { body: job } = await call('POST', '/api/jobs', { kind: 'noop' })
     const before = JSON.stringify(host.engine.stats())
+    const settingsBefore = host.engine.settings()
     const missing = '01J00000000000000000000000'
     const cases: [string, string, unknown, number, string][] = [
       ['POST', '/api/jobs', '{not json', 400, 'invalid_json'],
@@ -145,6 +149,11 @@ describe('HTTP API', () => {
       ['PUT', '/api/settings', { kindActiveHours: { noop: { rule: 'whenever', windows: [{ from: '01:00', to: '02:00' }] } } }, 400, 'invalid_input'],
       ['PUT', '/api/settings', { hoursTimeZone: 'Mars/Olympus' }, 400, 'invalid_input'],
       ['PUT', '/api/settings', { quietRunning: 'freeze' }, 400, 'invalid_input'],
+      ['PUT', '/api/settings', { ioOvercommit: 0 }, 400, 'invalid_input'],
+      ['PUT', '/api/settings', { ioOvercommit: 9 }, 400, 'invalid_input'],
+      ['PUT', '/api/settings', { minFreeMemoryMb: -5 }, 400, 'invalid_input'],
+      ['PUT', '/api/settings', { minFreeMemoryMb: 1.5 }, 400, 'invalid_input'],
+      ['PUT', '/api/settings', { adaptiveConcurrency: 'yes' }, 400, 'invalid_input'],
       ['GET', '/api/kinds?all=1', undefined, 400, 'invalid_input'],
       ['GET', '/api/jobs?sort=sideways', undefined, 400, 'invalid_input'],
       ['GET', '/api/jobs?offset=-1', undefined, 400, 'invalid_input'],
@@ -172,6 +181,7 @@ describe('HTTP API', () => {
       expect(typeof res.body.error.message).toBe('string')
     }
     expect(JSON.stringify(host.engine.stats())).toBe(before)
+    expect(host.engine.settings()).toEqual(settingsBefore)
     expect(host.api.getJob({ id: job.id }).status).toBe('queued')
     const unknown = await call('GET', '/api/jobs?status=done')
     expect(unknown.body.error.message).toContain('status')

@@ -42,6 +42,19 @@ describe('custom kinds', () => {
     expect(shell.paramsSchema).toMatchObject({ required: ['command'] })
   })
 
+  it('says what each kind is bound by: CPU unless it says I/O; hash-files waits on the disk', async () => {
+    const registry = await loadKinds(join(dataDirWithKinds(['add.js', 'wait-io.mjs']), 'kinds'))
+    const bound = Object.fromEntries(registry.describe().map((k) => [k.name, k.bound]))
+    expect(bound).toEqual({ shell: 'cpu', 'hash-files': 'io', add: 'cpu', 'wait-io': 'io' })
+  })
+
+  it('refuses a kind whose bound is neither cpu nor io', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'odd.mjs'), "export default { name: 'odd', run() {}, bound: 'gpu' }")
+    const registry = await loadKinds(dir)
+    expect(registry.errors).toEqual([{ file: join(dir, 'odd.mjs'), message: '"bound" must be "cpu" or "io" when given' }])
+  })
+
   it('refuses a custom kind that reuses a built-in name', async () => {
     const dir = tempDir()
     writeFileSync(join(dir, 'shell.mjs'), "export default { name: 'shell', run() {} }")

@@ -3,7 +3,7 @@ import { writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DatabaseOpenError, openDatabase } from '../../src/main/engine/database'
-import { JobStore, READY_JOBS_SQL, type JobInsert } from '../../src/main/engine/job-store'
+import { JobStore, openRoom, READY_JOBS_SQL, type JobInsert } from '../../src/main/engine/job-store'
 import { MIGRATIONS } from '../../src/main/engine/migrations'
 import type { Priority } from '../../src/shared/job'
 import { tempDir } from '../helpers'
@@ -82,6 +82,19 @@ describe('job store', () => {
     expect(store.claim(10, 10_000)).toEqual([])
   })
 
+  it('claims CPU-bound jobs only within their own room; I/O-bound ones pass them, in order, within the whole room', () => {
+    const { store } = openStore()
+    const rows = [row({ kind: 'shell' }), row({ kind: 'shell' }), row({ kind: 'hash-files' }), row({ kind: 'shell' }), row({ kind: 'hash-files' })]
+    store.insert(rows)
+    const room = { ...openRoom(), room: 4, cpuRoom: 1, ioKinds: ['hash-files'] }
+    // Two at a time: the first read ends on a CPU-bound job that no longer fits, so the claim reads again for I/O-bound ones.
+    expect(store.claim(2, 10_000, room).map((c) => c.job.id)).toEqual([rows[0]!.id, rows[2]!.id])
+    expect(store.claim(5, 10_000, room).map((c) => c.job.id)).toEqual([rows[4]!.id])
+    expect(room).toMatchObject({ room: 1, cpuRoom: 0 })
+    expect(store.claim(5, 10_000, { ...openRoom(), bound: 'io', ioKinds: ['hash-files'] })).toEqual([])
+    expect(store.claim(5, 10_000, { ...openRoom(), bound: 'cpu', ioKinds: ['hash-files'] }).map((c) => c.job.id)).toEqual([rows[1]!.id, rows[3]!.id])
+  })
+
   it('keeps a job due later scheduled until its time, then queues it; "run now" queues it at once', () => {
     const { store } = openStore()
     const later = row({ createdAt: 5000, runAfter: 8000 })
@@ -108,7 +121,7 @@ describe('job store', () => {
     const plan = (sql: string) =>
       db
         .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .all(...(sql.includes('@') ? [{ now: 1, limit: 5, exceptKinds: null, exceptLanes: null, single: 0 }] : []))
+        .all(...(sql.includes('@') ? [{ now: 1, limit: 5, exceptKinds: null, onlyKinds: null, exceptLanes: null, single: 0 }] : []))
         .map((r) => (r as { detail: string }).detail)
         .join(' | ')
     const ready = plan(READY_JOBS_SQL)

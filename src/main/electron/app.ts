@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { OffloadEvent } from '../../shared/api'
 import { DESKTOP_FOLDER_NAME } from '../../shared/desktop-data-folder'
+import type { MachineProbes } from '../engine/admission'
 import { DataFolderError } from '../engine/data-folder'
 import { DatabaseOpenError } from '../engine/database'
 import { openHost, type Host } from '../engine/host'
@@ -41,6 +42,11 @@ export interface DesktopLaunch {
   platform: string
 }
 
+/** What tests set in place of the real machine. */
+export interface DesktopTuning {
+  machine?: MachineProbes
+}
+
 export interface DesktopApp {
   host: Host
   localApi: LocalApiSwitch
@@ -72,7 +78,7 @@ function useDesktopDataFolder(): string {
  * Returns undefined when another instance already runs (that one is
  * brought forward instead) or the data cannot be opened.
  */
-export async function runDesktopApp(paths: DesktopPaths, launch: DesktopLaunch): Promise<DesktopApp | undefined> {
+export async function runDesktopApp(paths: DesktopPaths, launch: DesktopLaunch, tuning: DesktopTuning = {}): Promise<DesktopApp | undefined> {
   const dataDir = useDesktopDataFolder()
   if (!app.requestSingleInstanceLock()) {
     app.quit()
@@ -101,6 +107,7 @@ export async function runDesktopApp(paths: DesktopPaths, launch: DesktopLaunch):
       dataDir,
       launcher: createUtilityLauncher(paths.workerEntry),
       ...(paths.nativeBinding ? { nativeBinding: paths.nativeBinding } : {}),
+      ...(tuning.machine ? { machine: tuning.machine } : {}),
     })
   } catch (error) {
     if (!(error instanceof DatabaseOpenError || error instanceof DataFolderError)) throw error

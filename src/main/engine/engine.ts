@@ -8,6 +8,7 @@ import {
   type Settings,
   type Stats,
 } from '../../shared/job'
+import { Admission, MEMORY_READING_MS, type AdmissionVerdict, type MachineProbes } from './admission'
 import { JobEvents, type EventListener } from './job-events'
 import type { Ending } from './ending'
 import type { LanePolicy } from '../../shared/lane'
@@ -16,6 +17,7 @@ import { WorkerInbox, type ActiveRun } from './worker-inbox'
 import type { Launcher } from '../common/launcher'
 import type { WorkerToEngine } from '../common/protocol'
 import { QuietHours, type HoursVerdict } from './quiet-hours'
+import { machineProbes } from './machine-probes'
 import { loadSettings, saveSettings } from './settings'
 import { asStorageError } from './storage-error'
 import { StorageMonitor } from './storage-monitor'
@@ -48,6 +50,8 @@ export interface EngineOptions {
   workerEnv: Record<string, string>
   /** This long before a scheduled job is due, a worker is started for it if none is idle. */
   warmUpMs: number
+  /** How often the machine's load is looked at, to start fewer jobs while it is busy with other work. */
+  loadCheckMs: number
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -63,6 +67,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   maxBufferedLogLines: 2000,
   workerEnv: {},
   warmUpMs: 1500,
+  loadCheckMs: 5000,
 }
 
 export interface EngineDeps {
@@ -73,6 +78,10 @@ export interface EngineDeps {
   random?: () => number
   /** The lanes with settings of their own, as saved (the others are open and unlimited). */
   lanes?: ReadonlyMap<string, LanePolicy>
+  /** Free memory and load, as admission reads them; default: this machine's. */
+  machine?: MachineProbes
+  /** Kinds whose jobs are I/O-bound (see JobKind.bound); the others are CPU-bound. */
+  ioKinds?: readonly string[]
 }
 
 /** What a lane's jobs take now: jobs on workers (begun or waiting in an inbox) and their slots. */
@@ -113,6 +122,7 @@ export class Engine {
   private readonly runs = new Map<string, ActiveRun>()
   private readonly inboxes = new Map<PooledWorker, WorkerInbox>()
   private readonly lanePolicies: Map<string, LanePolicy>
+  private readonly ioKinds: readonly string[]
   private pendingProgress = new Map<string, ProgressUpdate>()
   private pendingLogs = new Map<string, string[]>()
   /** Starts reported by workers and not yet written; one whose outcome comes in the same turn is written with it. */
@@ -120,6 +130,11 @@ export class Engine {
   private readonly storage: StorageMonitor
   private flushTimer: NodeJS.Timeout | undefined
   private wakeTimer: NodeJS.Timeout | undefined
+  private memoryTimer: NodeJS.Timeout | undefined
+  private loadTimer: NodeJS.Timeout | undefined
+  private readonly admission: Admission
+  /** The throttle as listeners last heard it. */
+  private lastThrottle = ''
   private commitScheduled = false
   private outcomes: { run: ActiveRun; outcome: Outcome }[] = []
   private readonly finished: ThroughputMeter
@@ -142,10 +157,12 @@ export class Engine {
     this.clock = deps.clock ?? { now: () => Date.now() }
     this.random = deps.random ?? Math.random
     this.lanePolicies = new Map(deps.lanes ?? [])
+    this.ioKinds = [...(deps.ioKinds ?? [])]
     this.current = loadSettings(this.store)
     if (this.options.concurrency) this.current.concurrency = clampConcurrency(this.options.concurrency)
     this.paused = this.store.getSetting(SETTING_PAUSED) === 'true'
     this.hours = new QuietHours(() => this.current)
+    this.admission = new Admission(deps.machine ?? machineProbes(), () => this.current)
     this.finished = new ThroughputMeter(THROUGHPUT_BUCKET_SECONDS * 1000, THROUGHPUT_BUCKETS, this.clock.now())
     this.events = new JobEvents(this.options.eventMs, () => this.stats())
     this.storage = new StorageMonitor(() => this.clock.now(), this.options.storageRetryMs, {
@@ -173,6 +190,7 @@ export class Engine {
   start(): void {
     const recovered = this.store.requeueInterrupted(this.clock.now())
     this.events.changedJobs(recovered)
+    this.loadTimer = setInterval(() => this.checkLoad(), this.options.loadCheckMs).unref()
     this.scheduleCommit()
   }
 
@@ -239,6 +257,7 @@ export class Engine {
     const given = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<Settings>
     this.current = { ...this.current, ...given }
     this.hours.invalidate()
+    this.admission.settingsChanged()
     this.saveState()
     this.applyConcurrency()
     this.events.settingsChanged(this.settings())
@@ -299,7 +318,7 @@ export class Engine {
 
   /** The slots a job takes: what it asked for, within the global limit and its lane's (either may have been lowered since). */
   private slotsOf(job: Pick<Job, 'lane' | 'slots'>): number {
-    return Math.min(job.slots, this.concurrency, this.lanePolicies.get(job.lane)?.concurrency ?? Infinity)
+    return Math.min(job.slots, this.ceiling, this.lanePolicies.get(job.lane)?.concurrency ?? Infinity)
   }
 
   /** Holds dispatching without touching the user's pause (the machine is going to sleep). Not saved. */
@@ -314,26 +333,65 @@ export class Engine {
     this.scheduleCommit()
   }
 
-  /** Jobs allowed at once now: the user's setting, under any outside ceiling. */
+  /** In the desktop app: someone is using the computer, so fewer jobs start (with adaptive concurrency on). */
+  setUserActive(active: boolean): void {
+    this.admission.setUserActive(active)
+    this.throttleMoved()
+  }
+
+  private get throttle(): AdmissionVerdict {
+    return this.admission.verdict(this.cap)
+  }
+
+  /** Slots jobs may take now: the user's setting, under the outside ceiling and the machine's; 0 while memory is short. */
   private get concurrency(): number {
-    return Math.min(this.current.concurrency, this.cap ?? Infinity)
+    return this.throttle.limit
+  }
+
+  /** The same, memory aside: what a job's slots are counted within (a job running while memory is short still takes its slots). */
+  private get ceiling(): number {
+    return this.throttle.ceiling
+  }
+
+  /** Slots all jobs may take now: I/O-bound ones leave the cores mostly idle, so they may go beyond the concurrency. */
+  private get slotLimit(): number {
+    return this.concurrency * this.current.ioOvercommit
+  }
+
+  private isIo(job: Pick<Job, 'kind'>): boolean {
+    return this.ioKinds.includes(job.kind)
   }
 
   private applyConcurrency(): void {
-    this.pool.trimIdle(this.concurrency - this.busyWorkers())
+    this.lastThrottle = JSON.stringify(this.throttle)
+    this.pool.trimIdle(this.slotLimit - this.busyWorkers())
     this.events.statsChanged()
     this.scheduleCommit()
+  }
+
+  /** The throttle may have changed: if it did, what is idle or waiting follows it and listeners hear of it. */
+  private throttleMoved(): void {
+    if (JSON.stringify(this.throttle) !== this.lastThrottle) this.applyConcurrency()
+  }
+
+  private checkLoad(): void {
+    if (this.closing) return
+    let own = 0
+    for (const run of this.runs.values()) if (run.startedAt !== undefined && run.heldAt === undefined) own += this.slotsOf(run.job)
+    this.admission.checkLoad(this.clock.now(), own, Math.min(this.current.concurrency, this.cap ?? Infinity))
+    this.throttleMoved()
   }
 
   stats(): Stats {
     const { busy, idle } = this.pool.stats()
     return {
       counts: this.store.counts(),
-      workers: { busy, idle, max: this.concurrency },
+      workers: { busy, idle, max: this.ceiling },
       paused: this.paused,
       finished: this.finished.snapshot(this.clock.now()),
       storage: this.storage.health(),
       hours: { ...this.hours.at(this.clock.now()).state, held: [...this.runs.values()].filter((run) => run.heldAt !== undefined).length },
+      throttle: { limit: this.throttle.limit, reason: this.throttle.reason },
     }
   }
 
@@ -350,6 +408,8 @@ export class Engine {
     if (this.closing) return
     this.closing = true
     clearTimeout(this.wakeTimer)
+    clearTimeout(this.memoryTimer)
+    clearInterval(this.loadTimer)
     for (const run of this.runs.values()) {
       // Held by quiet hours, it would not finish in the grace: back to the queue, the attempt not counted.
       if (!run.worker.held) continue
@@ -405,7 +465,7 @@ export class Engine {
     const now = this.clock.now()
     const batch = this.takeBatch(flushAll)
     const hours = this.hours.at(now)
-    const dispatch = !this.closing && !this.paused && !this.suspended && this.storage.ok && !hours.closed
+    const dispatch = !this.closing && !this.paused && !this.suspended && this.storage.ok && !hours.closed && !this.memoryHeld(now)
     let written: { changed: Job[]; ended: Job[]; due: Job[]; fresh: ClaimedJob[][]; topped: [WorkerInbox, ClaimedJob[]][] }
     try {
       written = this.store.transaction(() => {
@@ -553,18 +613,37 @@ export class Engine {
     }
   }
 
+  /**
+   * Memory is short: nothing new starts (running jobs go on). Until it
+   * frees, memory is read again every second, so dispatch resumes on its own.
+   */
+  private memoryHeld(now: number): boolean {
+    const low = this.admission.memoryLow(now)
+    this.throttleMoved()
+    if (low) this.memoryTimer ??= setTimeout(() => this.memoryRecheck(), MEMORY_READING_MS).unref()
+    return low
+  }
+
+  private memoryRecheck(): void {
+    this.memoryTimer = undefined
+    if (this.closing) return
+    if (this.admission.memoryLow(this.clock.now())) this.memoryTimer = setTimeout(() => this.memoryRecheck(), MEMORY_READING_MS).unref()
+    // Freed: the commit that follows dispatches.
+    this.throttleMoved()
+  }
+
   private busyWorkers(): number {
     let busy = 0
     for (const inbox of this.inboxes.values()) if (inbox.runs.length > 0) busy++
     return busy
   }
 
-  /** Slots taken on the workers: each busy one counts what its widest job takes (those sent ahead take one). */
-  private slotsInUse(): number {
+  /** Slots taken on the workers (`cpu`: by CPU-bound jobs only): each busy one counts what its widest job takes (those sent ahead take one). */
+  private slotsInUse(cpu = false): number {
     let used = 0
     for (const inbox of this.inboxes.values()) {
       let widest = 0
-      for (const run of inbox.runs) widest = Math.max(widest, this.slotsOf(run.job))
+      for (const run of inbox.runs) if (!cpu || !this.isIo(run.job)) widest = Math.max(widest, this.slotsOf(run.job))
       used += widest
     }
     return used
@@ -573,9 +652,9 @@ export class Engine {
   /** How many more jobs can be handed out now: free slots, plus room in the pipelines of busy workers. */
   private capacity(): number {
     const used = this.slotsInUse()
-    let room = Math.max(0, this.concurrency - used)
+    let room = Math.max(0, this.slotLimit - used)
     // After concurrency was lowered, busy workers drain instead of being topped up.
-    if (used <= this.concurrency) {
+    if (used <= this.slotLimit) {
       for (const inbox of this.inboxes.values()) {
         if (inbox.runs.length > 0 && !inbox.worker.held)
           room += Math.max(0, inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - inbox.runs.length)
@@ -597,7 +676,14 @@ export class Engine {
         else closedLanes.add(name)
       }
     }
-    return { room, laneRoom, closedLanes, exceptKinds, widest: (lane) => Math.min(this.concurrency, this.lanePolicies.get(lane)?.concurrency ?? Infinity) }
+    return {
+      room,
+      laneRoom,
+      closedLanes,
+      exceptKinds,
+      widest: (lane) => Math.min(this.ceiling, this.lanePolicies.get(lane)?.concurrency ?? Infinity),
+      ioKinds: this.ioKinds,
+    }
   }
 
   /**
@@ -613,22 +699,26 @@ export class Engine {
    */
   private claimForFreeSlots(now: number, exceptKinds: readonly string[]): { fresh: ClaimedJob[][]; topped: [WorkerInbox, ClaimedJob[]][] } {
     const used = this.slotsInUse()
-    const room = this.claimRoom(this.concurrency - used, exceptKinds)
-    const heads = this.store.claim(room.room, now, room)
-    const ahead: ClaimRoom = { ...room, room: Infinity, singleSlot: true }
+    const cpuUsed = this.slotsInUse(true)
+    const room = this.claimRoom(this.slotLimit - used, exceptKinds)
+    const heads = this.store.claim(room.room, now, { ...room, cpuRoom: this.concurrency - cpuUsed })
+    // Sent ahead, a job waits behind one of its own bound: when its turn comes it takes that one's place, CPU for CPU.
+    const ahead = (behind: Pick<Job, 'kind'>): ClaimRoom => ({ ...room, room: Infinity, singleSlot: true, bound: this.isIo(behind) ? 'io' : 'cpu' })
     const idle = this.pool.nextIdle(heads.length)
     const fresh = heads.map((head, i) => {
       const inbox = idle[i] && this.inboxes.get(idle[i])
       const depth = inbox ? inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - 1 : 0
-      return [head, ...this.store.claim(depth, now, ahead)]
+      return [head, ...this.store.claim(depth, now, ahead(head.job))]
     })
     const topped: [WorkerInbox, ClaimedJob[]][] = []
     // After concurrency was lowered, busy workers drain instead of being topped up.
-    if (used > this.concurrency) return { fresh, topped }
+    if (used > this.slotLimit) return { fresh, topped }
     for (const inbox of this.inboxes.values()) {
       if (inbox.runs.length === 0 || inbox.worker.held) continue
+      const head = inbox.head!.job
+      if (!this.isIo(head) && cpuUsed > this.concurrency) continue
       const depth = inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - inbox.runs.length
-      const claimed = this.store.claim(depth, now, ahead)
+      const claimed = this.store.claim(depth, now, ahead(head))
       if (claimed.length > 0) topped.push([inbox, claimed])
     }
     return { fresh, topped }
@@ -802,7 +892,7 @@ export class Engine {
     }
     // A killed worker is already out of the pool; one that stopped when asked is reused.
     if (inbox && inbox.runs.length === 0 && !run.worker.exited) this.pool.release(run.worker)
-    if (!this.closing) this.pool.trimIdle(this.concurrency - this.busyWorkers())
+    if (!this.closing) this.pool.trimIdle(this.slotLimit - this.busyWorkers())
     this.outcomes.push({ run, outcome })
     this.scheduleCommit()
   }

@@ -4,6 +4,7 @@ import { loadKinds, type KindRegistry } from '../kinds/registry'
 import { createHandlers, JobCommands, type CommandOptions, type EngineHandlers } from './commands'
 import { dataPaths, describeFolderFailure, ensureDataFolder } from './data-folder'
 import { checkWritable, describeOpenFailure, openDatabase } from './database'
+import type { MachineProbes } from './admission'
 import { Engine, type Clock, type EngineOptions } from './engine'
 import { lockDataFolder } from './folder-lock'
 import { Retention } from './retention'
@@ -48,6 +49,8 @@ export interface HostOptions {
   engine?: HostTuning
   /** The time everything goes by (tests set it; timers still run on the real one). */
   clock?: Clock
+  /** Free memory and load as admission reads them (tests set them; default: this machine's). */
+  machine?: MachineProbes
 }
 
 /** Tuning for the scheduler, the commands and the watches (tests make backoff, flushes and folder looks fast). */
@@ -94,7 +97,14 @@ export async function openHost(options: HostOptions): Promise<Host> {
     checkWritable(db)
     const laneStore = new LaneStore(db)
     engine = new Engine(
-      { store, launcher: options.launcher, clock, lanes: laneStore.all() },
+      {
+        store,
+        launcher: options.launcher,
+        clock,
+        lanes: laneStore.all(),
+        ioKinds: kinds.describe().flatMap((kind) => (kind.bound === 'io' ? [kind.name] : [])),
+        ...(options.machine ? { machine: options.machine } : {}),
+      },
       { ...options.engine, workerEnv: { [WORKER_ENV.kindsDir]: paths.kinds, [WORKER_ENV.scratchDir]: paths.scratch, ...options.engine?.workerEnv } },
     )
     commands = new JobCommands({ store, kinds, engine, clock }, options.engine)

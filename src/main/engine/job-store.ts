@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import type { Attempt, DependencyFailure, Job, JobError, JobFilter, JobStatus, KeyMode, LogLine, Priority } from '../../shared/job'
+import type { Attempt, DependencyFailure, Job, JobError, JobFilter, JobStatus, KeyMode, KindBound, LogLine, Priority } from '../../shared/job'
 import { ApiError } from '../../shared/errors'
 import { DependencyGraph, type GraphMove } from './dependency-graph'
 import { JOB_STATUSES } from '../../shared/job'
@@ -66,6 +66,12 @@ export interface ClaimRoom {
   widest: (lane: string) => number
   /** Only jobs of one slot: those sent ahead to wait behind a running job. */
   singleSlot?: boolean
+  /** Kinds whose jobs are I/O-bound; every other kind is CPU-bound. */
+  ioKinds?: readonly string[]
+  /** Slots CPU-bound jobs may still take, within `room`; absent: no limit of their own. */
+  cpuRoom?: number
+  /** Only jobs of this bound (those sent ahead behind a job of the same, so a worker's inbox is all one or the other). */
+  bound?: KindBound
 }
 
 /** A worker began a job: its attempt now counts, even across a crash. */
@@ -199,8 +205,9 @@ function toJob(row: JobRow): Job {
  * index is walked; `single` keeps only jobs of one slot.
  */
 export const READY_JOBS_SQL = `
-  SELECT id, lane, slots FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now
+  SELECT id, kind, lane, slots FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now
     AND (@exceptKinds IS NULL OR kind NOT IN (SELECT value FROM json_each(@exceptKinds)))
+    AND (@onlyKinds IS NULL OR kind IN (SELECT value FROM json_each(@onlyKinds)))
     AND (@exceptLanes IS NULL OR lane NOT IN (SELECT value FROM json_each(@exceptLanes)))
     AND (@single = 0 OR slots = 1)
   ORDER BY priority DESC, run_after, id LIMIT @limit`
@@ -212,6 +219,7 @@ export const openRoom = (): ClaimRoom => ({ room: Infinity, laneRoom: new Map(),
 
 interface ReadyRow {
   id: string
+  kind: string
   lane: string
   slots: number
 }
@@ -220,6 +228,7 @@ interface ReadyQuery {
   now: number
   limit: number
   exceptKinds: string | null
+  onlyKinds: string | null
   exceptLanes: string | null
   single: 0 | 1
 }
@@ -699,21 +708,34 @@ export class JobStore {
    */
   claim(limit: number, now: number, room: ClaimRoom = openRoom()): ClaimedJob[] {
     if (limit <= 0 || room.room <= 0) return []
+    const ioKinds = room.ioKinds ?? []
+    const io = new Set(ioKinds)
+    // Once a CPU-bound job does not fit, none behind it may pass it: only I/O-bound ones go on.
+    let cpuClosed = room.bound === 'io' || (room.cpuRoom !== undefined && room.cpuRoom <= 0)
     return this.write(() => {
       const claimed: ClaimedJob[] = []
       for (;;) {
+        if (cpuClosed && ioKinds.length === 0) return claimed
         const closedBefore = room.closedLanes.size
+        const cpuClosedBefore = cpuClosed
         const want = limit - claimed.length
+        const exceptKinds = room.bound === 'cpu' ? [...room.exceptKinds, ...ioKinds] : room.exceptKinds
         const rows = this.stmt.ready.all({
           now,
           limit: want,
-          exceptKinds: room.exceptKinds.length > 0 ? JSON.stringify(room.exceptKinds) : null,
+          exceptKinds: exceptKinds.length > 0 ? JSON.stringify(exceptKinds) : null,
+          onlyKinds: cpuClosed ? JSON.stringify(ioKinds) : null,
           exceptLanes: room.closedLanes.size > 0 ? JSON.stringify([...room.closedLanes]) : null,
           single: room.singleSlot ? 1 : 0,
         })
         for (const ready of rows) {
           if (room.closedLanes.has(ready.lane)) continue
           const slots = Math.min(ready.slots, room.widest(ready.lane))
+          const cpu = !io.has(ready.kind)
+          if (cpu && (cpuClosed || (room.cpuRoom !== undefined && slots > room.cpuRoom))) {
+            cpuClosed = true
+            continue
+          }
           if (slots > room.room) return claimed
           const inLane = room.laneRoom.get(ready.lane)
           if (inLane !== undefined && slots > inLane) {
@@ -725,11 +747,12 @@ export class JobStore {
           this.moved(row.kind, 'queued', 'running')
           claimed.push({ job: toJob(row), attempt: row.attempts })
           room.room -= slots
+          if (cpu && room.cpuRoom !== undefined) room.cpuRoom -= slots
           if (inLane !== undefined) room.laneRoom.set(ready.lane, inLane - slots)
           if (claimed.length === limit || room.room <= 0) return claimed
         }
-        // Read again, past the lanes that filled up on the way, only if there were any and the index may hold more.
-        if (room.closedLanes.size === closedBefore || rows.length < want) return claimed
+        // Read again, past the lanes (or the CPU-bound jobs) that filled up on the way, only if there were any and the index may hold more.
+        if ((room.closedLanes.size === closedBefore && cpuClosed === cpuClosedBefore) || rows.length < want) return claimed
       }
     })
   }

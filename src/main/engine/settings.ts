@@ -20,6 +20,9 @@ export function defaultSettings(): Settings {
     kindActiveHours: {},
     quietRunning: 'continue',
     hoursTimeZone: null,
+    minFreeMemoryMb: null,
+    adaptiveConcurrency: true,
+    ioOvercommit: 2,
   }
 }
 

@@ -56,6 +56,8 @@ async function listFiles(folder: string, signal: AbortSignal, onError: (path: st
 
 export const hashFilesKind = defineKind({
   name: 'hash-files',
+  // Hashing is fast next to reading the files: the disk is what it waits for.
+  bound: 'io',
   description: 'Computes the SHA-256 of every file under a folder (symlinks are not followed) and groups identical files.',
   params: z.strictObject({ folder: existingFolder }),
   async run({ folder }, ctx) {

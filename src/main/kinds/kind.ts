@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { JobErrorCode } from '../../shared/job'
+import type { JobErrorCode, KindBound } from '../../shared/job'
 
 /** What a running job may do. Given to `run` inside a worker process. */
 export interface JobContext {
@@ -26,6 +26,12 @@ export interface JobKind<P extends z.ZodType = z.ZodType, R = unknown> {
   run(params: z.output<P>, ctx: JobContext): R | Promise<R>
   /** The lane its jobs run in unless they name one (say "encode", limited to one at a time); default "default". */
   lane?: string
+  /**
+   * What its jobs mostly wait for. 'io' (reading files, the network) leaves
+   * the cores mostly idle, so such jobs may run beyond the concurrency, up to
+   * `ioOvercommit` times it in all; default 'cpu'.
+   */
+  bound?: KindBound
   /** A job's default name from its params (`resize: photo.jpg`); without it, the kind's name. */
   jobName?: (params: z.output<P>) => string
   /** A few readable lines about a result, shown above the raw JSON; runs in the worker, after `run`. */

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { z } from 'zod'
-import { LaneNameSchema, type KindInfo, type KindLoadError } from '../../shared/job'
+import { KindBoundSchema, LaneNameSchema, type KindInfo, type KindLoadError } from '../../shared/job'
 import { BUILTIN_KINDS } from './builtin'
 import type { JobKind } from './kind'
 
@@ -50,9 +50,12 @@ function asKind(exported: Record<string, unknown>): JobKind {
   if (lane !== undefined && (typeof lane !== 'string' || !LaneNameSchema.safeParse(lane).success)) {
     throw new Error('"lane" must be a lowercase name like "encode" (letters, digits, ".", "_", "-") when given')
   }
+  const bound = candidate.bound
+  if (bound !== undefined && !KindBoundSchema.safeParse(bound).success) throw new Error('"bound" must be "cpu" or "io" when given')
   return {
     name,
     ...(lane === undefined ? {} : { lane }),
+    ...(bound === undefined ? {} : { bound: bound as NonNullable<JobKind['bound']> }),
     description: typeof candidate.description === 'string' ? candidate.description : '',
     params: resolveParams(candidate.params),
     run: candidate.run as JobKind['run'],
@@ -119,6 +122,7 @@ export async function loadKinds(customDir?: string): Promise<KindRegistry> {
         name: kind.name,
         description: kind.description,
         source,
+        bound: kind.bound ?? 'cpu',
         paramsSchema: jsonSchemaOf(kind.params),
       })),
     errors,

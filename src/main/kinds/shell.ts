@@ -11,6 +11,8 @@ const PROGRESS_LINE = /^::progress\s+(\d+(?:\.\d+)?)(?:\s+(.*))?$/
 
 export const shellKind = defineKind({
   name: 'shell',
+  // A command may do anything; counting it as CPU-bound never overloads the cores.
+  bound: 'cpu',
   description:
     'Runs a command. Without args the command goes through /bin/sh; with args it is run directly. ' +
     'Output lines go to the log; a line "::progress <0-100> [message]" sets progress.',

@@ -7,7 +7,7 @@ import { desktopDataFolder } from '../../../src/shared/desktop-data-folder'
 import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../../src/shared/methods'
 import type { ServerInfo } from '../../../src/shared/server-info'
 import type { DesktopApp } from '../../../src/main/electron/app'
-import { exited, FIXTURE_KINDS, ROOT, serve, waitFor, waitForStatus } from '../../helpers'
+import { CALM_MACHINE, exited, FIXTURE_KINDS, ROOT, serve, waitFor, waitForStatus } from '../../helpers'
 
 vi.mock('electron', () => import('../../fakes/electron'))
 
@@ -32,6 +32,7 @@ async function start(): Promise<DesktopApp> {
       resources: join(ROOT, 'resources'),
     },
     { argv: [process.execPath, ROOT], platform: process.platform },
+    { machine: CALM_MACHINE },
   ))!
   return desktop
 }
@@ -294,6 +295,22 @@ describe('the desktop shell (fake electron)', () => {
     expect(desktop.host.api.getJob({ id: job.id }).status).toBe('queued')
     electron.powerMonitor.emit('resume')
     await waitForStatus(desktop.host, job.id, 'succeeded')
+  })
+
+  it('while the user is at the computer, at most half as many jobs start; away, all of them again', async () => {
+    const engine = desktop.host.engine
+    engine.updateSettings({ concurrency: 4 })
+    expect(engine.stats().throttle).toEqual({ limit: 4, reason: null })
+    electron.powerMonitor.idleSeconds = 5
+    // The idle time is asked for every few seconds.
+    await waitFor(() => engine.stats().throttle.reason === 'user_active', 'the user-active throttle')
+    expect(engine.stats().throttle).toEqual({ limit: 2, reason: 'user_active' })
+    engine.updateSettings({ adaptiveConcurrency: false })
+    expect(engine.stats().throttle).toEqual({ limit: 4, reason: null })
+    engine.updateSettings({ adaptiveConcurrency: true })
+    electron.powerMonitor.idleSeconds = 600
+    await waitFor(() => engine.stats().throttle.reason === null, 'the throttle to lift')
+    expect(engine.stats().throttle).toEqual({ limit: 4, reason: null })
   })
 
   it('"Start at login" on Linux: an XDG autostart entry that starts the app hidden; off removes it', async () => {

@@ -4,7 +4,7 @@ import type { Job, JobStatus, Stats } from '../../../src/shared/job'
 import { EventBatcher } from '../../../src/main/desktop/event-batcher'
 import { onWindowClose, quitQuestion } from '../../../src/main/desktop/lifecycle'
 import { NotificationGrouper, type NotificationSummary } from '../../../src/shared/notification-grouper'
-import { batteryConcurrency } from '../../../src/main/desktop/power-policy'
+import { batteryConcurrency, userActive } from '../../../src/main/desktop/power-policy'
 import { trayMenu, trayTooltip } from '../../../src/main/desktop/tray-model'
 import { storageNotice } from '../../../src/main/desktop/storage-notice'
 import { isTrustedSender } from '../../../src/main/desktop/trusted-sender'
@@ -17,6 +17,7 @@ function stats(counts: Partial<Stats['counts']>, paused = false): Stats {
     finished: [],
     storage: { status: 'ok', message: null, since: null },
     hours: { quiet: false, until: null, kinds: [], held: 0 },
+    throttle: { limit: 2, reason: null },
   }
 }
 
@@ -71,6 +72,12 @@ describe('power policy', () => {
     expect(batteryConcurrency({ concurrency: 1, batteryConcurrency: null })).toBe(1)
     expect(batteryConcurrency({ concurrency: 3, batteryConcurrency: null })).toBe(1)
     expect(batteryConcurrency({ concurrency: 8, batteryConcurrency: 6 })).toBe(6)
+  })
+
+  it('someone who touched the keyboard or mouse within the last minute is using the computer', () => {
+    expect(userActive(0)).toBe(true)
+    expect(userActive(59)).toBe(true)
+    expect(userActive(60)).toBe(false)
   })
 })
 

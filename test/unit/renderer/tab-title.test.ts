@@ -9,6 +9,7 @@ const stats = (counts: Partial<Stats['counts']>, paused = false): Stats => ({
   finished: [],
   storage: { status: 'ok', message: null, since: null },
   hours: { quiet: false, until: null, kinds: [], held: 0 },
+  throttle: { limit: 2, reason: null },
 })
 
 describe('the tab title', () => {

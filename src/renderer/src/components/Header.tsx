@@ -1,5 +1,6 @@
 import { MAX_CONCURRENCY, THROUGHPUT_BUCKET_SECONDS } from '../../../shared/job'
 import { useApp } from '../state/app-store'
+import { throttleText } from '../throttle-text'
 import { useAction } from '../use-action'
 import { QuietNote } from './QuietNote'
 import { Sparkline } from './Sparkline'
@@ -42,6 +43,7 @@ export function Header(props: {
           </span>
           <span className="meter-label">workers busy</span>
         </div>
+        <ThrottleNote />
         <div className="meter throughput">
           <Sparkline values={stats?.finished ?? []} label="Jobs finished, last five minutes" />
           <span className="meter-label">{Math.round(perMinute)} finished/min</span>
@@ -85,5 +87,18 @@ export function Header(props: {
         </button>
       </div>
     </header>
+  )
+}
+
+/** "2 of 4: on battery" beside the workers while something holds the limit below the setting. */
+function ThrottleNote() {
+  const throttle = useApp((s) => s.stats?.throttle)
+  const concurrency = useApp((s) => s.settings?.concurrency)
+  const note = throttleText(throttle, concurrency)
+  if (!note) return null
+  return (
+    <span className="throttle-note" role="status" aria-label={note.label} title={note.title} data-testid="throttle">
+      {note.text}
+    </span>
   )
 }

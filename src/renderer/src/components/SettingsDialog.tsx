@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { MAX_CONCURRENCY, MAX_KEEP_DAYS, MAX_KEEP_JOBS, type Settings } from '../../../shared/job'
+import { MAX_CONCURRENCY, MAX_IO_OVERCOMMIT, MAX_KEEP_DAYS, MAX_KEEP_JOBS, MAX_MIN_FREE_MEMORY_MB, type Settings } from '../../../shared/job'
 import { useTransport } from '../context'
 import { useApp } from '../state/app-store'
 import { useAction } from '../use-action'
@@ -18,6 +18,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
     <Dialog title="Settings" onClose={onClose}>
       <NumberSetting label="Jobs at once" value={settings.concurrency} min={1} max={MAX_CONCURRENCY} onCommit={(concurrency) => update({ concurrency })} />
       <QuietHoursSetting settings={settings} update={update} />
+      <MachineSettings settings={settings} update={update} />
       <fieldset className="desktop-settings" disabled={where === 'browser'}>
         <legend>Desktop app</legend>
         {where === 'browser' && <p className="muted">These apply to the desktop app; this panel is running in a browser.</p>}
@@ -94,6 +95,49 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
     </Dialog>
   )
 }
+
+/** How Offload shares the computer: memory it leaves free, load it makes way for, and how far disk-bound jobs may go. */
+function MachineSettings({ settings, update }: { settings: Settings; update: (patch: Partial<Settings>) => void }) {
+  const memory = settings.minFreeMemoryMb === null ? 'auto' : settings.minFreeMemoryMb === 0 ? 'off' : 'custom'
+  return (
+    <fieldset className="machine-settings">
+      <legend>The machine</legend>
+      <label className="check">
+        <input type="checkbox" checked={settings.adaptiveConcurrency} onChange={(e) => update({ adaptiveConcurrency: e.target.checked })} /> Start fewer jobs
+        while other programs keep the computer busy, or while you are using it (desktop app)
+      </label>
+      <label className="field">
+        <span>Memory to leave free before a job starts</span>
+        <select
+          value={memory}
+          onChange={(e) => update({ minFreeMemoryMb: e.target.value === 'auto' ? null : e.target.value === 'off' ? 0 : MEMORY_FALLBACK_MB })}
+        >
+          <option value="auto">10 % of it, at most 500 MB</option>
+          <option value="custom">A set amount</option>
+          <option value="off">Don’t check</option>
+        </select>
+      </label>
+      {memory === 'custom' && (
+        <NumberSetting
+          label="Memory to leave free (MB)"
+          value={settings.minFreeMemoryMb ?? MEMORY_FALLBACK_MB}
+          min={1}
+          max={MAX_MIN_FREE_MEMORY_MB}
+          onCommit={(minFreeMemoryMb) => update({ minFreeMemoryMb })}
+        />
+      )}
+      <NumberSetting
+        label="Jobs that mostly wait on the disk may take this many times the jobs at once"
+        value={settings.ioOvercommit}
+        min={1}
+        max={MAX_IO_OVERCOMMIT}
+        onCommit={(ioOvercommit) => update({ ioOvercommit })}
+      />
+    </fieldset>
+  )
+}
+
+const MEMORY_FALLBACK_MB = 500
 
 /** Notifications from this browser tab while it is out of sight; this browser's choice, kept in it. */
 function BrowserNotificationSettings() {
