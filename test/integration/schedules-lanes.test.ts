@@ -65,6 +65,16 @@ describe('the lane and slots of a schedule’s jobs', () => {
     ])
   })
 
+  it('with the concurrency setting lowered below its slots since, a run still makes its job, taking every slot', async () => {
+    const { host, add, jobsOf, fireAt } = await hostAt(T0)
+    const { id } = add({ name: 'Wide', slots: 4 })
+    host.engine.updateSettings({ concurrency: 2 })
+    fireAt(slot(10))
+    host.handlers.runSchedule({ id })
+    expect(jobsOf('Wide').map((j) => j.slots)).toEqual([2, 2])
+    expect(host.handlers.getSchedule({ id }).history.map((r) => r.state)).toEqual(['enqueued', 'enqueued'])
+  })
+
   it('a bad lane, no slots or more slots than the concurrency setting is a typed 400 naming the field; nothing is stored', async () => {
     const { host } = await hostAt(T0)
     const api = await httpApi(host)

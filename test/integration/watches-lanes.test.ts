@@ -43,6 +43,16 @@ describe('the lane and slots of a watch’s jobs', () => {
     expect(await jobFor('before.mov')).toMatchObject({ lane: 'video', slots: 1 })
   })
 
+  it('with the concurrency setting lowered below its slots since, a file still makes its job, taking every slot', async () => {
+    const { host, add, jobFor } = await watchedHost()
+    const folder = tempDir()
+    const { id } = add({ path: folder, slots: 4 })
+    host.engine.updateSettings({ concurrency: 2 })
+    writeFileSync(join(folder, 'wide.mov'), 'a')
+    expect(await jobFor('wide.mov')).toMatchObject({ slots: 2 })
+    expect(host.handlers.getWatch({ id }).lastSkipped).toBeNull()
+  })
+
   it('a bad lane, no slots or more slots than the concurrency setting is a typed 400 naming the field; nothing is stored', async () => {
     const { host } = await watchedHost()
     const api = await httpApi(host)

@@ -138,7 +138,7 @@ export class Schedules {
     let now = this.clock.now()
     const job = this.store.transaction(() => {
       while (this.schedules.hasRun(id, now)) now++
-      return this.record(schedule, { slot: now, late: false, manual: true }, now, this.commands.prepareJob(jobOf(schedule), now))!
+      return this.record(schedule, { slot: now, late: false, manual: true }, now, this.commands.prepareMadeJob(jobOf(schedule), now))!
     })
     this.engine.jobsAdded([job])
     return job
@@ -232,10 +232,9 @@ export class Schedules {
 
   private tryJob(schedule: StoredSchedule, now: number): JobRow | undefined {
     try {
-      return this.commands.prepareJob(jobOf(schedule), now)
+      return this.commands.prepareMadeJob(jobOf(schedule), now)
     } catch (error) {
-      // invalid_input: its slots are more than the concurrency setting, lowered since.
-      if (error instanceof ApiError && (error.code === 'unknown_kind' || error.code === 'invalid_params' || error.code === 'invalid_input')) return undefined
+      if (error instanceof ApiError && (error.code === 'unknown_kind' || error.code === 'invalid_params')) return undefined
       throw error
     }
   }

@@ -248,11 +248,9 @@ export class Watches {
 
   private tryJob(watch: StoredWatch, path: string, now: number): { row: JobInsert } | { problem: string } {
     try {
-      return { row: this.commands.prepareJob(jobOf(watch, join(watch.path, path), path), now) }
+      return { row: this.commands.prepareMadeJob(jobOf(watch, join(watch.path, path), path), now) }
     } catch (error) {
-      // invalid_input: its slots are more than the concurrency setting, lowered since.
-      if (error instanceof ApiError && (error.code === 'unknown_kind' || error.code === 'invalid_params' || error.code === 'invalid_input'))
-        return { problem: error.message }
+      if (error instanceof ApiError && (error.code === 'unknown_kind' || error.code === 'invalid_params')) return { problem: error.message }
       throw error
     }
   }
