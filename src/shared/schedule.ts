@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { cronProblem } from './cron'
-import { JobIdSchema, JobStatusSchema, MAX_ATTEMPTS, MAX_TIMEOUT_MS, PrioritySchema } from './job'
+import { JobIdSchema, JobStatusSchema, LaneNameSchema, MAX_ATTEMPTS, MAX_CONCURRENCY, MAX_TIMEOUT_MS, PrioritySchema } from './job'
 
 export const OVERLAP_POLICIES = ['skip', 'queue', 'replace'] as const
 export const MISSED_POLICIES = ['skip', 'once', 'all'] as const
@@ -21,6 +21,10 @@ const ScheduleFields = {
   priority: PrioritySchema,
   maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS).nullable(),
   timeoutMs: z.number().int().min(1).max(MAX_TIMEOUT_MS).nullable(),
+  /** The lane its jobs run in; null: the kind's own lane, as for a job that names none. */
+  lane: LaneNameSchema.nullable(),
+  /** The slots each of its jobs takes; at most the concurrency setting, checked when the schedule is saved. */
+  slots: z.number().int().min(1).max(MAX_CONCURRENCY),
   enabled: z.boolean(),
   /** When a run comes while the last is still going: skip it, queue it behind, or cancel the old one. */
   overlap: z.enum(OVERLAP_POLICIES),
@@ -46,6 +50,8 @@ export const NewScheduleSchema = z
     priority: ScheduleFields.priority.default('normal'),
     maxAttempts: ScheduleFields.maxAttempts.default(null),
     timeoutMs: ScheduleFields.timeoutMs.default(null),
+    lane: ScheduleFields.lane.default(null),
+    slots: ScheduleFields.slots.default(1),
     enabled: ScheduleFields.enabled.default(true),
     overlap: ScheduleFields.overlap.default('skip'),
     missed: ScheduleFields.missed.default('once'),
@@ -67,6 +73,8 @@ export const ScheduleUpdateSchema = z
     priority: ScheduleFields.priority.optional(),
     maxAttempts: ScheduleFields.maxAttempts.optional(),
     timeoutMs: ScheduleFields.timeoutMs.optional(),
+    lane: ScheduleFields.lane.optional(),
+    slots: ScheduleFields.slots.optional(),
     enabled: ScheduleFields.enabled.optional(),
     overlap: ScheduleFields.overlap.optional(),
     missed: ScheduleFields.missed.optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { JobIdSchema, PrioritySchema } from './job'
+import { JobIdSchema, LaneNameSchema, MAX_CONCURRENCY, PrioritySchema } from './job'
 
 export const MIN_SETTLE_MS = 100
 export const MAX_SETTLE_MS = 10 * 60_000
@@ -38,6 +38,10 @@ const WatchFields = {
   /** The new job's params; in every string, {{path}}, {{name}} and {{dir}} become the file's path, name and folder. */
   paramsTemplate: z.record(z.string(), z.unknown()),
   priority: PrioritySchema,
+  /** The lane its jobs run in; null: the kind's own lane, as for a job that names none. */
+  lane: LaneNameSchema.nullable(),
+  /** The slots each of its jobs takes; at most the concurrency setting, checked when the watch is saved. */
+  slots: z.number().int().min(1).max(MAX_CONCURRENCY),
   /** A file is handed over once its size and modification time have stayed the same this long (a copy still going is left alone). */
   settleMs: z.number().int().min(MIN_SETTLE_MS).max(MAX_SETTLE_MS),
   enabled: z.boolean(),
@@ -60,6 +64,8 @@ export const NewWatchSchema = z
     recursive: WatchFields.recursive.default(true),
     paramsTemplate: WatchFields.paramsTemplate.default({ path: '{{path}}' }),
     priority: WatchFields.priority.default('normal'),
+    lane: WatchFields.lane.default(null),
+    slots: WatchFields.slots.default(1),
     settleMs: WatchFields.settleMs.default(2000),
     enabled: WatchFields.enabled.default(true),
   })
@@ -77,6 +83,8 @@ export const WatchUpdateSchema = z
     kind: WatchFields.kind.optional(),
     paramsTemplate: WatchFields.paramsTemplate.optional(),
     priority: WatchFields.priority.optional(),
+    lane: WatchFields.lane.optional(),
+    slots: WatchFields.slots.optional(),
     settleMs: WatchFields.settleMs.optional(),
     enabled: WatchFields.enabled.optional(),
   })

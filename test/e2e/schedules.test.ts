@@ -168,11 +168,32 @@ describe('the schedules view', () => {
     expect((await schedules())[0]!.kind).toBe('shell')
 
     await dialog.locator('#param-ms').fill('5')
+    // The lane's name and the slots' limit are the server's to say, at their fields.
+    const { concurrency } = await panel.api<{ concurrency: number }>('GET', '/api/settings')
+    await dialog.getByLabel('Lane (optional)').fill('Bad Lane')
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click()
+    expect(await dialog.locator('#schedule-lane-error').textContent()).toMatch(/^A lane is a lowercase name like "encode"/)
+    expect(await dialog.getByLabel('Lane (optional)').getAttribute('aria-invalid')).toBe('true')
+    await dialog.getByLabel('Lane (optional)').fill('encode')
+    await dialog.getByLabel('Slots').fill(String(concurrency + 1))
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click()
+    expect(await dialog.locator('#schedule-slots-error').textContent()).toBe(
+      `${concurrency + 1} slots is more than the ${concurrency} jobs Offload runs at once (the concurrency setting)`,
+    )
+    expect((await schedules())[0]).toMatchObject({ kind: 'shell', lane: null, slots: 1 })
+    await dialog.getByLabel('Slots').fill(String(concurrency))
     await dialog.getByLabel('Name', { exact: true }).fill('Every day, napping')
     await dialog.getByRole('button', { name: 'Save', exact: true }).click()
     await dialog.waitFor({ state: 'detached' })
     await item('Every day, napping').waitFor()
-    expect((await schedules())[0]).toMatchObject({ name: 'Every day, napping', kind: 'sleep', params: { ms: 5 }, cron: CRON })
+    expect((await schedules())[0]).toMatchObject({
+      name: 'Every day, napping',
+      kind: 'sleep',
+      params: { ms: 5 },
+      cron: CRON,
+      lane: 'encode',
+      slots: concurrency,
+    })
     // Focus went back to the button that opened the dialog.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Edit…')
   })

@@ -176,6 +176,13 @@ describe('the watches view', () => {
     expect(await dialog.locator('#watch-settle-error').textContent()).toBe('Seconds, from 0.1 to 600')
     await panel.shot('watch-dialog-errors')
 
+    // A name that cannot be a lane: the server says what a lane may be called, at the field.
+    await dialog.getByLabel('Settle time').fill('0.2')
+    await dialog.getByLabel('Lane (optional)').fill('Bad Lane')
+    await save.click()
+    expect(await dialog.locator('#watch-lane-error').textContent()).toMatch(/^A lane is a lowercase name like "encode"/)
+    expect(await dialog.getByLabel('Lane (optional)').getAttribute('aria-invalid')).toBe('true')
+
     expect((await watches()).map((w) => w.id)).toEqual(before)
     await dialog.getByRole('button', { name: 'Cancel' }).click()
     await dialog.waitFor({ state: 'detached' })
@@ -202,12 +209,21 @@ describe('the watches view', () => {
     expect(await dialog.getByLabel('Files matching').inputValue()).toBe('*.txt')
     expect(await dialog.getByLabel('Settle time').inputValue()).toBe('0.2')
     expect(await dialog.getByLabel('command').inputValue()).toBe('echo "got {{name}}"; wc -c < "{{path}}"')
+    expect(await dialog.getByLabel('Lane (optional)').inputValue()).toBe('')
     await dialog.getByLabel('Include subfolders').uncheck()
     await dialog.getByLabel('Settle time').fill('0.3')
+    await dialog.getByLabel('Lane (optional)').fill('encode')
     await dialog.getByRole('button', { name: 'Save', exact: true }).click()
     await dialog.waitFor({ state: 'detached' })
     await item(inbox).getByText('*.txt, this folder only').waitFor()
-    expect((await watches()).find((w) => w.path === inbox)).toMatchObject({ recursive: false, settleMs: 300, glob: '*.txt', kind: 'shell' })
+    expect((await watches()).find((w) => w.path === inbox)).toMatchObject({
+      recursive: false,
+      settleMs: 300,
+      glob: '*.txt',
+      kind: 'shell',
+      lane: 'encode',
+      slots: 1,
+    })
     // Focus went back to the button that opened the dialog.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Edit…')
   })

@@ -200,8 +200,10 @@ describe('completion of lane', () => {
     expect(await complete('offload', 'lane', 'list', '--')).toBe('--json --help --url --token --data')
     expect(await complete('offload', 'add', '--la')).toBe('--lane')
     expect(await complete('offload', 'add', '--sl')).toBe('--slots')
-    // schedule add makes jobs with no lane of their own.
-    expect(await complete('offload', 'schedule', 'add', '--la')).toBe('')
+    // schedule add and watch add name the lane and slots of the jobs they make.
+    expect(await complete('offload', 'schedule', 'add', '--la')).toBe('--lane')
+    expect(await complete('offload', 'watch', 'add', '--sl')).toBe('--slots')
+    expect(await complete('offload', 'lane', 'set', 'encode', '--sl')).toBe('')
   })
 
   it('zsh and fish know them too', async () => {

@@ -90,6 +90,25 @@ describe('offload schedule add', () => {
   })
 })
 
+describe('offload schedule add --lane and --slots', () => {
+  it('--lane encode --slots 2 round-trips: the schedule has them, show says them, and its jobs run there', async () => {
+    const run = await cli(['schedule', 'add', '--cron', '0 3 * * *', '--name', 'Nightly encode', '--lane', 'encode', '--slots', '2', '--json', '--', 'true'])
+    expect([run.code, run.stderr]).toEqual([0, ''])
+    const schedule = JSON.parse(run.stdout) as Schedule
+    expect(schedule).toMatchObject({ lane: 'encode', slots: 2 })
+    expect((await schedules()).find((s) => s.id === schedule.id)).toEqual(schedule)
+    const shown = await cli(['schedule', 'show', schedule.id])
+    expect(shown.stdout).toMatch(/^ {2}lane: +encode\n {2}slots: +2$/m)
+    const job = JSON.parse((await cli(['schedule', 'run', schedule.id, '--json'])).stdout) as Job
+    expect(job).toMatchObject({ lane: 'encode', slots: 2 })
+
+    // The kind's own lane and one slot go unsaid.
+    const plain = idIn((await cli(['schedule', 'add', '--cron', '0 3 * * *', '--', 'true'])).stderr)
+    expect((await cli(['schedule', 'show', plain])).stdout).not.toMatch(/^ {2}(lane|slots):/m)
+    expect((await cli(['schedule', 'show', plain, '--json'])).stdout).toMatch(/"lane": null,\n\s*"slots": 1,/)
+  })
+})
+
 describe('offload schedule list, run, show, enable, disable and rm', () => {
   it('lists, runs one now (a job appears), shows its history, switches it off and on, and removes it', async () => {
     const id = idIn((await cli(['schedule', 'add', '--cron', '0 4 * * *', '--name', 'Nightly tidy', '--', 'true'])).stderr)
@@ -159,6 +178,13 @@ describe('bad schedules: one line on stderr naming the flag, exit code 2, nothin
       'a missed window that is no duration',
       ['--cron', '0 * * * *', '--missed-window', 'ages', '--', 'true'],
       /^offload: --missed-window: a duration .*got "ages"\n$/,
+    ],
+    ['a name that cannot be a lane', ['--cron', '0 * * * *', '--lane', 'Bad Lane', '--', 'true'], /^offload: --lane: A lane is a lowercase name like "encode"/],
+    ['no slots', ['--cron', '0 * * * *', '--slots', '0', '--', 'true'], /^offload: --slots: a whole number from 1 to 64, got "0"\n$/],
+    [
+      'more slots than Offload runs at once',
+      ['--cron', '0 * * * *', '--slots', '64', '--', 'true'],
+      /^offload: --slots: 64 slots is more than the \d+ jobs Offload runs at once \(the concurrency setting\)\n$/,
     ],
     [
       'an overlap policy there is not',

@@ -103,6 +103,28 @@ describe('offload watch add', () => {
   })
 })
 
+describe('offload watch add --lane and --slots', () => {
+  it('--lane encode --slots 2 round-trips: the watch has them, show says them, and the jobs it makes run there', async () => {
+    const folder = tempDir()
+    writeFileSync(join(folder, 'clip.mov'), 'x')
+    const run = await cli(['watch', 'add', folder, 'shell', ...CAT, '--settle', '100ms', '--lane', 'encode', '--slots', '2', '--json'])
+    expect([run.code, run.stderr]).toEqual([0, ''])
+    const watch = JSON.parse(run.stdout) as Watch
+    expect(watch).toMatchObject({ lane: 'encode', slots: 2 })
+    expect(await watchOf(watch.id)).toMatchObject({ lane: 'encode', slots: 2 })
+    expect((await cli(['watch', 'show', watch.id])).stdout).toMatch(/^ {2}lane: +encode\n {2}slots: +2$/m)
+    const [job] = await waitFor(async () => {
+      const jobs = await jobsIn(folder)
+      return jobs.length > 0 && jobs
+    }, 'the job for clip.mov')
+    expect(job).toMatchObject({ lane: 'encode', slots: 2 })
+
+    // The kind's own lane and one slot go unsaid.
+    const plain = idIn((await cli(['watch', 'add', tempDir(), 'shell', ...CAT, '--disabled'])).stderr)
+    expect((await cli(['watch', 'show', plain])).stdout).not.toMatch(/^ {2}(lane|slots):/m)
+  })
+})
+
 describe('offload watch list, show, disable, enable and rm', () => {
   it('lists and shows a watch with what it made, switches it off and on (files that came meanwhile become jobs), and removes it', async () => {
     const folder = tempDir()
@@ -214,6 +236,17 @@ describe('bad watches: one line on stderr naming what is wrong, exit code 2, not
       () => 'offload: --settle: a duration from 100ms to 10m, such as 500ms or 5s, got "5ms"\n',
     ],
     ['a settle time that is no duration', () => [tempDir(), 'shell', ...CAT, '--settle', 'soon'], () => /^offload: --settle: .*got "soon"\n$/],
+    [
+      'a name that cannot be a lane',
+      () => [tempDir(), 'shell', ...CAT, '--lane', 'Bad Lane'],
+      () => /^offload: --lane: A lane is a lowercase name like "encode"/,
+    ],
+    ['no slots', () => [tempDir(), 'shell', ...CAT, '--slots', '0'], () => 'offload: --slots: a whole number from 1 to 64, got "0"\n'],
+    [
+      'more slots than Offload runs at once',
+      () => [tempDir(), 'shell', ...CAT, '--slots', '64'],
+      () => /^offload: --slots: 64 slots is more than the \d+ jobs Offload runs at once \(the concurrency setting\)\n$/,
+    ],
     ['an empty glob', () => [tempDir(), 'shell', ...CAT, '--glob', ''], () => /^offload: --glob: .+\n$/],
     ['no kind', () => [tempDir()], () => /^offload: missing required argument 'kind'\n$/],
     ['--json and --print-id', () => [tempDir(), 'shell', ...CAT, '--json', '--print-id'], () => 'offload: Give --json or --print-id, not both\n'],

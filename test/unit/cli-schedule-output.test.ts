@@ -27,6 +27,8 @@ const schedule = (over: Partial<Schedule>): Schedule => ({
   priority: 'normal',
   maxAttempts: null,
   timeoutMs: null,
+  lane: null,
+  slots: 1,
   enabled: true,
   overlap: 'skip',
   missed: 'once',

@@ -14,6 +14,8 @@ const watch = (over: Partial<Watch>): Watch => ({
   kind: 'shell',
   paramsTemplate: { command: 'lpr', args: ['{{path}}'] },
   priority: 'normal',
+  lane: null,
+  slots: 1,
   settleMs: 2000,
   enabled: true,
   createdAt: at(1, 9),

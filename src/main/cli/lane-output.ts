@@ -21,6 +21,11 @@ export function placement(job: Pick<Job, 'lane' | 'slots'>): string {
   return `${lane}${slots}`
 }
 
+/** A schedule's or watch's `lane:` and `slots:` lines, each only when it is not the default (the kind's lane, one slot). */
+export function laneFields(maker: { lane: string | null; slots: number }, field: (name: string, value: string) => string): string[] {
+  return [...(maker.lane === null ? [] : [field('lane', maker.lane)]), ...(maker.slots > 1 ? [field('slots', String(maker.slots))] : [])]
+}
+
 interface Column {
   title: string
   cell: (lane: Lane) => string

@@ -211,6 +211,8 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
       new Option('--missed <policy>', 'runs missed while Offload was off or asleep: skip them, make up once, or all').choices(MISSED_POLICIES).default('once'),
     )
     .option('--missed-window <duration>', 'how far back missed runs are made up: 3h, 2d (default 24h)')
+    .option('--lane <name>', 'the lane its jobs run in, with that lane’s limit and pause (else their kind’s, else default)')
+    .option('--slots <n>', 'how many of the limits’ slots each job takes while it runs, for one using several cores (default 1)')
     .option('--disabled', 'add it switched off: it runs only once enabled, or by hand')
     .option('--json', 'the new schedule, as JSON')
     .option('--print-id', 'print only the new schedule’s id (for scripts)')
@@ -292,6 +294,8 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
     .option('--params-json <json>', 'all the params as one JSON object (--param values win)')
     .addOption(new Option('--priority <level>', 'how soon its jobs run, against other jobs').choices(PRIORITIES))
     .option('--settle <duration>', 'how long a file must stay unchanged before its job is made: 500ms, 5s, 1m (default 2s)')
+    .option('--lane <name>', 'the lane its jobs run in, with that lane’s limit and pause (else their kind’s, else default)')
+    .option('--slots <n>', 'how many of the limits’ slots each job takes while it runs, for one using several cores (default 1)')
     .option('--disabled', 'add it switched off: nothing is handed over until it is enabled')
     .option('--json', 'the new watch, as JSON')
     .option('--print-id', 'print only the new watch’s id (for scripts)')

@@ -1,4 +1,5 @@
 import type { Schedule, ScheduleDetail, ScheduleRun } from '../../shared/schedule'
+import { laneFields } from './lane-output'
 import { displayWidth, fit, formatDuration, paintStatus } from './output'
 
 const MINUTE = 60_000
@@ -125,6 +126,7 @@ export function scheduleDetail(detail: ScheduleDetail, options: { now: number; c
     field('cron', `${detail.cron} in ${detail.timezone}`),
     field('enabled', detail.enabled ? 'yes' : 'no'),
     field('priority', detail.priority),
+    ...laneFields(detail, field),
     field('attempts', detail.maxAttempts === null ? 'as the server’s settings say' : String(detail.maxAttempts)),
     field('timeout', detail.timeoutMs === null ? 'none' : formatDuration(detail.timeoutMs)),
     field('overlap', detail.overlap),

@@ -1,4 +1,5 @@
 import type { Watch, WatchState } from '../../shared/watch'
+import { laneFields } from './lane-output'
 import { displayWidth, fit, formatDuration } from './output'
 import { clockTime } from './schedule-output'
 
@@ -114,6 +115,7 @@ export function watchDetail(watch: Watch, options: { now: number; colour: boolea
     field('kind', watch.kind),
     field('params', JSON.stringify(watch.paramsTemplate)),
     field('priority', watch.priority),
+    ...laneFields(watch, field),
     field('settle', `${formatDuration(watch.settleMs)} unchanged before a file’s job is made`),
     field('enabled', watch.enabled ? 'yes' : 'no'),
     field('pending', `${plural(watch.pendingFiles, 'file')} waiting to stay unchanged`),

@@ -283,6 +283,18 @@ export class JobCommands {
     return tally.done()
   }
 
+  /**
+   * The row of a job a schedule or watch makes on its own. Its slots were
+   * checked when it was saved; should the concurrency setting have been
+   * lowered below them since, the job takes every slot (as the engine gives
+   * a queued job then) rather than the run being lost with no one to tell.
+   */
+  prepareMadeJob(input: ParsedNewJob, now: number): JobInsert {
+    const slots = input.slots ?? 1
+    const limit = slots > 1 ? this.engine.settings().concurrency : slots
+    return this.prepareJob(slots > limit ? { ...input, slots: limit } : input, now)
+  }
+
   /** The checks only the kinds can make (their params), and the row to insert (schedules and watches make their jobs' rows here too). */
   prepareJob(input: ParsedNewJob, now: number): JobInsert {
     const loaded = this.kinds.get(input.kind)

@@ -303,4 +303,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN key TEXT;
   CREATE INDEX jobs_by_key ON jobs (key) WHERE key IS NOT NULL;
   `,
+  `
+  -- Schedules and watches name the lane and slots of the jobs they make; a null lane is the kind's own.
+  ALTER TABLE schedules ADD COLUMN lane TEXT;
+  ALTER TABLE schedules ADD COLUMN slots INTEGER NOT NULL DEFAULT 1 CHECK (slots >= 1);
+  ALTER TABLE watches ADD COLUMN lane TEXT;
+  ALTER TABLE watches ADD COLUMN slots INTEGER NOT NULL DEFAULT 1 CHECK (slots >= 1);
+  `,
 ]

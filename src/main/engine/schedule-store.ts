@@ -21,6 +21,8 @@ interface ScheduleRow {
   priority: number
   max_attempts: number | null
   timeout_ms: number | null
+  lane: string | null
+  slots: number
   enabled: 0 | 1
   overlap: string
   missed: string
@@ -60,6 +62,8 @@ function toSchedule(row: ScheduleRow): StoredSchedule {
     priority: PRIORITY_BY_RANK[row.priority]!,
     maxAttempts: row.max_attempts,
     timeoutMs: row.timeout_ms,
+    lane: row.lane,
+    slots: row.slots,
     enabled: row.enabled === 1,
     overlap: OVERLAP_POLICIES.find((p) => p === row.overlap)!,
     missed: MISSED_POLICIES.find((p) => p === row.missed)!,
@@ -92,13 +96,13 @@ export class ScheduleStore {
   constructor(db: Database.Database) {
     this.stmt = {
       upsert: db.prepare(`
-        INSERT INTO schedules (id, name, cron, timezone, kind, params, priority, max_attempts, timeout_ms, enabled, overlap, missed,
+        INSERT INTO schedules (id, name, cron, timezone, kind, params, priority, max_attempts, timeout_ms, lane, slots, enabled, overlap, missed,
                                missed_window_ms, next_at, created_at, updated_at)
-        VALUES (@id, @name, @cron, @timezone, @kind, @params, @priority, @maxAttempts, @timeoutMs, @enabled, @overlap, @missed,
+        VALUES (@id, @name, @cron, @timezone, @kind, @params, @priority, @maxAttempts, @timeoutMs, @lane, @slots, @enabled, @overlap, @missed,
                 @missedWindowMs, @nextAt, @createdAt, @now)
         ON CONFLICT (id) DO UPDATE SET name = excluded.name, cron = excluded.cron, timezone = excluded.timezone, kind = excluded.kind,
           params = excluded.params, priority = excluded.priority, max_attempts = excluded.max_attempts, timeout_ms = excluded.timeout_ms,
-          enabled = excluded.enabled, overlap = excluded.overlap, missed = excluded.missed, missed_window_ms = excluded.missed_window_ms,
+          lane = excluded.lane, slots = excluded.slots, enabled = excluded.enabled, overlap = excluded.overlap, missed = excluded.missed, missed_window_ms = excluded.missed_window_ms,
           next_at = excluded.next_at, updated_at = excluded.updated_at`),
       get: db.prepare<[string], ScheduleRow>(`SELECT * FROM schedules WHERE id = ?`),
       all: db.prepare<[], ScheduleRow>(`SELECT * FROM schedules ORDER BY name, id`),
@@ -137,6 +141,8 @@ export class ScheduleStore {
       priority: PRIORITY_RANK[schedule.priority],
       maxAttempts: schedule.maxAttempts,
       timeoutMs: schedule.timeoutMs,
+      lane: schedule.lane,
+      slots: schedule.slots,
       enabled: schedule.enabled ? 1 : 0,
       overlap: schedule.overlap,
       missed: schedule.missed,

@@ -118,7 +118,7 @@ export class Schedules {
     const next: StoredSchedule = { ...old, ...given }
     const problem = cronProblem(next.cron, next.timezone)
     if (problem) throw new ApiError('invalid_input', `${problem.path}: ${problem.message}`, [problem])
-    if (given.kind !== undefined || given.params !== undefined) this.checkJob(next, now)
+    if (given.kind !== undefined || given.params !== undefined || given.slots !== undefined) this.checkJob(next, now)
     // A new pattern, zone or enabling starts from now: time spent disabled is not "missed".
     const retimed = next.cron !== old.cron || next.timezone !== old.timezone || next.enabled !== old.enabled
     if (retimed) next.nextAt = this.firstSlotAfter(next, now)
@@ -138,7 +138,7 @@ export class Schedules {
     let now = this.clock.now()
     const job = this.store.transaction(() => {
       while (this.schedules.hasRun(id, now)) now++
-      return this.record(schedule, { slot: now, late: false, manual: true }, now, this.commands.prepareJob(jobOf(schedule), now))!
+      return this.record(schedule, { slot: now, late: false, manual: true }, now, this.commands.prepareMadeJob(jobOf(schedule), now))!
     })
     this.engine.jobsAdded([job])
     return job
@@ -150,12 +150,14 @@ export class Schedules {
     return schedule
   }
 
-  /** The kind and params are checked as a job of them would be, so a schedule never fires what could not run. */
+  /** The kind, params and slots are checked as a job of them would be, so a schedule never fires what could not run. */
   private checkJob(schedule: StoredSchedule, now: number): void {
     try {
       this.commands.prepareJob(jobOf(schedule), now)
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
+      // Slots above the concurrency setting: the field it names is the schedule's own.
+      if (error.code === 'invalid_input') throw error
       const detail = Array.isArray(error.detail)
         ? (error.detail as { path: string; message: string }[]).map((d) => ({ ...d, path: `params.${d.path}` }))
         : [{ path: error.code === 'unknown_kind' ? 'kind' : 'params', message: error.message }]
@@ -230,7 +232,7 @@ export class Schedules {
 
   private tryJob(schedule: StoredSchedule, now: number): JobRow | undefined {
     try {
-      return this.commands.prepareJob(jobOf(schedule), now)
+      return this.commands.prepareMadeJob(jobOf(schedule), now)
     } catch (error) {
       if (error instanceof ApiError && (error.code === 'unknown_kind' || error.code === 'invalid_params')) return undefined
       throw error
@@ -269,6 +271,8 @@ function jobOf(schedule: StoredSchedule): ParsedNewJob {
     params: schedule.params,
     name: schedule.name,
     priority: schedule.priority,
+    ...(schedule.lane !== null ? { lane: schedule.lane } : {}),
+    slots: schedule.slots,
     ...(schedule.maxAttempts !== null ? { maxAttempts: schedule.maxAttempts } : {}),
     ...(schedule.timeoutMs !== null ? { timeoutMs: schedule.timeoutMs } : {}),
   }

@@ -38,6 +38,8 @@ interface WatchRow {
   kind: string
   params_template: string
   priority: number
+  lane: string | null
+  slots: number
   settle_ms: number
   enabled: 0 | 1
   created_at: number
@@ -52,6 +54,8 @@ function toWatch(row: WatchRow): StoredWatch {
     kind: row.kind,
     paramsTemplate: JSON.parse(row.params_template) as Record<string, unknown>,
     priority: PRIORITY_BY_RANK[row.priority]!,
+    lane: row.lane,
+    slots: row.slots,
     settleMs: row.settle_ms,
     enabled: row.enabled === 1,
     createdAt: row.created_at,
@@ -69,10 +73,10 @@ export class WatchStore {
   constructor(db: Database.Database) {
     this.stmt = {
       upsert: db.prepare(`
-        INSERT INTO watches (id, path, glob, recursive, kind, params_template, priority, settle_ms, enabled, created_at, updated_at)
-        VALUES (@id, @path, @glob, @recursive, @kind, @paramsTemplate, @priority, @settleMs, @enabled, @createdAt, @now)
+        INSERT INTO watches (id, path, glob, recursive, kind, params_template, priority, lane, slots, settle_ms, enabled, created_at, updated_at)
+        VALUES (@id, @path, @glob, @recursive, @kind, @paramsTemplate, @priority, @lane, @slots, @settleMs, @enabled, @createdAt, @now)
         ON CONFLICT (id) DO UPDATE SET path = excluded.path, glob = excluded.glob, recursive = excluded.recursive, kind = excluded.kind,
-          params_template = excluded.params_template, priority = excluded.priority, settle_ms = excluded.settle_ms,
+          params_template = excluded.params_template, priority = excluded.priority, lane = excluded.lane, slots = excluded.slots, settle_ms = excluded.settle_ms,
           enabled = excluded.enabled, updated_at = excluded.updated_at`),
       get: db.prepare<[string], WatchRow>(`SELECT * FROM watches WHERE id = ?`),
       all: db.prepare<[], WatchRow>(`SELECT * FROM watches ORDER BY path, id`),
@@ -105,6 +109,8 @@ export class WatchStore {
       kind: watch.kind,
       paramsTemplate: JSON.stringify(watch.paramsTemplate),
       priority: PRIORITY_RANK[watch.priority],
+      lane: watch.lane,
+      slots: watch.slots,
       settleMs: watch.settleMs,
       enabled: watch.enabled ? 1 : 0,
       createdAt: watch.createdAt,

@@ -108,7 +108,7 @@ export class Watches {
     const next: StoredWatch = { ...old, ...given, path: given.path === undefined ? old.path : resolve(given.path) }
     const moved = next.path !== old.path
     if (moved) refuseFile(next.path)
-    if (moved || given.kind !== undefined || given.paramsTemplate !== undefined) this.checkJob(next, now)
+    if (moved || given.kind !== undefined || given.paramsTemplate !== undefined || given.slots !== undefined) this.checkJob(next, now)
     this.store.transaction(() => {
       this.watches.save(next, now)
       // The old folder's files say nothing of the new one's.
@@ -161,13 +161,15 @@ export class Watches {
     return watch
   }
 
-  /** The kind and the template are checked as a job for a file in the folder would be, so a watch never makes what could not run. */
+  /** The kind, the template and the slots are checked as a job for a file in the folder would be, so a watch never makes what could not run. */
   private checkJob(watch: StoredWatch, now: number): void {
     const sample = join(watch.path, SAMPLE_FILE)
     try {
       this.commands.prepareJob(jobOf(watch, sample, SAMPLE_FILE), now)
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
+      // Slots above the concurrency setting: the field it names is the watch's own, and no file has a part in it.
+      if (error.code === 'invalid_input') throw error
       const detail = Array.isArray(error.detail)
         ? (error.detail as { path: string; message: string }[]).map((d) => ({ ...d, path: d.path ? `paramsTemplate.${d.path}` : 'paramsTemplate' }))
         : [{ path: error.code === 'unknown_kind' ? 'kind' : 'paramsTemplate', message: error.message }]
@@ -246,7 +248,7 @@ export class Watches {
 
   private tryJob(watch: StoredWatch, path: string, now: number): { row: JobInsert } | { problem: string } {
     try {
-      return { row: this.commands.prepareJob(jobOf(watch, join(watch.path, path), path), now) }
+      return { row: this.commands.prepareMadeJob(jobOf(watch, join(watch.path, path), path), now) }
     } catch (error) {
       if (error instanceof ApiError && (error.code === 'unknown_kind' || error.code === 'invalid_params')) return { problem: error.message }
       throw error
@@ -315,7 +317,7 @@ class FolderWatch {
   private readonly matches: (path: string) => boolean
 
   constructor(
-    /** The watch's settings; kind, template and priority may change under a running watcher, the rest make a new one. */
+    /** The watch's settings; kind, template, priority, lane and slots may change under a running watcher, the rest make a new one. */
     public config: StoredWatch,
     private readonly deps: FolderDeps,
     private readonly pollMs: number,
@@ -594,6 +596,8 @@ function jobOf(watch: StoredWatch, path: string, rel: string): ParsedNewJob {
     params: expandTemplate(watch.paramsTemplate, { path, name: basename(path), dir: dirname(path) }),
     name: name.length > MAX_NAME_LENGTH ? `…${name.slice(-(MAX_NAME_LENGTH - 1))}` : name,
     priority: watch.priority,
+    ...(watch.lane !== null ? { lane: watch.lane } : {}),
+    slots: watch.slots,
   }
 }
 

@@ -18,3 +18,11 @@ export function readLimits(tries: string, timeout: string): { limits: { maxAttem
   }
   return { limits, errors }
 }
+
+/** Where a job runs, as typed: an empty lane is the kind's own (null), empty slots one. The lane's name and the slots' limit are the server's to check. */
+export function readPlacement(lane: string, slots: string): { lane: string | null; slots: number; errors: Record<string, string> } {
+  const width = slots.trim() ? Number(slots) : 1
+  const errors: Record<string, string> = {}
+  if (!Number.isInteger(width) || width < 1) errors.slots = 'A whole number, 1 or more'
+  return { lane: lane.trim() || null, slots: width, errors }
+}

@@ -14,6 +14,8 @@ const schedule = (id: string, patch: Partial<Schedule> = {}): Schedule => ({
   priority: 'normal',
   maxAttempts: null,
   timeoutMs: null,
+  lane: null,
+  slots: 1,
   enabled: true,
   overlap: 'skip',
   missed: 'once',

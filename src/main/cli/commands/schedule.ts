@@ -2,7 +2,7 @@ import { MAX_MISSED_WINDOW_MS, MISSED_POLICIES, OVERLAP_POLICIES, type Schedule 
 import { ApiError } from '../../../shared/wire-error'
 import { terminalColumns, type Context } from '../context'
 import { CliError, EXIT, type ExitCode } from '../errors'
-import { jobSpec, tryLimits, type JobSpecOptions, type TryLimitOptions } from '../job-spec'
+import { jobSpec, slotCount, tryLimits, type JobSpecOptions, type TryLimitOptions } from '../job-spec'
 import { parseDuration, useColour } from '../output'
 import { clockTime, fromNow, nextRunLines, scheduleDetail, scheduleTable } from '../schedule-output'
 
@@ -13,13 +13,15 @@ export interface ScheduleAddOptions extends JobSpecOptions, TryLimitOptions {
   overlap: (typeof OVERLAP_POLICIES)[number]
   missed: (typeof MISSED_POLICIES)[number]
   missedWindow?: string
+  lane?: string
+  slots?: string
   disabled?: boolean
   json?: boolean
   printId?: boolean
 }
 
 /** The API names a schedule's fields; the person typed flags, so its complaints name those. */
-const FLAG_OF: Record<string, string> = { cron: '--cron', timezone: '--tz', name: '--name' }
+const FLAG_OF: Record<string, string> = { cron: '--cron', timezone: '--tz', name: '--name', lane: '--lane', slots: '--slots' }
 
 /**
  * A refused input with each field it names said as `flagOf` names it, as the
@@ -75,6 +77,9 @@ export async function scheduleAdd(
       overlap: options.overlap,
       missed: options.missed,
       ...(window !== undefined ? { missedWindowMs: window } : {}),
+      // The lane's name is the API's to check: it says what a lane may be called.
+      ...(options.lane !== undefined ? { lane: options.lane } : {}),
+      ...(options.slots !== undefined ? { slots: slotCount('--slots', options.slots) } : {}),
     })
     .catch((error: unknown) => {
       throw inFlags(error, (field) => FLAG_OF[field])

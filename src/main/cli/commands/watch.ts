@@ -4,7 +4,7 @@ import { MAX_SETTLE_MS, MIN_SETTLE_MS, NewWatchSchema, TEMPLATE_FIELDS, type Wat
 import { ApiError } from '../../../shared/wire-error'
 import { terminalColumns, type Context } from '../context'
 import { CliError, EXIT, type ExitCode } from '../errors'
-import { jobSpec, tryLimits, type TryLimitOptions } from '../job-spec'
+import { jobSpec, slotCount, tryLimits, type TryLimitOptions } from '../job-spec'
 import { formatDuration, parseDuration, useColour } from '../output'
 import { stateLine, watchDetail, watchTable } from '../watch-output'
 import { enableEach, inFlags, removeEach } from './schedule'
@@ -16,6 +16,8 @@ export interface WatchAddOptions extends Pick<TryLimitOptions, 'priority'> {
   /** False with --no-recursive. */
   recursive: boolean
   settle?: string
+  lane?: string
+  slots?: string
   disabled?: boolean
   json?: boolean
   printId?: boolean
@@ -38,7 +40,14 @@ function settleMs(text: string | undefined): number | undefined {
 }
 
 /** The API names a watch's fields; the person typed flags and the folder, so its complaints name those. */
-const FLAG_OF: Record<string, string> = { glob: '--glob', settleMs: '--settle', priority: '--priority', paramsTemplate: '--params-json' }
+const FLAG_OF: Record<string, string> = {
+  glob: '--glob',
+  settleMs: '--settle',
+  priority: '--priority',
+  paramsTemplate: '--params-json',
+  lane: '--lane',
+  slots: '--slots',
+}
 
 function refusal(error: unknown, folder: string): unknown {
   // The kind's own check of the params, as a job for a file in the folder would have them: its message names the param, and the file tried.
@@ -99,6 +108,9 @@ export async function watchAdd(ctx: Context, folder: string, kind: string, optio
       ...(options.glob !== undefined ? { glob: options.glob } : {}),
       ...(priority !== undefined ? { priority } : {}),
       ...(settle !== undefined ? { settleMs: settle } : {}),
+      // The lane's name is the API's to check: it says what a lane may be called.
+      ...(options.lane !== undefined ? { lane: options.lane } : {}),
+      ...(options.slots !== undefined ? { slots: slotCount('--slots', options.slots) } : {}),
     })
     .catch((error: unknown) => {
       throw refusal(error, path)

@@ -1,4 +1,4 @@
-import { PRIORITIES, type KindInfo, type KindLoadError, type Priority } from '../../../shared/job'
+import { DEFAULT_LANE, PRIORITIES, type KindInfo, type KindLoadError, type Priority } from '../../../shared/job'
 import type { Field, FormValues } from '../../../shared/schema-form'
 
 /** What the kinds folder could not load, and why: above a form that picks a kind. */
@@ -143,6 +143,40 @@ export function TextField(props: {
           {error}
         </small>
       )}
+    </div>
+  )
+}
+
+/** The lane a job runs in and the slots it takes (ids `<idPrefix>-lane`, `<idPrefix>-slots`), each with its problem. */
+export function PlacementFields(props: {
+  idPrefix: string
+  lane: string
+  onLane: (v: string) => void
+  slots: string
+  onSlots: (v: string) => void
+  errors: { lane?: string | undefined; slots?: string | undefined }
+}) {
+  const { idPrefix, lane, onLane, slots, onSlots, errors } = props
+  return (
+    <div className="row-fields">
+      <TextField
+        id={`${idPrefix}-lane`}
+        label="Lane (optional)"
+        value={lane}
+        onChange={onLane}
+        hint={`Empty: the kind’s own lane, else “${DEFAULT_LANE}”. A lane may have its own limit.`}
+        error={errors.lane}
+        maxLength={64}
+        code
+      />
+      <LimitField
+        id={`${idPrefix}-slots`}
+        label="Slots"
+        hint="Empty: 1. A job using several cores counts as several."
+        value={slots}
+        onChange={onSlots}
+        error={errors.slots}
+      />
     </div>
   )
 }

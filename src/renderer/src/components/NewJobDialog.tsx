@@ -3,11 +3,11 @@ import { DEFAULT_LANE, type Job, type Priority } from '../../../shared/job'
 import { ApiError } from '../../../shared/wire-error'
 import { useTransport } from '../context'
 import { formatTime } from '../format'
-import { readLimits } from '../job-limits'
+import { readLimits, readPlacement } from '../job-limits'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { Dialog } from './Dialog'
-import { FormEnd, KindErrorsNote, KindField, LimitField, ParamFields, PriorityField, TextField } from './JobFields'
+import { FormEnd, KindErrorsNote, KindField, LimitField, ParamFields, PlacementFields, PriorityField, TextField } from './JobFields'
 import { fieldsOf, fromParams, toParams, type FormValues, type JsonSchema } from '../../../shared/schema-form'
 
 /**
@@ -41,8 +41,8 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
     const { limits, errors: limitErrors } = readLimits(tries, timeout)
     const start = startAt ? new Date(startAt) : null
     if (start && Number.isNaN(start.getTime())) limitErrors.runAt = 'A date and a time'
-    const width = slots.trim() ? Number(slots) : 1
-    if (!Number.isInteger(width) || width < 1) limitErrors.slots = 'A whole number, 1 or more'
+    const placement = readPlacement(lane, slots)
+    Object.assign(limitErrors, placement.errors)
     setErrors({ ...local, ...limitErrors })
     if (Object.keys(local).length + Object.keys(limitErrors).length > 0 || !kind) return
     setBusy(true)
@@ -53,8 +53,8 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
         priority,
         ...limits,
         ...(start ? { runAt: start.toISOString() } : {}),
-        ...(lane.trim() ? { lane: lane.trim() } : {}),
-        ...(width > 1 ? { slots: width } : {}),
+        ...(placement.lane ? { lane: placement.lane } : {}),
+        ...(placement.slots > 1 ? { slots: placement.slots } : {}),
         ...(name.trim() ? { name: name.trim() } : {}),
       })
       useApp.getState().notify(job.status === 'scheduled' ? `Scheduled "${job.name}" for ${formatTime(job.runAfter)}` : `Queued "${job.name}"`)
@@ -113,26 +113,7 @@ export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Jo
             error={errors.timeoutMs}
           />
         </div>
-        <div className="row-fields">
-          <TextField
-            id="new-job-lane"
-            label="Lane (optional)"
-            value={lane}
-            onChange={setLane}
-            hint={`Empty: the kind’s own lane, else “${DEFAULT_LANE}”. A lane may have its own limit.`}
-            error={errors.lane}
-            maxLength={64}
-            code
-          />
-          <LimitField
-            id="new-job-slots"
-            label="Slots"
-            hint="Empty: 1. A job using several cores counts as several."
-            value={slots}
-            onChange={setSlots}
-            error={errors.slots}
-          />
-        </div>
+        <PlacementFields idPrefix="new-job" lane={lane} onLane={setLane} slots={slots} onSlots={setSlots} errors={errors} />
         <TextField
           id="new-job-start"
           label="Start at (optional)"

@@ -4,12 +4,12 @@ import { MISSED_POLICIES, OVERLAP_POLICIES, type NewSchedule, type Schedule } fr
 import { fieldsOf, fromParams, toParams, type FormValues, type JsonSchema } from '../../../shared/schema-form'
 import { ApiError } from '../../../shared/wire-error'
 import { useTransport } from '../context'
-import { readLimits } from '../job-limits'
+import { readLimits, readPlacement } from '../job-limits'
 import { checkCron, detailsByField, fireTimeText, localTimeZone, missedWindowText, readMissedWindow, timeZones } from '../schedule-text'
 import { useApp } from '../state/app-store'
 import { useNow } from '../use-now'
 import { Dialog } from './Dialog'
-import { FormEnd, KindErrorsNote, KindField, LimitField, ParamFields, PriorityField, TextField } from './JobFields'
+import { FormEnd, KindErrorsNote, KindField, LimitField, ParamFields, PlacementFields, PriorityField, TextField } from './JobFields'
 
 type Overlap = (typeof OVERLAP_POLICIES)[number]
 type Missed = (typeof MISSED_POLICIES)[number]
@@ -63,6 +63,8 @@ export function ScheduleDialog({ schedule, onClose, onSaved }: { schedule?: Sche
   const [priority, setPriority] = useState<Priority>(schedule?.priority ?? 'normal')
   const [tries, setTries] = useState(schedule?.maxAttempts ? String(schedule.maxAttempts) : '')
   const [timeout, setTimeoutText] = useState(schedule?.timeoutMs ? String(schedule.timeoutMs / 1000) : '')
+  const [lane, setLane] = useState(schedule?.lane ?? '')
+  const [slots, setSlots] = useState(schedule && schedule.slots > 1 ? String(schedule.slots) : '')
   const [overlap, setOverlap] = useState<Overlap>(schedule?.overlap ?? 'skip')
   const [missed, setMissed] = useState<Missed>(schedule?.missed ?? 'once')
   const [windowText, setWindowText] = useState(missedWindowText(schedule ? schedule.missedWindowMs : DEFAULT_WINDOW_MS))
@@ -86,7 +88,8 @@ export function ScheduleDialog({ schedule, onClose, onSaved }: { schedule?: Sche
     const { params, errors: paramErrors } = toParams(fields, values)
     const { limits, errors: limitErrors } = readLimits(tries, timeout)
     const missedWindow = missed === 'skip' ? null : readMissedWindow(windowText)
-    const local: Record<string, string> = { ...limitErrors }
+    const placement = readPlacement(lane, slots)
+    const local: Record<string, string> = { ...limitErrors, ...placement.errors }
     if (missedWindow?.error) local.missedWindowMs = missedWindow.error
     if (schedule && !name.trim()) local.name = 'Required'
     setErrors({ params: paramErrors, fields: local })
@@ -99,6 +102,8 @@ export function ScheduleDialog({ schedule, onClose, onSaved }: { schedule?: Sche
       priority,
       maxAttempts: limits.maxAttempts ?? null,
       timeoutMs: limits.timeoutMs ?? null,
+      lane: placement.lane,
+      slots: placement.slots,
       enabled,
       overlap,
       missed,
@@ -271,6 +276,20 @@ export function ScheduleDialog({ schedule, onClose, onSaved }: { schedule?: Sche
             error={fieldError('timeoutMs')}
           />
         </div>
+        <PlacementFields
+          idPrefix="schedule"
+          lane={lane}
+          onLane={(v) => {
+            setLane(v)
+            clearField('lane')
+          }}
+          slots={slots}
+          onSlots={(v) => {
+            setSlots(v)
+            clearField('slots')
+          }}
+          errors={errors.fields}
+        />
         <label className="check">
           <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled: runs on its pattern (off, it runs only by hand)
         </label>

@@ -4,10 +4,11 @@ import { fieldsOf, fromParams, toParams, type Field, type FormValues } from '../
 import type { NewWatch, Watch } from '../../../shared/watch'
 import { ApiError } from '../../../shared/wire-error'
 import { useTransport } from '../context'
+import { readPlacement } from '../job-limits'
 import { useApp } from '../state/app-store'
 import { readSettle, savedText, settleSeconds, templateStart, watchErrorsByField } from '../watch-text'
 import { Dialog } from './Dialog'
-import { FormEnd, KindErrorsNote, KindField, ParamFields, PriorityField, TextField } from './JobFields'
+import { FormEnd, KindErrorsNote, KindField, ParamFields, PlacementFields, PriorityField, TextField } from './JobFields'
 
 interface Errors {
   params: Record<string, string>
@@ -15,7 +16,7 @@ interface Errors {
 }
 const NO_ERRORS: Errors = { params: {}, fields: {} }
 /** The fields that show their own problem; the server's word on any other goes with the form's. */
-const OWN_FIELDS = new Set(['path', 'glob', 'settleMs', 'kind'])
+const OWN_FIELDS = new Set(['path', 'glob', 'settleMs', 'kind', 'lane', 'slots'])
 /** What a kind that declares no params of its own is given. */
 const DEFAULT_TEMPLATE = { path: '{{path}}' }
 
@@ -40,6 +41,8 @@ export function WatchDialog({ watch, onClose, onSaved }: { watch?: Watch | undef
   const [glob, setGlob] = useState(watch?.glob ?? '*')
   const [recursive, setRecursive] = useState(watch?.recursive ?? true)
   const [priority, setPriority] = useState<Priority>(watch?.priority ?? 'normal')
+  const [lane, setLane] = useState(watch?.lane ?? '')
+  const [slots, setSlots] = useState(watch && watch.slots > 1 ? String(watch.slots) : '')
   const [settle, setSettle] = useState(settleSeconds(watch?.settleMs ?? 2000))
   const [enabled, setEnabled] = useState(watch?.enabled ?? true)
   const [errors, setErrors] = useState<Errors>(NO_ERRORS)
@@ -58,7 +61,8 @@ export function WatchDialog({ watch, onClose, onSaved }: { watch?: Watch | undef
     if (!kind) return
     const { params, errors: paramErrors } = toParams(fields, values)
     const settled = readSettle(settle)
-    const local: Record<string, string> = {}
+    const placement = readPlacement(lane, slots)
+    const local: Record<string, string> = { ...placement.errors }
     if (!path.trim()) local.path = 'Required: the folder’s full path'
     if (!glob.trim()) local.glob = 'Required: * takes every file'
     if (settled.error) local.settleMs = settled.error
@@ -73,6 +77,8 @@ export function WatchDialog({ watch, onClose, onSaved }: { watch?: Watch | undef
       kind: kind.name,
       paramsTemplate: template,
       priority,
+      lane: placement.lane,
+      slots: placement.slots,
       settleMs: settled.ms!,
       enabled,
     }
@@ -142,6 +148,7 @@ export function WatchDialog({ watch, onClose, onSaved }: { watch?: Watch | undef
           />
           <PriorityField id="watch-priority" value={priority} onChange={setPriority} />
         </div>
+        <PlacementFields idPrefix="watch" lane={lane} onLane={edit('lane', setLane)} slots={slots} onSlots={edit('slots', setSlots)} errors={errors.fields} />
         <fieldset className="watch-template" aria-describedby="watch-template-hint">
           <legend>Each file’s job</legend>
           <p className="muted small" id="watch-template-hint">
