@@ -58,6 +58,13 @@ export async function startFileServer(): Promise<FileServer> {
   const info = await waitForServerInfo(data, child)
   const call = async (method: string, path: string): Promise<unknown> =>
     (await fetch(info.url + path, { method, headers: { authorization: `Bearer ${info.token}` } })).json()
+  // The tests load this machine themselves: adaptive concurrency would start fewer jobs than a test counts on.
+  const steady = await fetch(`${info.url}/api/settings`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ adaptiveConcurrency: false }),
+  })
+  if (steady.status !== 200) throw new Error(`Could not turn adaptive concurrency off: ${steady.status} ${await steady.text()}`)
   const stop = (): void => {
     child.kill('SIGKILL')
     rmSync(data, { recursive: true, force: true })

@@ -193,5 +193,7 @@ export async function startServer(dataDir: string, extra: string[] = []) {
     })
     return (await res.json()) as Record<string, never>
   }
+  // The tests load this machine themselves: adaptive concurrency would start fewer jobs than a test counts on.
+  await call('PUT', '/api/settings', { adaptiveConcurrency: false })
   return { child, info, call }
 }

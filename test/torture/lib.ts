@@ -207,7 +207,11 @@ export function apiClient(info: Pick<ServerInfo, 'url' | 'token'>): ApiCall {
 export async function startServer(dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<RunningServer> {
   const server = spawnServer(dataDir, ['--port', '0', ...args], env)
   const info = await waitForInfo(server)
-  return Object.assign(server, { info, call: apiClient(info) })
+  const call = apiClient(info)
+  // This machine is loaded by the tests themselves: adaptive concurrency would start fewer jobs than a test counts on.
+  // A storage fault may refuse it; those tests count on one job at a time anyway.
+  await call('PUT', '/api/settings', { adaptiveConcurrency: false })
+  return Object.assign(server, { info, call })
 }
 
 export async function kill9(server: ServerProcess): Promise<void> {
