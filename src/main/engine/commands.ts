@@ -315,6 +315,7 @@ export class JobCommands {
       priority: input.priority,
       maxAttempts: input.maxAttempts ?? this.options.defaultMaxAttempts,
       timeoutMs: input.timeoutMs ?? null,
+      maxMemoryMb: input.maxMemoryMb ?? null,
       backoffBaseMs: this.options.backoffBaseMs,
       backoffCapMs: this.options.backoffCapMs,
       createdAt: now,

@@ -303,4 +303,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN key TEXT;
   CREATE INDEX jobs_by_key ON jobs (key) WHERE key IS NOT NULL;
   `,
+  `
+  -- Memory limits and resource use (issue 12). max_memory_mb is the job's own limit (its kind may
+  -- add one); cpu_ms and peak_rss_bytes are per try, and on the job its last try's.
+  ALTER TABLE jobs ADD COLUMN max_memory_mb INTEGER;
+  ALTER TABLE jobs ADD COLUMN cpu_ms INTEGER;
+  ALTER TABLE jobs ADD COLUMN peak_rss_bytes INTEGER;
+  ALTER TABLE job_attempts ADD COLUMN cpu_ms INTEGER;
+  ALTER TABLE job_attempts ADD COLUMN peak_rss_bytes INTEGER;
+  `,
 ]

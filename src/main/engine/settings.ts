@@ -20,6 +20,8 @@ export function defaultSettings(): Settings {
     kindActiveHours: {},
     quietRunning: 'continue',
     hoursTimeZone: null,
+    workerMaxJobs: 500,
+    workerMaxRssMb: 1024,
   }
 }
 

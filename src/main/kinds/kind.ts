@@ -26,6 +26,8 @@ export interface JobKind<P extends z.ZodType = z.ZodType, R = unknown> {
   run(params: z.output<P>, ctx: JobContext): R | Promise<R>
   /** The lane its jobs run in unless they name one (say "encode", limited to one at a time); default "default". */
   lane?: string
+  /** Memory limit for its jobs in MB (one job's own maxMemoryMb wins); see NewJobSchema.maxMemoryMb. */
+  maxMemoryMb?: number
   /** A job's default name from its params (`resize: photo.jpg`); without it, the kind's name. */
   jobName?: (params: z.output<P>) => string
   /** A few readable lines about a result, shown above the raw JSON; runs in the worker, after `run`. */
