@@ -76,6 +76,7 @@ export type JobUsage = z.infer<typeof JobUsageSchema>
 /** Bounds of a memory limit: below 32 MB not even Node starts; above 1 TB is more likely a unit mistake. */
 export const MIN_MEMORY_MB = 32
 export const MAX_MEMORY_MB = 1_048_576
+export const MemoryLimitSchema = z.number().int().min(MIN_MEMORY_MB).max(MAX_MEMORY_MB)
 
 export const JobSchema = z.object({
   id: z.string(),
@@ -164,7 +165,7 @@ export const NewJobSchema = z
     /** With keyMode "debounce": but never later than this long after the first. */
     maxWaitMs: z.number().int().min(1).max(MAX_DELAY_MS).optional(),
     /** Memory limit for the attempt, its worker and the processes it starts: past it the attempt fails with out_of_memory. Default: its kind's, else none. */
-    maxMemoryMb: z.number().int().min(MIN_MEMORY_MB).max(MAX_MEMORY_MB).optional(),
+    maxMemoryMb: MemoryLimitSchema.optional(),
   })
   .refine((job) => job.runAt === undefined || job.delayMs === undefined, { message: 'Give runAt or delayMs, not both', path: ['delayMs'] })
   .superRefine(checkKey)
@@ -442,7 +443,7 @@ export const SettingsSchema = z.object({
   /** A worker is replaced after running this many jobs, so a kind that leaks cannot grow it forever; null: never. */
   workerMaxJobs: z.number().int().min(1).max(1_000_000).nullable(),
   /** A worker whose memory is above this after a job is replaced; null: never. */
-  workerMaxRssMb: z.number().int().min(MIN_MEMORY_MB).max(MAX_MEMORY_MB).nullable(),
+  workerMaxRssMb: MemoryLimitSchema.nullable(),
 })
 export type Settings = z.infer<typeof SettingsSchema>
 

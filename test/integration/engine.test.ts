@@ -305,6 +305,8 @@ describe('engine with real worker processes', () => {
       kindActiveHours: {},
       quietRunning: 'continue',
       hoursTimeZone: null,
+      workerMaxJobs: 500,
+      workerMaxRssMb: 1024,
     })
   })
 

@@ -94,7 +94,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
     checkWritable(db)
     const laneStore = new LaneStore(db)
     engine = new Engine(
-      { store, launcher: options.launcher, clock, lanes: laneStore.all() },
+      { store, launcher: options.launcher, clock, lanes: laneStore.all(), kindMemoryLimits: memoryLimitsOf(kinds) },
       { ...options.engine, workerEnv: { [WORKER_ENV.kindsDir]: paths.kinds, [WORKER_ENV.scratchDir]: paths.scratch, ...options.engine?.workerEnv } },
     )
     commands = new JobCommands({ store, kinds, engine, clock }, options.engine)
@@ -147,4 +147,13 @@ export async function openHost(options: HostOptions): Promise<Host> {
         }),
       )),
   }
+}
+
+function memoryLimitsOf(kinds: KindRegistry): Map<string, number> {
+  const limits = new Map<string, number>()
+  for (const name of kinds.names()) {
+    const limit = kinds.get(name)?.kind.maxMemoryMb
+    if (limit !== undefined) limits.set(name, limit)
+  }
+  return limits
 }

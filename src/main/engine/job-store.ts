@@ -214,13 +214,14 @@ function toJob(row: JobRow): Job {
  * The due jobs, most urgent first. INDEXED BY because with a million queued
  * rows the planner could otherwise pick jobs_by_status and sort in a temp B-tree.
  * Kinds in their quiet hours and lanes closed for now are passed over as the
- * index is walked; `single` keeps only jobs of one slot.
+ * index is walked; `single` keeps only jobs of one slot and no memory limit
+ * of their own (those sent ahead, which share a worker).
  */
 export const READY_JOBS_SQL = `
   SELECT id, lane, slots FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now
     AND (@exceptKinds IS NULL OR kind NOT IN (SELECT value FROM json_each(@exceptKinds)))
     AND (@exceptLanes IS NULL OR lane NOT IN (SELECT value FROM json_each(@exceptLanes)))
-    AND (@single = 0 OR slots = 1)
+    AND (@single = 0 OR (slots = 1 AND max_memory_mb IS NULL))
   ORDER BY priority DESC, run_after, id LIMIT @limit`
 
 const NO_PARENTS: readonly string[] = []

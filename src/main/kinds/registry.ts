@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { z } from 'zod'
-import { LaneNameSchema, type KindInfo, type KindLoadError } from '../../shared/job'
+import { LaneNameSchema, MAX_MEMORY_MB, MemoryLimitSchema, MIN_MEMORY_MB, type KindInfo, type KindLoadError } from '../../shared/job'
 import { BUILTIN_KINDS } from './builtin'
 import type { JobKind } from './kind'
 
@@ -50,9 +50,14 @@ function asKind(exported: Record<string, unknown>): JobKind {
   if (lane !== undefined && (typeof lane !== 'string' || !LaneNameSchema.safeParse(lane).success)) {
     throw new Error('"lane" must be a lowercase name like "encode" (letters, digits, ".", "_", "-") when given')
   }
+  const maxMemoryMb = candidate.maxMemoryMb
+  if (maxMemoryMb !== undefined && !MemoryLimitSchema.safeParse(maxMemoryMb).success) {
+    throw new Error(`"maxMemoryMb" must be a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB} when given`)
+  }
   return {
     name,
     ...(lane === undefined ? {} : { lane }),
+    ...(maxMemoryMb === undefined ? {} : { maxMemoryMb: maxMemoryMb as number }),
     description: typeof candidate.description === 'string' ? candidate.description : '',
     params: resolveParams(candidate.params),
     run: candidate.run as JobKind['run'],
