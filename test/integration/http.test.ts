@@ -76,6 +76,8 @@ describe('HTTP API', () => {
       kindActiveHours: {},
       quietRunning: 'continue',
       hoursTimeZone: null,
+      workerMaxJobs: 500,
+      workerMaxRssMb: 1024,
     })
     expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: false, workers: { max: 3 } })
     const kinds = await call('GET', '/api/kinds')
