@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'job_error',
   'unknown_kind',
   'dependency_failed',
+  'out_of_memory',
 ] as const
 export const JobErrorCodeSchema = z.enum(ERROR_CODES)
 export type JobErrorCode = z.infer<typeof JobErrorCodeSchema>
@@ -59,6 +60,24 @@ export const KeyModeSchema = z.enum(KEY_MODES)
 export type KeyMode = z.infer<typeof KeyModeSchema>
 export const MAX_KEY_LENGTH = 512
 
+/**
+ * What an attempt took. While it runs: so far, with `rssBytes` and
+ * `cpuPercent` live (CPU over the last sample, 100 = one core); once it has
+ * ended: its last attempt's totals, the live figures null.
+ */
+export const JobUsageSchema = z.object({
+  cpuMs: z.number(),
+  peakRssBytes: z.number(),
+  rssBytes: z.number().nullable(),
+  cpuPercent: z.number().nullable(),
+})
+export type JobUsage = z.infer<typeof JobUsageSchema>
+
+/** Bounds of a memory limit: below 32 MB not even Node starts; above 1 TB is more likely a unit mistake. */
+export const MIN_MEMORY_MB = 32
+export const MAX_MEMORY_MB = 1_048_576
+export const MemoryLimitSchema = z.number().int().min(MIN_MEMORY_MB).max(MAX_MEMORY_MB)
+
 export const JobSchema = z.object({
   id: z.string(),
   kind: z.string(),
@@ -87,6 +106,9 @@ export const JobSchema = z.object({
   onDependencyFailure: DependencyFailureSchema,
   /** Names the work, so that adding it again while it is pending or running dedupes, replaces or debounces. */
   key: z.string().nullable(),
+  /** The job's own memory limit as given (its kind may set one too); null: none of its own. */
+  maxMemoryMb: z.number().int().nullable(),
+  usage: JobUsageSchema.nullable(),
 })
 export type Job = z.infer<typeof JobSchema>
 
@@ -142,6 +164,8 @@ export const NewJobSchema = z
     debounceMs: z.number().int().min(1).max(MAX_DELAY_MS).optional(),
     /** With keyMode "debounce": but never later than this long after the first. */
     maxWaitMs: z.number().int().min(1).max(MAX_DELAY_MS).optional(),
+    /** Memory limit for the attempt, its worker and the processes it starts: past it the attempt fails with out_of_memory. Default: its kind's, else none. */
+    maxMemoryMb: MemoryLimitSchema.optional(),
   })
   .refine((job) => job.runAt === undefined || job.delayMs === undefined, { message: 'Give runAt or delayMs, not both', path: ['delayMs'] })
   .superRefine(checkKey)
@@ -280,6 +304,10 @@ export const AttemptSchema = z.object({
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
   workerPid: z.number().int().nullable(),
+  /** CPU time of the attempt in its worker (user + system); null where unknown. */
+  cpuMs: z.number().nullable(),
+  /** Peak resident memory of its worker and the processes it started, as sampled. */
+  peakRssBytes: z.number().nullable(),
 })
 export type Attempt = z.infer<typeof AttemptSchema>
 
@@ -435,6 +463,10 @@ export const SettingsSchema = z.object({
   adaptiveConcurrency: z.boolean(),
   /** I/O-bound jobs may take up to this many times `concurrency` slots in all; CPU-bound ones never more than `concurrency`. */
   ioOvercommit: z.number().int().min(1).max(MAX_IO_OVERCOMMIT),
+  /** A worker is replaced after running this many jobs, so a kind that leaks cannot grow it forever; null: never. */
+  workerMaxJobs: z.number().int().min(1).max(1_000_000).nullable(),
+  /** A worker whose memory is above this after a job is replaced; null: never. */
+  workerMaxRssMb: MemoryLimitSchema.nullable(),
 })
 export type Settings = z.infer<typeof SettingsSchema>
 

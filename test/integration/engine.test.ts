@@ -308,6 +308,8 @@ describe('engine with real worker processes', () => {
       minFreeMemoryMb: null,
       adaptiveConcurrency: true,
       ioOvercommit: 2,
+      workerMaxJobs: 500,
+      workerMaxRssMb: 1024,
     })
   })
 

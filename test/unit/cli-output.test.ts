@@ -25,6 +25,8 @@ const job = (over: Partial<Job>): Job => ({
   waitingOn: 0,
   onDependencyFailure: 'fail',
   key: null,
+  maxMemoryMb: null,
+  usage: null,
   error: null,
   ...over,
 })

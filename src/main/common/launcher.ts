@@ -4,6 +4,8 @@ export interface LaunchOptions {
   /** Shown in process lists and used in log lines, e.g. "offload-worker-3". */
   name: string
   env: Record<string, string>
+  /** Runtime flags for this worker on top of the launcher's own, e.g. a V8 heap limit. */
+  execArgv?: string[] | undefined
 }
 
 /**

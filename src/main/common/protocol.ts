@@ -23,8 +23,14 @@ export type WorkerToEngine =
   | { type: 'log'; id: string; lines: string[] }
   | { type: 'process-group'; id: string; pid: number }
   /** The result as JSON text: what is stored is exactly what crossed, under either launcher. */
-  | { type: 'done'; id: string; resultJson: string; summary: string | null }
-  | { type: 'failed'; id: string; error: JobError }
+  | { type: 'done'; id: string; resultJson: string; summary: string | null; usage?: WorkerUsage }
+  | { type: 'failed'; id: string; error: JobError; usage?: WorkerUsage }
+
+/** What an attempt took in the worker itself: its CPU time, and the worker’s memory as it ended (absent from a worker that does not measure). */
+export interface WorkerUsage {
+  cpuMs: number
+  rssBytes: number
+}
 
 /** Settings a worker reads from its environment at start. */
 export const WORKER_ENV = {

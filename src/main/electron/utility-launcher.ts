@@ -12,10 +12,11 @@ import { forwardLines, lowerPriority } from '../common/worker-launch'
  */
 export function createUtilityLauncher(entry: string): Launcher {
   return {
-    launch({ name, env }) {
+    launch({ name, env, execArgv }) {
       const child = utilityProcess.fork(entry, [name], {
         serviceName: name,
         stdio: 'pipe',
+        ...(execArgv ? { execArgv } : {}),
         env: { ...process.env, ...env, [WORKER_ENV.hostPid]: String(process.pid) },
       })
       const exitListeners: ((code: number | null, signal: string | null) => void)[] = []

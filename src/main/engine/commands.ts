@@ -96,11 +96,11 @@ export class JobCommands {
   getJob(id: string): Job {
     const job = this.store.get(id)
     if (!job) throw notFound(id)
-    return job
+    return this.engine.withLiveUsage(job)
   }
 
   listJobs(query: ParsedListJobsQuery): JobPage {
-    const jobs = this.store.list({ ...query, limit: query.limit + 1 })
+    const jobs = this.store.list({ ...query, limit: query.limit + 1 }).map((job) => this.engine.withLiveUsage(job))
     const more = jobs.length > query.limit
     if (more) jobs.pop()
     return { jobs, nextCursor: more ? jobs[jobs.length - 1]!.id : null, total: query.count ? this.store.count(query) : null }
@@ -327,6 +327,7 @@ export class JobCommands {
       priority: input.priority,
       maxAttempts: input.maxAttempts ?? this.options.defaultMaxAttempts,
       timeoutMs: input.timeoutMs ?? null,
+      maxMemoryMb: input.maxMemoryMb ?? null,
       backoffBaseMs: this.options.backoffBaseMs,
       backoffCapMs: this.options.backoffCapMs,
       createdAt: now,

@@ -2,6 +2,7 @@ import {
   MAX_CONCURRENCY,
   type Job,
   type JobError,
+  type JobUsage,
   type LogLine,
   THROUGHPUT_BUCKETS,
   THROUGHPUT_BUCKET_SECONDS,
@@ -12,10 +13,11 @@ import { Admission, MEMORY_READING_MS, type AdmissionVerdict, type MachineProbes
 import { JobEvents, type EventListener } from './job-events'
 import type { Ending } from './ending'
 import type { LanePolicy } from '../../shared/lane'
-import type { ClaimedJob, ClaimRoom, JobStore, ProgressUpdate, StartUpdate } from './job-store'
+import type { AttemptUsage, ClaimedJob, ClaimRoom, JobStore, ProgressUpdate, StartUpdate } from './job-store'
 import { WorkerInbox, type ActiveRun } from './worker-inbox'
 import type { Launcher } from '../common/launcher'
-import type { WorkerToEngine } from '../common/protocol'
+import type { WorkerToEngine, WorkerUsage } from '../common/protocol'
+import { ResourceSampler, type AttemptMeter } from './resource-sampler'
 import { QuietHours, type HoursVerdict } from './quiet-hours'
 import { machineProbes } from './machine-probes'
 import { loadSettings, saveSettings } from './settings'
@@ -52,6 +54,10 @@ export interface EngineOptions {
   warmUpMs: number
   /** How often the machine's load is looked at, to start fewer jobs while it is busy with other work. */
   loadCheckMs: number
+  /** How often running attempts' memory and CPU are sampled (and memory limits checked). */
+  sampleMs: number
+  /** A running job's live figures go to listeners at most this often. */
+  usageEventMs: number
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -68,6 +74,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   workerEnv: {},
   warmUpMs: 1500,
   loadCheckMs: 5000,
+  sampleMs: 250,
+  usageEventMs: 1000,
 }
 
 export interface EngineDeps {
@@ -82,6 +90,8 @@ export interface EngineDeps {
   machine?: MachineProbes
   /** Kinds whose jobs are I/O-bound (see JobKind.bound); the others are CPU-bound. */
   ioKinds?: readonly string[]
+  /** Kinds with a memory limit of their own, in MB (a job's maxMemoryMb wins). */
+  kindMemoryLimits?: ReadonlyMap<string, number>
 }
 
 /** What a lane's jobs take now: jobs on workers (begun or waiting in an inbox) and their slots. */
@@ -90,7 +100,7 @@ export interface LaneUse {
   slots: number
 }
 
-type Outcome = { ok: true; resultJson: string; summary: string | null } | { ok: false; error: JobError }
+type Outcome = ({ ok: true; resultJson: string; summary: string | null } | { ok: false; error: JobError }) & { usage?: WorkerUsage | undefined }
 
 /** What one commit writes, taken from the buffers so that a failed commit can put it back. */
 interface Batch {
@@ -123,6 +133,10 @@ export class Engine {
   private readonly inboxes = new Map<PooledWorker, WorkerInbox>()
   private readonly lanePolicies: Map<string, LanePolicy>
   private readonly ioKinds: readonly string[]
+  private readonly kindMemoryLimits: ReadonlyMap<string, number>
+  private readonly sampler: ResourceSampler<ActiveRun>
+  /** When each running job's live figures last went to listeners. */
+  private readonly usageSentAt = new WeakMap<ActiveRun, number>()
   private pendingProgress = new Map<string, ProgressUpdate>()
   private pendingLogs = new Map<string, string[]>()
   /** Starts reported by workers and not yet written; one whose outcome comes in the same turn is written with it. */
@@ -158,13 +172,23 @@ export class Engine {
     this.random = deps.random ?? Math.random
     this.lanePolicies = new Map(deps.lanes ?? [])
     this.ioKinds = [...(deps.ioKinds ?? [])]
+    this.kindMemoryLimits = deps.kindMemoryLimits ?? new Map()
+    this.sampler = new ResourceSampler(
+      this.options.sampleMs,
+      () => this.clock.now(),
+      (run, meter) => this.onSample(run, meter),
+    )
     this.current = loadSettings(this.store)
     if (this.options.concurrency) this.current.concurrency = clampConcurrency(this.options.concurrency)
     this.paused = this.store.getSetting(SETTING_PAUSED) === 'true'
     this.hours = new QuietHours(() => this.current)
     this.admission = new Admission(deps.machine ?? machineProbes(), () => this.current)
     this.finished = new ThroughputMeter(THROUGHPUT_BUCKET_SECONDS * 1000, THROUGHPUT_BUCKETS, this.clock.now())
-    this.events = new JobEvents(this.options.eventMs, () => this.stats())
+    this.events = new JobEvents(
+      this.options.eventMs,
+      () => this.stats(),
+      (job) => this.withLiveUsage(job),
+    )
     this.storage = new StorageMonitor(() => this.clock.now(), this.options.storageRetryMs, {
       changed: (health) => this.events.storageChanged(health),
       retry: () => this.probeStorage(),
@@ -172,7 +196,12 @@ export class Engine {
     this.store.onStorageTrouble((error) => this.storage.failed(error))
     this.pool = new WorkerPool(
       deps.launcher,
-      { idleMs: this.options.idleWorkerMs, stallMs: this.options.stallMs, env: this.options.workerEnv },
+      {
+        idleMs: this.options.idleWorkerMs,
+        stallMs: this.options.stallMs,
+        env: this.options.workerEnv,
+        recycling: () => ({ maxJobs: this.current.workerMaxJobs, maxRssMb: this.current.workerMaxRssMb }),
+      },
       {
         onMessage: (worker, message) => this.onWorkerMessage(worker, message),
         // Raw output of a job's child processes, which the worker brackets with the job's id; the rest is only kept for crash reports.
@@ -217,6 +246,15 @@ export class Engine {
   stopRun(id: string): void {
     const run = this.runs.get(id)
     if (run) this.abortRun(run, { kind: 'cancelled' })
+  }
+
+  /** The job with its running attempt's figures so far, if it has one under way (the store keeps only ended attempts'). */
+  withLiveUsage(job: Job): Job {
+    const run = this.runs.get(job.id)
+    const meter = run && this.sampler.meter(run)
+    if (!meter || meter.rssBytes === null || job.status !== 'running') return job
+    const usage: JobUsage = { cpuMs: meter.cpuMs, peakRssBytes: meter.peakRssBytes, rssBytes: meter.rssBytes, cpuPercent: meter.cpuPercent }
+    return { ...job, usage }
   }
 
   /** An attempt of this job is on a worker (perhaps still stopping). */
@@ -314,6 +352,41 @@ export class Engine {
       use.set(run.job.lane, lane)
     }
     return use
+  }
+
+  /** A job's memory limit: its own, else its kind's, else none. */
+  private memoryLimitOf(job: Pick<Job, 'kind' | 'maxMemoryMb'>): number | null {
+    return job.maxMemoryMb ?? this.kindMemoryLimits.get(job.kind) ?? null
+  }
+
+  /**
+   * A running attempt was measured: past its memory limit it is stopped at
+   * once (memory runs out faster than a grace period), and its live figures
+   * go to listeners about once a second.
+   */
+  private onSample(run: ActiveRun, meter: Readonly<AttemptMeter>): void {
+    const limitMb = this.memoryLimitOf(run.job)
+    if (limitMb !== null && !run.ending && meter.rssBytes !== null && meter.rssBytes > limitMb * 1024 * 1024) {
+      run.ending = { kind: 'error', error: { code: 'out_of_memory', message: overLimit(limitMb) }, retryable: true }
+      clearTimeout(run.timeoutTimer)
+      run.worker.kill()
+      return
+    }
+    const now = this.clock.now()
+    if (now - (this.usageSentAt.get(run) ?? 0) < this.options.usageEventMs) return
+    this.usageSentAt.set(run, now)
+    const job = this.readJob(run.job.id)
+    if (job) this.events.changedJobs([job])
+  }
+
+  /** A job as stored, or nothing while the database is in trouble (live figures can wait). */
+  private readJob(id: string): Job | undefined {
+    try {
+      return this.store.get(id)
+    } catch (error) {
+      if (!asStorageError(error)) throw error
+      return undefined
+    }
   }
 
   /** The slots a job takes: what it asked for, within the global limit and its lane's (either may have been lowered since). */
@@ -429,6 +502,7 @@ export class Engine {
     }
     for (const inbox of this.inboxes.values()) clearTimeout(inbox.recallTimer)
     this.pool.close()
+    this.sampler.stop()
     this.commit(true)
     this.storage.close()
     this.closed = true
@@ -489,7 +563,7 @@ export class Engine {
     const started: ActiveRun[] = []
     for (const claimed of written.fresh) {
       // The same workers, in the same order, that claimForFreeSlots planned for (nothing ran in between).
-      const worker = this.pool.acquire()
+      const worker = this.pool.acquire(this.memoryLimitOf(claimed[0]!.job))
       const inbox = this.inboxes.get(worker) ?? new WorkerInbox(worker)
       this.inboxes.set(worker, inbox)
       for (const job of claimed) started.push(this.attach(job, inbox))
@@ -703,11 +777,21 @@ export class Engine {
     const room = this.claimRoom(this.slotLimit - used, exceptKinds)
     const heads = this.store.claim(room.room, now, { ...room, cpuRoom: this.concurrency - cpuUsed })
     // Sent ahead, a job waits behind one of its own bound: when its turn comes it takes that one's place, CPU for CPU.
-    const ahead = (behind: Pick<Job, 'kind'>): ClaimRoom => ({ ...room, room: Infinity, singleSlot: true, bound: this.isIo(behind) ? 'io' : 'cpu' })
-    const idle = this.pool.nextIdle(heads.length)
-    const fresh = heads.map((head, i) => {
-      const inbox = idle[i] && this.inboxes.get(idle[i])
-      const depth = inbox ? inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - 1 : 0
+    // A job with a memory limit runs alone on a worker of its own: never sent ahead to another's.
+    const ahead = (behind: Pick<Job, 'kind'>): ClaimRoom => ({
+      ...room,
+      room: Infinity,
+      singleSlot: true,
+      bound: this.isIo(behind) ? 'io' : 'cpu',
+      exceptKinds: [...exceptKinds, ...this.kindMemoryLimits.keys()],
+    })
+    const shared = heads.filter((head) => this.memoryLimitOf(head.job) === null)
+    const idle = this.pool.nextIdle(shared.length)
+    const fresh = heads.map((head) => {
+      if (this.memoryLimitOf(head.job) !== null) return [head]
+      const worker = idle[shared.indexOf(head)]
+      const inbox = worker && this.inboxes.get(worker)
+      const depth = inbox ? Math.min(inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth), this.pool.jobsLeft(worker)) - 1 : 0
       return [head, ...this.store.claim(depth, now, ahead(head.job))]
     })
     const topped: [WorkerInbox, ClaimedJob[]][] = []
@@ -717,7 +801,7 @@ export class Engine {
       if (inbox.runs.length === 0 || inbox.worker.held) continue
       const head = inbox.head!.job
       if (!this.isIo(head) && cpuUsed > this.concurrency) continue
-      const depth = inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - inbox.runs.length
+      const depth = Math.min(inbox.depth(this.options.pipelineWindowMs, this.options.pipelineMaxDepth) - inbox.runs.length, this.pool.jobsLeft(inbox.worker))
       const claimed = this.store.claim(depth, now, ahead(head))
       if (claimed.length > 0) topped.push([inbox, claimed])
     }
@@ -749,6 +833,7 @@ export class Engine {
 
   private attach({ job, attempt }: ClaimedJob, inbox: WorkerInbox): ActiveRun {
     const run: ActiveRun = { job, attempt, worker: inbox.worker }
+    inbox.worker.assigned++
     inbox.runs.push(run)
     this.runs.set(job.id, run)
     return run
@@ -758,6 +843,7 @@ export class Engine {
   private markStarted(run: ActiveRun, now: number): void {
     if (run.startedAt !== undefined) return
     run.startedAt = now
+    this.sampler.track(run, { pid: run.worker.process.pid, groups: run.worker.groups })
     this.pendingStarts.set(run.job.id, { id: run.job.id, attempt: run.attempt, at: now, workerPid: run.worker.process.pid })
     this.scheduleCommit()
     // Cancelled while it waited, and begun before the worker read the abort: it has the grace from now.
@@ -837,10 +923,10 @@ export class Engine {
         worker.groups.add(message.pid)
         break
       case 'done':
-        this.endRun(run, { ok: true, resultJson: message.resultJson, summary: message.summary })
+        this.endRun(run, { ok: true, resultJson: message.resultJson, summary: message.summary, usage: message.usage })
         break
       case 'failed':
-        this.endRun(run, { ok: false, error: message.error })
+        this.endRun(run, { ok: false, error: message.error, usage: message.usage })
         break
     }
   }
@@ -853,10 +939,11 @@ export class Engine {
     for (const [at, run] of (inbox?.runs ?? []).entries()) {
       // The head counts even if it never began: a worker that dies while starting must not get the same job forever.
       if (at === 0 || run.startedAt !== undefined) {
-        this.endRun(run, {
-          ok: false,
-          error: { code: 'worker_crashed', message: `The worker ${how}`, detail: { exitCode: code, signal, output: [...worker.outputTail] } },
-        })
+        const detail = { exitCode: code, signal, output: [...worker.outputTail] }
+        const error: JobError = heapExhausted(worker)
+          ? { code: 'out_of_memory', message: `${overLimit(worker.memoryLimitMb!)} (its worker ran out of heap)`, detail }
+          : { code: 'worker_crashed', message: `The worker ${how}`, detail }
+        this.endRun(run, { ok: false, error })
         continue
       }
       // Only waiting in its inbox, never begun: back to the queue, attempt not counted.
@@ -884,6 +971,7 @@ export class Engine {
     this.runs.delete(run.job.id)
     clearTimeout(run.timeoutTimer)
     clearTimeout(run.killTimer)
+    run.usage = attemptUsage(this.sampler.untrack(run), outcome.usage)
     const inbox = this.inboxes.get(run.worker)
     if (inbox) {
       const wasHead = inbox.head === run
@@ -905,7 +993,7 @@ export class Engine {
     if (ending?.kind === 'cancelled') return undefined
     const [error, retryable] =
       ending?.kind === 'error' ? [ending.error, ending.retryable] : outcome.ok ? [undefined, false] : [outcome.error, !NOT_RETRYABLE.has(outcome.error.code)]
-    const start = { startedAt: run.startedAt ?? null, workerPid: run.worker.process.pid }
+    const start = { startedAt: run.startedAt ?? null, workerPid: run.worker.process.pid, usage: run.usage }
     if (!error)
       return this.store.markSucceeded(id, run.attempt, outcome.ok ? { json: outcome.resultJson, summary: outcome.summary } : { json: 'null' }, now, start)
     const job = this.store.markAttemptFailed(id, run.attempt, error, { retryable, now, jitter: this.random(), ...start })
@@ -983,6 +1071,23 @@ export class Engine {
     for (const [id, lines] of batch.logs) this.store.appendLogs(id, lines, now)
     return [...changed, ...this.store.saveProgress([...batch.progress.values()], now)]
   }
+}
+
+/** A V8 heap limit ends the worker with this on its stderr; only a worker started with a limit counts it against the job. */
+function heapExhausted(worker: PooledWorker): boolean {
+  return worker.memoryLimitMb !== null && worker.outputTail.some((line) => /heap out of memory/i.test(line))
+}
+
+function overLimit(limitMb: number): string {
+  return `Used more than ${limitMb} MB (its memory limit)`
+}
+
+/** What the attempt took: CPU as its worker measured it; peak memory as sampled, or at least what the worker held as it ended. */
+function attemptUsage(meter: AttemptMeter | undefined, reported: WorkerUsage | undefined): AttemptUsage | undefined {
+  const peak = Math.max(meter?.peakRssBytes ?? 0, reported?.rssBytes ?? 0)
+  const cpuMs = reported?.cpuMs ?? meter?.cpuMs ?? null
+  if (peak === 0 && cpuMs === null) return undefined
+  return { cpuMs: cpuMs === null ? null : Math.round(cpuMs), peakRssBytes: peak === 0 ? null : peak }
 }
 
 function clampConcurrency(n: number): number {

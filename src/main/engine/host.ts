@@ -103,6 +103,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
         clock,
         lanes: laneStore.all(),
         ioKinds: kinds.describe().flatMap((kind) => (kind.bound === 'io' ? [kind.name] : [])),
+        kindMemoryLimits: memoryLimitsOf(kinds),
         ...(options.machine ? { machine: options.machine } : {}),
       },
       { ...options.engine, workerEnv: { [WORKER_ENV.kindsDir]: paths.kinds, [WORKER_ENV.scratchDir]: paths.scratch, ...options.engine?.workerEnv } },
@@ -157,4 +158,13 @@ export async function openHost(options: HostOptions): Promise<Host> {
         }),
       )),
   }
+}
+
+function memoryLimitsOf(kinds: KindRegistry): Map<string, number> {
+  const limits = new Map<string, number>()
+  for (const name of kinds.names()) {
+    const limit = kinds.get(name)?.kind.maxMemoryMb
+    if (limit !== undefined) limits.set(name, limit)
+  }
+  return limits
 }

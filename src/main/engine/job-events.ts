@@ -16,6 +16,8 @@ export class JobEvents {
   constructor(
     private readonly intervalMs: number,
     private readonly stats: () => Stats,
+    /** Gives a job what only the engine knows as it goes out (a running job's live figures). */
+    private readonly decorate: (job: Job) => Job = (job) => job,
   ) {}
 
   subscribe(listener: EventListener): () => void {
@@ -48,7 +50,7 @@ export class JobEvents {
   flush(): void {
     clearTimeout(this.timer)
     this.timer = undefined
-    const jobs = [...this.changed.values()]
+    const jobs = [...this.changed.values()].map(this.decorate)
     this.changed = new Map()
     if (jobs.length > 0) this.emit({ type: 'jobs', jobs })
     this.emit({ type: 'stats', stats: this.stats() })

@@ -33,6 +33,7 @@ export interface JobInsert {
   after?: readonly string[] | undefined
   onDependencyFailure?: DependencyFailure | undefined
   key?: JobKey | undefined
+  maxMemoryMb?: number | null | undefined
 }
 
 /** A job's key and what a second add with it does (see KEY_MODES). */
@@ -86,6 +87,13 @@ export interface StartUpdate {
 export interface AttemptStart {
   startedAt: number | null
   workerPid?: number | undefined
+  usage?: AttemptUsage | undefined
+}
+
+/** What an attempt took, as far as it is known. */
+export interface AttemptUsage {
+  cpuMs: number | null
+  peakRssBytes: number | null
 }
 
 type AttemptOutcome = Exclude<Attempt['outcome'], 'running'>
@@ -101,6 +109,8 @@ interface AttemptRow {
   exit_code: number | null
   signal: string | null
   worker_pid: number | null
+  cpu_ms: number | null
+  peak_rss_bytes: number | null
 }
 
 /** Exit code and signal, where an error's detail carries them (a shell command, a crashed worker). */
@@ -159,6 +169,9 @@ interface JobRow {
   deps_waiting: number
   on_dep_failure: DependencyFailure
   key: string | null
+  max_memory_mb: number | null
+  cpu_ms: number | null
+  peak_rss_bytes: number | null
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -195,6 +208,11 @@ function toJob(row: JobRow): Job {
     waitingOn: row.deps_waiting,
     onDependencyFailure: row.on_dep_failure,
     key: row.key,
+    maxMemoryMb: row.max_memory_mb,
+    usage:
+      row.cpu_ms === null && row.peak_rss_bytes === null
+        ? null
+        : { cpuMs: row.cpu_ms ?? 0, peakRssBytes: row.peak_rss_bytes ?? 0, rssBytes: null, cpuPercent: null },
   }
 }
 
@@ -202,14 +220,15 @@ function toJob(row: JobRow): Job {
  * The due jobs, most urgent first. INDEXED BY because with a million queued
  * rows the planner could otherwise pick jobs_by_status and sort in a temp B-tree.
  * Kinds in their quiet hours and lanes closed for now are passed over as the
- * index is walked; `single` keeps only jobs of one slot.
+ * index is walked; `single` keeps only jobs of one slot and no memory limit
+ * of their own (those sent ahead, which share a worker).
  */
 export const READY_JOBS_SQL = `
   SELECT id, kind, lane, slots FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now
     AND (@exceptKinds IS NULL OR kind NOT IN (SELECT value FROM json_each(@exceptKinds)))
     AND (@onlyKinds IS NULL OR kind IN (SELECT value FROM json_each(@onlyKinds)))
     AND (@exceptLanes IS NULL OR lane NOT IN (SELECT value FROM json_each(@exceptLanes)))
-    AND (@single = 0 OR slots = 1)
+    AND (@single = 0 OR (slots = 1 AND max_memory_mb IS NULL))
   ORDER BY priority DESC, run_after, id LIMIT @limit`
 
 const NO_PARENTS: readonly string[] = []
@@ -323,6 +342,8 @@ interface AttemptEnd {
   message: string | null
   exitCode: number | null
   signal: string | null
+  cpuMs: number | null
+  peakRssBytes: number | null
 }
 
 /**
@@ -354,10 +375,10 @@ export class JobStore {
       insert: db.prepare(`
         INSERT INTO jobs (id, kind, name, params, priority, status, max_attempts, timeout_ms,
                           backoff_base_ms, backoff_cap_ms, run_after, created_at, updated_at, lane, slots,
-                          deps_total, deps_waiting, on_dep_failure, key)
+                          deps_total, deps_waiting, on_dep_failure, key, max_memory_mb)
         VALUES (@id, @kind, @name, @params, @priority, @status, @maxAttempts, @timeoutMs,
                 @backoffBaseMs, @backoffCapMs, @runAfter, @createdAt, @createdAt, @lane, @slots,
-                @depsTotal, @depsWaiting, @onDepFailure, @key)`),
+                @depsTotal, @depsWaiting, @onDepFailure, @key, @maxMemoryMb)`),
       // The pending job with the key, else the running one: a replace or debounce can only change one that has not begun.
       keyed: db.prepare<[string], JobRow>(`
         SELECT * FROM jobs INDEXED BY jobs_by_key
@@ -375,7 +396,7 @@ export class JobStore {
       // Claimed is not yet started: started_at stays empty until the worker says it began (markStarted).
       start: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = NULL, updated_at = @now,
-                        progress = 0, progress_message = NULL, finished_at = NULL
+                        progress = 0, progress_message = NULL, finished_at = NULL, cpu_ms = NULL, peak_rss_bytes = NULL
         WHERE id = @id AND status = 'queued'
         RETURNING *`),
       started: db.prepare<[{ id: string; attempt: number; at: number }], JobRow>(`
@@ -437,7 +458,7 @@ export class JobStore {
       retry: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'queued', attempts = 0, run_after = @now, updated_at = @now, progress = 0,
                         progress_message = NULL, started_at = NULL, finished_at = NULL, result = NULL, summary = NULL,
-                        error_code = NULL, error_message = NULL, error_detail = NULL
+                        cpu_ms = NULL, peak_rss_bytes = NULL, error_code = NULL, error_message = NULL, error_detail = NULL
         WHERE id = @id AND status IN ('failed', 'cancelled')
         RETURNING *`),
       progress: db.prepare<[{ fraction: number; message: string | null; now: number; id: string; attempt: number }], JobRow>(`
@@ -476,13 +497,16 @@ export class JobStore {
         VALUES (@id, (SELECT coalesce(max(seq), 0) + 1 FROM job_attempts WHERE job_id = @id), @attempt, @at, 'running', @pid)`),
       attemptEnd: db.prepare<[AttemptEnd]>(`
         UPDATE job_attempts SET finished_at = @now, outcome = @outcome, error_code = @code, error_message = @message,
-                                exit_code = @exitCode, signal = @signal
+                                exit_code = @exitCode, signal = @signal, cpu_ms = @cpuMs, peak_rss_bytes = @peakRssBytes
         WHERE job_id = @id AND attempt = @attempt AND outcome = 'running'
           AND seq = (SELECT max(seq) FROM job_attempts WHERE job_id = @id)`),
       attemptWhole: db.prepare<[AttemptEnd & { at: number; pid: number | null }]>(`
-        INSERT INTO job_attempts (job_id, seq, attempt, started_at, finished_at, outcome, error_code, error_message, exit_code, signal, worker_pid)
+        INSERT INTO job_attempts (job_id, seq, attempt, started_at, finished_at, outcome, error_code, error_message, exit_code, signal, worker_pid,
+                                  cpu_ms, peak_rss_bytes)
         VALUES (@id, (SELECT coalesce(max(seq), 0) + 1 FROM job_attempts WHERE job_id = @id), @attempt, @at, @now, @outcome, @code, @message,
-                @exitCode, @signal, @pid)`),
+                @exitCode, @signal, @pid, @cpuMs, @peakRssBytes)`),
+      jobUsage: db.prepare<[{ id: string; cpuMs: number | null; peakRssBytes: number | null }], JobRow>(`
+        UPDATE jobs SET cpu_ms = @cpuMs, peak_rss_bytes = @peakRssBytes WHERE id = @id RETURNING *`),
       attempts: db.prepare<[string], AttemptRow>(`SELECT * FROM job_attempts WHERE job_id = ? ORDER BY seq`),
       probeFill: db.prepare<[number]>(`INSERT OR REPLACE INTO storage_probe (id, at, room) VALUES (1, ?, zeroblob(${PROBE_BYTES}))`),
       probeClear: db.prepare<[]>(`DELETE FROM storage_probe`),
@@ -557,6 +581,7 @@ export class JobStore {
           depsWaiting: waiting,
           onDepFailure: policy,
           key: job.key?.value ?? null,
+          maxMemoryMb: job.maxMemoryMb ?? null,
         })
         if (parents.length === 0) continue
         for (const p of parents) this.graph.addEdge(job.id, p.id, p.settled)
@@ -824,7 +849,7 @@ export class JobStore {
       this.ended(row, 'succeeded', now, true)
       this.endAttempt(id, attempt, 'succeeded', undefined, now, start)
       this.follow(this.graph.succeeded(id, now))
-      return toJob(row)
+      return toJob(this.withUsage(row, start.usage))
     })
   }
 
@@ -856,8 +881,8 @@ export class JobStore {
         this.ended(row, 'failed', opts.now, true)
         this.follow(this.graph.failed(row, 'failed', opts.now))
       }
-      this.endAttempt(id, attempt, 'failed', error, opts.now, { startedAt: opts.startedAt ?? null, workerPid: opts.workerPid })
-      return toJob(row)
+      this.endAttempt(id, attempt, 'failed', error, opts.now, { startedAt: opts.startedAt ?? null, workerPid: opts.workerPid, usage: opts.usage })
+      return toJob(this.withUsage(row, opts.usage))
     })
   }
 
@@ -978,8 +1003,16 @@ export class JobStore {
         exitCode: r.exit_code,
         signal: r.signal,
         workerPid: r.worker_pid,
+        cpuMs: r.cpu_ms,
+        peakRssBytes: r.peak_rss_bytes,
       })),
     )
+  }
+
+  /** The job's figures become its last attempt's. */
+  private withUsage(row: JobRow, usage: AttemptUsage | undefined): JobRow {
+    if (!usage) return row
+    return this.stmt.jobUsage.get({ id: row.id, cpuMs: usage.cpuMs, peakRssBytes: usage.peakRssBytes }) ?? row
   }
 
   /**
@@ -996,7 +1029,8 @@ export class JobStore {
     start: AttemptStart = { startedAt: null },
   ): void {
     const { exitCode, signal } = processEnd(error)
-    const ended = { id, attempt, now, outcome, code: error?.code ?? null, message: error?.message ?? null, exitCode, signal }
+    const usage = { cpuMs: start.usage?.cpuMs ?? null, peakRssBytes: start.usage?.peakRssBytes ?? null }
+    const ended = { id, attempt, now, outcome, code: error?.code ?? null, message: error?.message ?? null, exitCode, signal, ...usage }
     if (this.stmt.attemptEnd.run(ended).changes > 0 || start.startedAt === null) return
     this.stmt.attemptWhole.run({ ...ended, at: start.startedAt, pid: start.workerPid ?? null })
   }

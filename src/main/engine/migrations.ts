@@ -310,4 +310,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE watches ADD COLUMN lane TEXT;
   ALTER TABLE watches ADD COLUMN slots INTEGER NOT NULL DEFAULT 1 CHECK (slots >= 1);
   `,
+  `
+  -- Memory limits and resource use (issue 12). max_memory_mb is the job's own limit (its kind may
+  -- add one); cpu_ms and peak_rss_bytes are per try, and on the job its last try's.
+  ALTER TABLE jobs ADD COLUMN max_memory_mb INTEGER;
+  ALTER TABLE jobs ADD COLUMN cpu_ms INTEGER;
+  ALTER TABLE jobs ADD COLUMN peak_rss_bytes INTEGER;
+  ALTER TABLE job_attempts ADD COLUMN cpu_ms INTEGER;
+  ALTER TABLE job_attempts ADD COLUMN peak_rss_bytes INTEGER;
+  `,
 ]

@@ -23,6 +23,8 @@ export function defaultSettings(): Settings {
     minFreeMemoryMb: null,
     adaptiveConcurrency: true,
     ioOvercommit: 2,
+    workerMaxJobs: 500,
+    workerMaxRssMb: 1024,
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Job } from '../../shared/job'
 import type { Ending } from './ending'
+import type { AttemptUsage } from './job-store'
 import type { PooledWorker } from './worker-pool'
 
 /** One attempt of one job, from dispatch until the engine writes how it ended. */
@@ -19,6 +20,8 @@ export interface ActiveRun {
   ending?: Ending
   /** Asked back from a worker it waits in; if the worker began it meanwhile, the recall is void. */
   recalled?: boolean
+  /** What it took, once it has ended. */
+  usage?: AttemptUsage | undefined
 }
 
 /**

@@ -2,6 +2,7 @@ import { splitOutputMarker } from '../common/output-markers'
 import type { Launcher, WorkerProcess } from '../common/launcher'
 import { signalProcessGroup } from '../common/process-group'
 import { ProcessHold } from '../common/process-hold'
+import { readProcessUsage } from '../common/process-usage'
 import type { EngineToWorker, WorkerToEngine } from '../common/protocol'
 
 const OUTPUT_TAIL_LINES = 20
@@ -12,6 +13,8 @@ export interface WorkerPoolOptions {
   /** A busy worker silent for this long is considered hung. */
   stallMs: number
   env: Record<string, string>
+  /** When a worker is replaced after a job, as the settings say now (see Settings.workerMaxJobs, workerMaxRssMb). */
+  recycling: () => { maxJobs: number | null; maxRssMb: number | null }
 }
 
 export interface WorkerPoolEvents {
@@ -29,6 +32,10 @@ export class PooledWorker {
   lastSeen: number
   /** Process groups its current job started (see JobContext.ownProcessGroup). */
   readonly groups = new Set<number>()
+  /** Jobs handed to it so far, for recycling. */
+  assigned = 0
+  /** Started for one job with a memory limit (its V8 heap's too), and retired after it. */
+  memoryLimitMb: number | null = null
   /** The last lines it printed, for a crash report. */
   readonly outputTail: string[] = []
   idleTimer: NodeJS.Timeout | undefined
@@ -109,9 +116,13 @@ export class WorkerPool {
     this.stallTimer = setInterval(() => this.checkStalls(), Math.min(1000, options.stallMs)).unref()
   }
 
-  /** An idle worker, or a new one. The caller must `release` or `kill` it. */
-  acquire(): PooledWorker {
-    const worker = this.idle.pop() ?? this.spawn()
+  /**
+   * An idle worker, or a new one; with a memory limit always a new one of its
+   * own, whose V8 heap is limited too, so the jobs without one keep sharing.
+   * The caller must `release` or `kill` it.
+   */
+  acquire(memoryLimitMb: number | null = null): PooledWorker {
+    const worker = memoryLimitMb === null ? (this.idle.pop() ?? this.spawn()) : this.spawn(memoryLimitMb)
     clearTimeout(worker.idleTimer)
     worker.busy = true
     worker.lastSeen = this.now()
@@ -123,8 +134,22 @@ export class WorkerPool {
     return this.idle.slice(Math.max(0, this.idle.length - count)).reverse()
   }
 
+  /** Jobs it may still be handed before it is replaced. */
+  jobsLeft(worker: PooledWorker | undefined): number {
+    if (worker?.memoryLimitMb) return Math.max(0, 1 - worker.assigned)
+    const { maxJobs } = this.options.recycling()
+    return maxJobs === null ? Infinity : Math.max(0, maxJobs - (worker?.assigned ?? 0))
+  }
+
+  /** Its jobs are done: back to the idle list, or replaced when it has done its share or grown too big. */
   release(worker: PooledWorker): void {
     if (!this.workers.has(worker)) return
+    if (this.worn(worker)) {
+      worker.busy = false
+      worker.groups.clear()
+      this.retire(worker)
+      return
+    }
     worker.busy = false
     worker.groups.clear()
     this.idle.push(worker)
@@ -165,10 +190,21 @@ export class WorkerPool {
     }, 2000).unref()
   }
 
-  private spawn(): PooledWorker {
+  /** A leaky kind cannot grow a worker forever: it goes after so many jobs, or once it holds too much memory while idle. */
+  private worn(worker: PooledWorker): boolean {
+    if (this.jobsLeft(worker) === 0) return true
+    const { maxRssMb } = this.options.recycling()
+    if (maxRssMb === null || worker.process.pid === undefined) return false
+    const rss = readProcessUsage(worker.process.pid)?.rssBytes
+    return rss !== undefined && rss > maxRssMb * 1024 * 1024
+  }
+
+  private spawn(memoryLimitMb: number | null = null): PooledWorker {
     const name = `offload-worker-${++this.serial}`
-    const proc = this.launcher.launch({ name, env: this.options.env })
+    const execArgv = memoryLimitMb === null ? undefined : [`--max-old-space-size=${memoryLimitMb}`]
+    const proc = this.launcher.launch({ name, env: this.options.env, execArgv })
     const worker = new PooledWorker(name, proc, this.now())
+    worker.memoryLimitMb = memoryLimitMb
     this.workers.add(worker)
     proc.onMessage((message) => {
       worker.lastSeen = this.now()

@@ -32,6 +32,8 @@ export interface JobKind<P extends z.ZodType = z.ZodType, R = unknown> {
    * `ioOvercommit` times it in all; default 'cpu'.
    */
   bound?: KindBound
+  /** Memory limit for its jobs in MB (one job's own maxMemoryMb wins); see NewJobSchema.maxMemoryMb. */
+  maxMemoryMb?: number
   /** A job's default name from its params (`resize: photo.jpg`); without it, the kind's name. */
   jobName?: (params: z.output<P>) => string
   /** A few readable lines about a result, shown above the raw JSON; runs in the worker, after `run`. */

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { z } from 'zod'
-import { KindBoundSchema, LaneNameSchema, type KindInfo, type KindLoadError } from '../../shared/job'
+import { KindBoundSchema, LaneNameSchema, MAX_MEMORY_MB, MemoryLimitSchema, MIN_MEMORY_MB, type KindInfo, type KindLoadError } from '../../shared/job'
 import { BUILTIN_KINDS } from './builtin'
 import type { JobKind } from './kind'
 
@@ -52,10 +52,15 @@ function asKind(exported: Record<string, unknown>): JobKind {
   }
   const bound = candidate.bound
   if (bound !== undefined && !KindBoundSchema.safeParse(bound).success) throw new Error('"bound" must be "cpu" or "io" when given')
+  const maxMemoryMb = candidate.maxMemoryMb
+  if (maxMemoryMb !== undefined && !MemoryLimitSchema.safeParse(maxMemoryMb).success) {
+    throw new Error(`"maxMemoryMb" must be a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB} when given`)
+  }
   return {
     name,
     ...(lane === undefined ? {} : { lane }),
     ...(bound === undefined ? {} : { bound: bound as NonNullable<JobKind['bound']> }),
+    ...(maxMemoryMb === undefined ? {} : { maxMemoryMb: maxMemoryMb as number }),
     description: typeof candidate.description === 'string' ? candidate.description : '',
     params: resolveParams(candidate.params),
     run: candidate.run as JobKind['run'],

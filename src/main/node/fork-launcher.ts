@@ -28,7 +28,7 @@ class ForkedWorker implements WorkerProcess {
 
   constructor(options: ForkLauncherOptions, launch: LaunchOptions) {
     this.child = fork(options.entry, [launch.name], {
-      execArgv: options.execArgv ?? [],
+      execArgv: [...(options.execArgv ?? []), ...(launch.execArgv ?? [])],
       env: { ...process.env, ...launch.env, [WORKER_ENV.hostPid]: String(process.pid) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Group leader, so one kill takes the worker and everything it started.

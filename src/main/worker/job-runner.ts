@@ -41,6 +41,7 @@ export interface AttemptServices {
 }
 
 type RunMessage = Extract<EngineToWorker, { type: 'run' }>
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 function toJobError(error: unknown, signal: AbortSignal): JobError {
   if (signal.aborted) return { code: 'cancelled', message: 'Stopped' }
@@ -81,6 +82,8 @@ export class JobRun implements OutputSink {
   /** Process groups the job handed over (ctx.ownProcessGroup). */
   readonly groups = new Set<number>()
   private readonly startedAt = Date.now()
+  /** The worker runs one attempt at a time, so its CPU time since the start is the attempt's. */
+  private readonly cpuAtStart = process.cpuUsage()
   private lines: string[] = []
   private pendingProgress: { fraction: number; message: string | null } | undefined
   private flushTimer: NodeJS.Timeout | undefined
@@ -231,7 +234,7 @@ export class JobRun implements OutputSink {
   }
 
   /** The attempt is over: its last words, then no process of its own left, then the outcome. */
-  private finish(message: Extract<WorkerToEngine, { type: 'done' | 'failed' }>): void {
+  private finish(outcome: DistributiveOmit<Extract<WorkerToEngine, { type: 'done' | 'failed' }>, 'usage'>): void {
     this.services.capture.flush(this)
     const mustSweep = this.spawned || this.groups.size > 0 || Date.now() - this.startedAt >= ALWAYS_SWEEP_AFTER_MS
     const swept = mustSweep ? this.sweep() : 0
@@ -240,6 +243,7 @@ export class JobRun implements OutputSink {
     this.finished = true
     if (this.outputMarked) this.services.markOutput({ edge: 'end', jobId: this.id })
     if (this.groups.size > 0) this.services.groupsChanged(new Set())
-    this.services.send(message)
+    const cpu = process.cpuUsage(this.cpuAtStart)
+    this.services.send({ ...outcome, usage: { cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage.rss() } })
   }
 }

@@ -47,6 +47,8 @@ function job(status: JobStatus, overrides: Partial<Job> = {}): Job {
     waitingOn: 0,
     onDependencyFailure: 'fail',
     key: null,
+    maxMemoryMb: null,
+    usage: null,
     error: status === 'failed' ? { code: 'exit_code', message: 'exited with code 1' } : null,
     ...overrides,
   }

@@ -48,6 +48,8 @@ describe('a page that loads while a selected job changes', () => {
     waitingOn: 0,
     onDependencyFailure: 'fail',
     key: null,
+    maxMemoryMb: null,
+    usage: null,
     error: null,
   })
 
