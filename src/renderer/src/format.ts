@@ -1,4 +1,4 @@
-import type { Job } from '../../shared/job'
+import type { Job, JobUsage } from '../../shared/job'
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '—'
@@ -44,4 +44,36 @@ export function eta(job: Job, now: number): number | null {
   const elapsed = jobDuration(job, now)
   if (elapsed === null || elapsed < ETA_AFTER_MS) return null
   return (elapsed * (1 - f)) / f
+}
+
+/** "840 KB", "12 MB", "1.4 GB": memory as people read it (binary units, as task managers count). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '—'
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`
+}
+
+/**
+ * What a job takes, short enough for a column: live CPU and memory while it
+ * runs ("35% · 120 MB"), else its last try's CPU time and peak memory
+ * ("1.2 s · 240 MB"); null when it never ran or nothing was measured.
+ */
+export function usageText(usage: JobUsage | null): string | null {
+  if (!usage) return null
+  if (usage.cpuPercent !== null && usage.rssBytes !== null) return `${Math.round(usage.cpuPercent)}% · ${formatBytes(usage.rssBytes)}`
+  return `${formatDuration(usage.cpuMs)} · ${formatBytes(usage.peakRssBytes)}`
+}
+
+/** The same, in words, for a tooltip and for screen readers. */
+export function usageTitle(usage: JobUsage | null): string {
+  if (!usage) return 'Not measured'
+  if (usage.cpuPercent !== null && usage.rssBytes !== null)
+    return `Now: CPU ${Math.round(usage.cpuPercent)}% (100% is one core), memory ${formatBytes(usage.rssBytes)}; so far CPU time ${formatDuration(usage.cpuMs)}, peak memory ${formatBytes(usage.peakRssBytes)}`
+  return `Last try: CPU time ${formatDuration(usage.cpuMs)}, peak memory ${formatBytes(usage.peakRssBytes)}`
 }

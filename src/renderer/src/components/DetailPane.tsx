@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
 import { DEFAULT_LANE, type Attempt, type Job, type LogLine } from '../../../shared/job'
 import { useTransport } from '../context'
-import { dueText, formatDuration, formatTime, jobDuration } from '../format'
+import { dueText, formatBytes, formatDuration, formatTime, jobDuration, usageText, usageTitle } from '../format'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { useAction } from '../use-action'
@@ -100,6 +100,14 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
           try {Math.max(job.attempts, 1)} of {job.maxAttempts}
         </span>
         <span className="duration">{formatDuration(jobDuration(job, now) ?? NaN)}</span>
+        {job.usage && (
+          <span className="usage" title={usageTitle(job.usage)}>
+            {job.status === 'running' ? 'CPU ' : 'CPU time '}
+            {usageText(job.usage)}
+            {job.status === 'running' ? '' : ' peak'}
+          </span>
+        )}
+        {job.maxMemoryMb !== null && <span>memory limit {formatBytes(job.maxMemoryMb * 1024 * 1024)}</span>}
       </div>
       <div className="detail-actions">
         {job.status === 'scheduled' && (
@@ -253,6 +261,8 @@ function AttemptItem({ attempt: a, now }: { attempt: Attempt; now: number }) {
     <li data-outcome={a.outcome}>
       Try {a.attempt}: <strong>{a.outcome}</strong> · <time>{formatTime(a.startedAt)}</time> · {formatDuration(ms)}
       {end && ` · ${end}`}
+      {a.cpuMs !== null && ` · CPU time ${formatDuration(a.cpuMs)}`}
+      {a.peakRssBytes !== null && ` · peak memory ${formatBytes(a.peakRssBytes)}`}
       {a.error && (
         <div className="muted">
           {a.error.code}: {a.error.message}

@@ -53,6 +53,9 @@ export function JobList({ onNewJob }: { onNewJob: () => void }) {
         <span role="columnheader" className="col-duration">
           Duration
         </span>
+        <span role="columnheader" className="col-usage" title="CPU and memory: live while a job runs, else its last try's CPU time and peak">
+          CPU · RAM
+        </span>
       </div>
       <div className="list-body" ref={scroller} data-testid="job-list">
         {total === 0 && <EmptyState status={filter.status} filtered={filter.kind !== null || filter.q !== ''} onNewJob={onNewJob} />}

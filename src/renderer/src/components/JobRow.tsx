@@ -1,6 +1,6 @@
 import { memo } from 'react'
 import { DEFAULT_LANE } from '../../../shared/job'
-import { dueText, eta, formatDuration, formatTime, jobDuration } from '../format'
+import { dueText, eta, formatDuration, formatTime, jobDuration, usageText, usageTitle } from '../format'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { useNow } from '../use-now'
@@ -103,6 +103,9 @@ export const JobRow = memo(function JobRow({ id, index, tabbable }: { id: string
       </span>
       <span role="gridcell" className="col-duration">
         {formatDuration(jobDuration(job, now) ?? NaN)}
+      </span>
+      <span role="gridcell" className="col-usage" title={usageTitle(job.usage)}>
+        {usageText(job.usage) ?? '—'}
       </span>
     </div>
   )
