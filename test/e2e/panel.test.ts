@@ -92,7 +92,7 @@ describe('the panel in a browser, against npm run serve', () => {
     const tries = pane.locator('.attempts li')
     await tries.nth(1).filter({ hasText: 'succeeded' }).waitFor()
     expect(await tries.count()).toBe(2)
-    expect(await tries.nth(0).textContent()).toMatch(/Try 1: failed · .* · exit code 3exit_code: /)
+    expect(await tries.nth(0).textContent()).toMatch(/Try 1: failed · .* · exit code 3 · CPU time [^·]+ · peak memory [^·]+exit_code: /)
   })
 
   it('filters by status and kind, and searches names', async () => {

@@ -50,7 +50,13 @@ function launcherContract(name: string, make: () => Launcher): void {
       await ready(o)
       run(o, 'job-1', 'add', { a: 2, b: 3 })
       const done = await waitFor(() => o.messages.find((m) => m.type === 'done'), 'the result')
-      expect(done).toEqual({ type: 'done', id: 'job-1', resultJson: '{"sum":5}', summary: null })
+      expect(done).toEqual({
+        type: 'done',
+        id: 'job-1',
+        resultJson: '{"sum":5}',
+        summary: null,
+        usage: { cpuMs: expect.any(Number), rssBytes: expect.any(Number) },
+      })
       o.worker.kill()
     })
 
