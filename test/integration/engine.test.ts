@@ -308,7 +308,7 @@ describe('engine with real worker processes', () => {
       minFreeMemoryMb: null,
       adaptiveConcurrency: true,
       ioOvercommit: 2,
-      workerMaxJobs: 500,
+      workerMaxJobs: null,
       workerMaxRssMb: 1024,
     })
   })

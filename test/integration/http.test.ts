@@ -79,7 +79,7 @@ describe('HTTP API', () => {
       minFreeMemoryMb: null,
       adaptiveConcurrency: true,
       ioOvercommit: 2,
-      workerMaxJobs: 500,
+      workerMaxJobs: null,
       workerMaxRssMb: 1024,
     })
     expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: false, workers: { max: 3 }, throttle: { limit: 3, reason: null } })

@@ -320,7 +320,11 @@ interface FailAttemptArgs {
   now: number
   jitter: number
   startedAt: number | null
+  cpuMs: number | null
+  peakRssBytes: number | null
 }
+
+const usageOf = (usage: AttemptUsage | undefined): AttemptUsage => ({ cpuMs: usage?.cpuMs ?? null, peakRssBytes: usage?.peakRssBytes ?? null })
 
 const detailJson = (error: JobError): string | null => (error.detail === undefined ? null : JSON.stringify(error.detail))
 
@@ -415,9 +419,13 @@ export class JobStore {
         UPDATE jobs SET status = 'queued', updated_at = @now WHERE id = @id AND status = 'scheduled' RETURNING *`),
       runNow: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'queued', run_after = @now, updated_at = @now WHERE id = @id AND status = 'scheduled' RETURNING *`),
-      succeed: db.prepare<[{ id: string; attempt: number; result: string; summary: string | null; now: number; startedAt: number | null }], JobRow>(`
+      // The job's figures become its last attempt's, in the same statement: this runs for every job that ends.
+      succeed: db.prepare<
+        [{ id: string; attempt: number; result: string; summary: string | null; now: number; startedAt: number | null } & AttemptUsage],
+        JobRow
+      >(`
         UPDATE jobs SET status = 'succeeded', result = @result, summary = @summary, progress = 1, finished_at = @now, updated_at = @now,
-                        started_at = coalesce(started_at, @startedAt),
+                        started_at = coalesce(started_at, @startedAt), cpu_ms = @cpuMs, peak_rss_bytes = @peakRssBytes,
                         error_code = NULL, error_message = NULL, error_detail = NULL
         WHERE id = @id AND attempts = @attempt AND status = 'running'
         RETURNING *`),
@@ -429,7 +437,7 @@ export class JobStore {
                              THEN @now + CAST(@jitter * min(backoff_cap_ms, backoff_base_ms << min(attempts - 1, 30)) AS INTEGER)
                              ELSE run_after END,
           finished_at = CASE WHEN @retryable AND attempts < max_attempts THEN NULL ELSE @now END,
-          started_at  = coalesce(started_at, @startedAt),
+          started_at  = coalesce(started_at, @startedAt), cpu_ms = @cpuMs, peak_rss_bytes = @peakRssBytes,
           error_code = @code, error_message = @message, error_detail = @detail, updated_at = @now
         WHERE id = @id AND attempts = @attempt AND status = 'running'
         RETURNING *`),
@@ -505,8 +513,6 @@ export class JobStore {
                                   cpu_ms, peak_rss_bytes)
         VALUES (@id, (SELECT coalesce(max(seq), 0) + 1 FROM job_attempts WHERE job_id = @id), @attempt, @at, @now, @outcome, @code, @message,
                 @exitCode, @signal, @pid, @cpuMs, @peakRssBytes)`),
-      jobUsage: db.prepare<[{ id: string; cpuMs: number | null; peakRssBytes: number | null }], JobRow>(`
-        UPDATE jobs SET cpu_ms = @cpuMs, peak_rss_bytes = @peakRssBytes WHERE id = @id RETURNING *`),
       attempts: db.prepare<[string], AttemptRow>(`SELECT * FROM job_attempts WHERE job_id = ? ORDER BY seq`),
       probeFill: db.prepare<[number]>(`INSERT OR REPLACE INTO storage_probe (id, at, room) VALUES (1, ?, zeroblob(${PROBE_BYTES}))`),
       probeClear: db.prepare<[]>(`DELETE FROM storage_probe`),
@@ -843,13 +849,21 @@ export class JobStore {
     start: AttemptStart = { startedAt: null },
   ): Job | undefined {
     return this.write(() => {
-      const row = this.stmt.succeed.get({ id, attempt, result: result.json, summary: result.summary ?? null, now, startedAt: start.startedAt })
+      const row = this.stmt.succeed.get({
+        id,
+        attempt,
+        result: result.json,
+        summary: result.summary ?? null,
+        now,
+        startedAt: start.startedAt,
+        ...usageOf(start.usage),
+      })
       if (!row) return undefined
       this.moved(row.kind, 'running', 'succeeded')
       this.ended(row, 'succeeded', now, true)
       this.endAttempt(id, attempt, 'succeeded', undefined, now, start)
       this.follow(this.graph.succeeded(id, now))
-      return toJob(this.withUsage(row, start.usage))
+      return toJob(row)
     })
   }
 
@@ -874,6 +888,7 @@ export class JobStore {
         now: opts.now,
         jitter: opts.jitter,
         startedAt: opts.startedAt ?? null,
+        ...usageOf(opts.usage),
       })
       if (!row) return undefined
       this.moved(row.kind, 'running', row.status)
@@ -882,7 +897,7 @@ export class JobStore {
         this.follow(this.graph.failed(row, 'failed', opts.now))
       }
       this.endAttempt(id, attempt, 'failed', error, opts.now, { startedAt: opts.startedAt ?? null, workerPid: opts.workerPid, usage: opts.usage })
-      return toJob(this.withUsage(row, opts.usage))
+      return toJob(row)
     })
   }
 
@@ -1007,12 +1022,6 @@ export class JobStore {
         peakRssBytes: r.peak_rss_bytes,
       })),
     )
-  }
-
-  /** The job's figures become its last attempt's. */
-  private withUsage(row: JobRow, usage: AttemptUsage | undefined): JobRow {
-    if (!usage) return row
-    return this.stmt.jobUsage.get({ id: row.id, cpuMs: usage.cpuMs, peakRssBytes: usage.peakRssBytes }) ?? row
   }
 
   /**

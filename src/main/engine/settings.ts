@@ -23,7 +23,7 @@ export function defaultSettings(): Settings {
     minFreeMemoryMb: null,
     adaptiveConcurrency: true,
     ioOvercommit: 2,
-    workerMaxJobs: 500,
+    workerMaxJobs: null,
     workerMaxRssMb: 1024,
   }
 }
