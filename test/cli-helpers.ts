@@ -20,8 +20,15 @@ export interface Run {
 export function offload(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const start = Date.now()
-    // A clean environment: no OFFLOAD_* from the test runner's shell, no colour, a home without a server.
-    const env = { PATH: process.env.PATH ?? '', HOME: tempDir('offload-home-'), NO_COLOR: '1', ...options.env }
+    // A clean environment: no OFFLOAD_* from the test runner's shell, no colour, a home without a server;
+    // the runner's time zone is kept so times the CLI prints match times a test formats.
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: tempDir('offload-home-'),
+      NO_COLOR: '1',
+      ...(process.env.TZ ? { TZ: process.env.TZ } : {}),
+      ...options.env,
+    }
     const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
     const run: Run = { code: null, stdout: '', stderr: '', chunks: [], ms: 0 }
     child.stdout.on('data', (d: Buffer) => {
