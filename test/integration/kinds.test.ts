@@ -192,7 +192,7 @@ describe('hash-files kind', () => {
     const file = join(tempDir(), 'f')
     writeFileSync(file, 'x')
     expect(() => host.api.createJob({ kind: 'hash-files', params: { folder: 'photos' } })).toThrowError(/Must be an absolute path/)
-    expect(() => host.api.createJob({ kind: 'hash-files', params: { folder: file } })).toThrowError(/No such folder/)
+    expect(() => host.api.createJob({ kind: 'hash-files', params: { folder: file } })).toThrowError(/Is a file, not a folder/)
     expect(() => host.api.createJob({ kind: 'hash-files', params: { folder: '/tmp', extra: 1 } })).toThrowError(/Unrecognized key/)
   })
 })

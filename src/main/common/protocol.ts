@@ -36,6 +36,10 @@ export interface WorkerUsage {
 export const WORKER_ENV = {
   kindsDir: 'OFFLOAD_KINDS_DIR',
   scratchDir: 'OFFLOAD_SCRATCH_DIR',
+  /** Where kinds keep what lasts between jobs (a search index, say): one subfolder per kind. */
+  stateDir: 'OFFLOAD_STATE_DIR',
+  /** better-sqlite3's addon for the worker's runtime (Electron's in the desktop app), for kinds that keep a database. */
+  sqliteBinding: 'OFFLOAD_SQLITE_BINDING',
   /** The host's pid: the worker's watchdog ends it when that process is gone. */
   hostPid: 'OFFLOAD_HOST_PID',
 } as const

@@ -7,6 +7,7 @@ export function dataPaths(dataDir: string) {
     database: join(dataDir, 'offload.db'),
     kinds: join(dataDir, 'kinds'),
     scratch: join(dataDir, 'scratch'),
+    state: join(dataDir, 'state'),
     serverInfo: join(dataDir, 'server.json'),
     token: join(dataDir, 'token'),
     lock: join(dataDir, 'offload.lock'),

@@ -12,6 +12,12 @@ export interface JobContext {
   /** An empty folder for this attempt, removed when the attempt ends. */
   scratchDir: string
   /**
+   * This kind's own folder in the data folder, kept between jobs (a search
+   * index, say). Jobs of the kind may run at once, so what is kept there
+   * must bear concurrent writers (SQLite with a busy timeout does).
+   */
+  stateDir: string
+  /**
    * Hands a child process group to Offload (pass the pid of a child spawned
    * with `detached: true`): cancel, timeout and a worker crash then kill the
    * whole group, so no grandchild outlives the job.

@@ -42,10 +42,12 @@ process.on('exit', () => {
 
 const [registry] = await Promise.all([loadKinds(process.env[WORKER_ENV.kindsDir] || undefined), watchdog.ready])
 const scratchRoot = process.env[WORKER_ENV.scratchDir] || join(tmpdir(), 'offload-scratch')
+const stateRoot = process.env[WORKER_ENV.stateDir] || join(tmpdir(), 'offload-state')
 const services = {
   kinds: registry,
   send,
   scratchRoot,
+  stateRoot,
   capture,
   ownProcesses: descendantsOf(process.pid),
   groupsChanged: (groups: ReadonlySet<number>) => watchdog.groupsChanged(groups),

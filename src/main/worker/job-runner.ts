@@ -31,6 +31,8 @@ export interface AttemptServices {
   kinds: KindRegistry
   send(message: WorkerToEngine): void
   scratchRoot: string
+  /** Holds one folder per kind for what it keeps between jobs. */
+  stateRoot: string
   capture: OutputCapture
   /** Processes the worker itself started before any job (a loader's helper, say); no sweep touches them. */
   ownProcesses: ReadonlySet<number>
@@ -142,7 +144,7 @@ export class JobRun implements OutputSink {
     }
     const scratch = { path: join(this.services.scratchRoot, `${this.id}-${job.attempt}`), made: false }
     try {
-      const result = await loaded.kind.run(parsed.data, this.context(scratch))
+      const result = await loaded.kind.run(parsed.data, this.context(scratch, join(this.services.stateRoot, loaded.kind.name)))
       this.finish({ type: 'done', id: this.id, resultJson: toResultJson(result), summary: askKind(loaded.kind.summary, result, MAX_SUMMARY_CHARS) })
     } catch (error) {
       this.finish({ type: 'failed', id: this.id, error: toJobError(error, this.controller.signal) })
@@ -187,9 +189,13 @@ export class JobRun implements OutputSink {
     else this.scheduleFlush()
   }
 
-  private context(scratch: { path: string; made: boolean }): JobContext {
+  private context(scratch: { path: string; made: boolean }, statePath: string): JobContext {
     return {
       signal: this.controller.signal,
+      get stateDir() {
+        mkdirSync(statePath, { recursive: true })
+        return statePath
+      },
       // Made on first use: most jobs never need one, and two file-system calls per job add up.
       get scratchDir() {
         if (!scratch.made) mkdirSync(scratch.path, { recursive: true })

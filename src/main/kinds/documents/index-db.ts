@@ -1,0 +1,141 @@
+import Database from 'better-sqlite3'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, join, sep } from 'node:path'
+import type { SearchHit, SearchResult, SnippetPart } from '../../../shared/search'
+
+/**
+ * The documents index: its own SQLite file in the index-documents kind's
+ * state folder, written by that kind's workers and read by the host for
+ * search. It is not the jobs database: a big index must never slow down or
+ * endanger the queue.
+ */
+export const INDEX_FILE = 'index.db'
+
+/** The index file under a data folder's state folder (`<data>/state`). */
+export const indexPathIn = (stateRoot: string): string => join(stateRoot, 'index-documents', INDEX_FILE)
+
+export interface IndexOpenOptions {
+  readonly?: boolean
+  /** better-sqlite3's addon built for the running runtime (Electron's, in the desktop app). */
+  nativeBinding?: string
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS documents (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  folder TEXT NOT NULL,
+  title TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms INTEGER NOT NULL,
+  indexed_at INTEGER NOT NULL,
+  -- Why its text could not be read; such a document is kept (so it is not re-read every run) with no text.
+  error TEXT
+);
+CREATE INDEX IF NOT EXISTS documents_folder ON documents (folder);
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_text USING fts5 (title, body, tokenize = 'porter unicode61 remove_diacritics 2');
+`
+
+/**
+ * Opens (and, unless read-only, creates) the index. Writers wait for each
+ * other: two index jobs may run at once, each writing short transactions.
+ */
+export function openIndex(file: string, options: IndexOpenOptions = {}): Database.Database {
+  if (!options.readonly) mkdirSync(dirname(file), { recursive: true })
+  const db = new Database(file, {
+    ...(options.readonly ? { readonly: true, fileMustExist: true } : {}),
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+  })
+  try {
+    db.pragma('busy_timeout = 10000')
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
+      db.exec(SCHEMA)
+    }
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+/** SQLite's BETWEEN-free prefix range: every path under `folder` sorts in [folder/, folder0). */
+function pathRange(folder: string): [string, string] {
+  const base = folder.endsWith(sep) ? folder.slice(0, -1) : folder
+  return [base + sep, base + String.fromCharCode(sep.charCodeAt(0) + 1)]
+}
+
+/**
+ * A person's words as an FTS5 query: each word quoted (so `AND`, `-` or a
+ * stray quote are only words), all required, the last one a prefix so the
+ * results follow the typing. Null when nothing searchable is left.
+ */
+export function toMatchQuery(text: string): string | null {
+  const words = text.match(/[\p{L}\p{N}]+/gu)
+  if (!words) return null
+  return words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ')
+}
+
+const MARK_OPEN = '\uE000'
+const MARK_CLOSE = '\uE001'
+
+function snippetParts(marked: string): SnippetPart[] {
+  const parts: SnippetPart[] = []
+  for (const [i, piece] of marked.split(new RegExp(`[${MARK_OPEN}${MARK_CLOSE}]`)).entries()) {
+    if (piece !== '') parts.push({ text: piece, match: i % 2 === 1 })
+  }
+  return parts
+}
+
+interface HitRow {
+  path: string
+  folder: string
+  title: string
+  size: number
+  mtime_ms: number
+  snippet: string
+  score: number
+}
+
+/** Ranked hits with highlighted snippets; an index that does not exist yet holds nothing. */
+export function searchIndex(
+  file: string,
+  query: { q: string; folder?: string | undefined; limit: number },
+  options: Omit<IndexOpenOptions, 'readonly'> = {},
+): SearchResult {
+  const started = performance.now()
+  if (!existsSync(file)) return { hits: [], indexed: 0, tookMs: 0 }
+  const db = openIndex(file, { ...options, readonly: true })
+  try {
+    const range = query.folder === undefined ? null : pathRange(query.folder)
+    const where = range ? 'WHERE d.path >= ? AND d.path < ?' : ''
+    const indexed = (db.prepare(`SELECT count(*) AS n FROM documents d ${where}`).get(...(range ?? [])) as { n: number }).n
+    const match = toMatchQuery(query.q)
+    let hits: SearchHit[] = []
+    if (match !== null) {
+      const rows = db
+        .prepare(
+          `SELECT d.path, d.folder, d.title, d.size, d.mtime_ms,
+                  snippet(documents_text, 1, '${MARK_OPEN}', '${MARK_CLOSE}', '…', 16) AS snippet,
+                  bm25(documents_text, 4.0, 1.0) AS score
+           FROM documents_text JOIN documents d ON d.id = documents_text.rowid
+           WHERE documents_text MATCH ? ${range ? 'AND d.path >= ? AND d.path < ?' : ''}
+           ORDER BY score LIMIT ?`,
+        )
+        .all(match, ...(range ?? []), query.limit) as HitRow[]
+      hits = rows.map((r) => ({
+        path: r.path,
+        folder: r.folder,
+        title: r.title,
+        snippet: snippetParts(r.snippet),
+        rank: r.score,
+        size: r.size,
+        modifiedAt: new Date(r.mtime_ms).toISOString(),
+      }))
+    }
+    return { hits, indexed, tookMs: performance.now() - started }
+  } finally {
+    db.close()
+  }
+}
