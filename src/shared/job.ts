@@ -26,6 +26,12 @@ export const ERROR_CODES = [
   'unknown_kind',
   'dependency_failed',
   'out_of_memory',
+  /** A program the kind runs (ffmpeg, say) is not installed; the message says how to get it. */
+  'missing_tool',
+  /** What arrived is not what was asked for (a download whose sha256 differs). */
+  'checksum_mismatch',
+  /** A server answered with an error status (a download's 404, say). */
+  'http_error',
 ] as const
 export const JobErrorCodeSchema = z.enum(ERROR_CODES)
 export type JobErrorCode = z.infer<typeof JobErrorCodeSchema>
