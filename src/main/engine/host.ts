@@ -106,13 +106,16 @@ export async function openHost(options: HostOptions): Promise<Host> {
         kindMemoryLimits: memoryLimitsOf(kinds),
         ...(options.machine ? { machine: options.machine } : {}),
       },
-      { ...options.engine, workerEnv: {
+      {
+        ...options.engine,
+        workerEnv: {
           [WORKER_ENV.kindsDir]: paths.kinds,
           [WORKER_ENV.scratchDir]: paths.scratch,
           [WORKER_ENV.stateDir]: paths.state,
           ...(options.nativeBinding ? { [WORKER_ENV.sqliteBinding]: options.nativeBinding } : {}),
           ...options.engine?.workerEnv,
-        } },
+        },
+      },
     )
     commands = new JobCommands({ store, kinds, engine, clock }, options.engine)
     reports = new StatsReporter({ store, clock })
