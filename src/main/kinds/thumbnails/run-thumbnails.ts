@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, relative } from 'node:path'
 import { JobFailure, type JobContext } from '../kind'
 import { listImages } from './list-images'
 import { makeThumbnail, type SharpModule, type ThumbnailSpec } from './make-thumbnail'
@@ -69,7 +69,13 @@ async function thumbnailAll(sharp: SharpModule, folder: string, out: string, spe
   }
 
   ctx.progress(0, 'Listing images')
-  const images = await listImages(folder, { extensions: imageExtensions(sharp), skip: out, signal: ctx.signal, onError: fail })
+  const images = await listImages(folder, {
+    extensions: imageExtensions(sharp),
+    skip: out,
+    signal: ctx.signal,
+    // Named like the images, by their path in the folder.
+    onError: (path, error) => fail(relative(folder, path) || '.', error),
+  })
   const total = images.length
   const counts = { made: 0, skipped: 0, bytesWritten: 0 }
   let done = 0
