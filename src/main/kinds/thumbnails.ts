@@ -24,10 +24,10 @@ export const thumbnailsKind = defineKind({
   // Decoding and resizing images keeps the cores busy; the disk waits on them.
   bound: 'cpu',
   description:
-    'Makes a thumbnail of every image under a folder (JPEG, PNG, WebP, GIF, TIFF, AVIF; links are not followed), ' +
+    'Makes a thumbnail of every image under a folder (JPEG, PNG, WebP, GIF, TIFF, AVIF, and HEIC where this build of sharp reads it; links are not followed), ' +
     'turned upright by its EXIF orientation, fitted within size × size without enlarging, metadata stripped. ' +
     'Thumbnails mirror the folder: sub/photo.jpg becomes <out>/sub/photo.jpg.256.webp (size and format in the name). ' +
-    'One that is newer than its image is kept, so running the job again makes only what is new or changed.',
+    'A thumbnail not older than its image is kept, so running the job again makes only what is new or changed; images that cannot be read are listed, not fatal.',
   params: z
     .strictObject({
       folder: existingFolder.describe('Folder of images, searched with its subfolders'),
