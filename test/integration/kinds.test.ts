@@ -45,7 +45,7 @@ describe('custom kinds', () => {
   it('says what each kind is bound by: CPU unless it says I/O; hash-files waits on the disk', async () => {
     const registry = await loadKinds(join(dataDirWithKinds(['add.js', 'wait-io.mjs']), 'kinds'))
     const bound = Object.fromEntries(registry.describe().map((k) => [k.name, k.bound]))
-    expect(bound).toEqual({ shell: 'cpu', 'hash-files': 'io', add: 'cpu', 'wait-io': 'io' })
+    expect(bound).toEqual({ shell: 'cpu', 'hash-files': 'io', thumbnails: 'cpu', add: 'cpu', 'wait-io': 'io' })
   })
 
   it('refuses a kind whose bound is neither cpu nor io', async () => {
@@ -66,7 +66,7 @@ describe('custom kinds', () => {
   it('a missing kinds folder is not an error', async () => {
     const registry = await loadKinds(join(tempDir(), 'nothing-here'))
     expect(registry.errors).toEqual([])
-    expect(registry.names()).toEqual(['hash-files', 'shell'])
+    expect(registry.names()).toEqual(['hash-files', 'shell', 'thumbnails'])
   })
 
   it('runs a custom kind in a worker like a built-in', async () => {

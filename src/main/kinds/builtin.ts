@@ -1,5 +1,6 @@
 import { hashFilesKind } from './hash-files'
 import type { JobKind } from './kind'
 import { shellKind } from './shell'
+import { thumbnailsKind } from './thumbnails'
 
-export const BUILTIN_KINDS: readonly JobKind[] = [shellKind, hashFilesKind]
+export const BUILTIN_KINDS: readonly JobKind[] = [shellKind, hashFilesKind, thumbnailsKind]

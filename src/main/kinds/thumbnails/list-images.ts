@@ -1,0 +1,44 @@
+import { opendir } from 'node:fs/promises'
+import { extname, join, relative } from 'node:path'
+import { isInside } from '../path-params'
+
+export interface SourceImage {
+  path: string
+  /** Its path under the input folder, which its thumbnail mirrors. */
+  rel: string
+}
+
+export interface ListOptions {
+  /** Lower-case file extensions with their dot (".jpg"). */
+  extensions: ReadonlySet<string>
+  /** A folder not to enter: the thumbnails' own, when the input folder holds it. */
+  skip: string
+  signal: AbortSignal
+  onError: (path: string, error: Error) => void
+}
+
+/** The images under `folder` (links are not followed), sorted by path. */
+export async function listImages(folder: string, { extensions, skip, signal, onError }: ListOptions): Promise<SourceImage[]> {
+  const images: SourceImage[] = []
+  const pending = [folder]
+  while (pending.length > 0) {
+    signal.throwIfAborted()
+    const dir = pending.pop()!
+    let handle
+    try {
+      handle = await opendir(dir)
+    } catch (error) {
+      onError(dir, error as Error)
+      continue
+    }
+    for await (const entry of handle) {
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) {
+        if (!isInside(path, skip)) pending.push(path)
+      } else if (entry.isFile() && extensions.has(extname(entry.name).toLowerCase())) {
+        images.push({ path, rel: relative(folder, path) })
+      }
+    }
+  }
+  return images.sort((a, b) => (a.rel < b.rel ? -1 : 1))
+}
