@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { BUILTIN_KINDS } from '../../src/main/kinds/builtin'
 import { loadKinds } from '../../src/main/kinds/registry'
 import { dataDirWithKinds, startHost, tempDir, waitFor, waitForStatus } from '../helpers'
 
@@ -45,7 +46,9 @@ describe('custom kinds', () => {
   it('says what each kind is bound by: CPU unless it says I/O; hash-files waits on the disk', async () => {
     const registry = await loadKinds(join(dataDirWithKinds(['add.js', 'wait-io.mjs']), 'kinds'))
     const bound = Object.fromEntries(registry.describe().map((k) => [k.name, k.bound]))
-    expect(bound).toEqual({ shell: 'cpu', 'hash-files': 'io', thumbnails: 'cpu', add: 'cpu', 'wait-io': 'io' })
+    const builtins = Object.fromEntries(BUILTIN_KINDS.map((k) => [k.name, k.bound ?? 'cpu']))
+    expect(bound).toEqual({ ...builtins, add: 'cpu', 'wait-io': 'io' })
+    expect(bound).toMatchObject({ shell: 'cpu', 'hash-files': 'io' })
   })
 
   it('refuses a kind whose bound is neither cpu nor io', async () => {
@@ -66,7 +69,7 @@ describe('custom kinds', () => {
   it('a missing kinds folder is not an error', async () => {
     const registry = await loadKinds(join(tempDir(), 'nothing-here'))
     expect(registry.errors).toEqual([])
-    expect(registry.names()).toEqual(['hash-files', 'shell', 'thumbnails'])
+    expect(registry.names()).toEqual(BUILTIN_KINDS.map((k) => k.name).sort())
   })
 
   it('runs a custom kind in a worker like a built-in', async () => {
