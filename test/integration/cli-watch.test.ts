@@ -228,7 +228,7 @@ describe('bad watches: one line on stderr naming what is wrong, exit code 2, not
     [
       'params the kind refuses for a file in the folder',
       () => [tempDir(), 'hash-files', '--param', 'folder={{path}}'],
-      ([folder]) => `offload: Invalid params for "hash-files": folder: Is a file, not a folder (with {{path}} as ${join(folder!, 'example.txt')})\n`,
+      ([folder]) => `offload: Invalid params for "hash-files": folder: No such folder (with {{path}} as ${join(folder!, 'example.txt')})\n`,
     ],
     [
       'a settle time too short',
