@@ -911,6 +911,8 @@ export class Engine {
         this.markStarted(run, this.clock.now())
         break
       case 'recalled':
+        // It never ran here, so it is not part of this worker's share before recycling.
+        worker.assigned--
         this.endRun(run, { ok: false, error: { code: 'interrupted', message: 'Recalled before it started' } })
         break
       case 'progress':
