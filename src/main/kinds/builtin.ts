@@ -1,5 +1,7 @@
+import { findDuplicatesKind } from './find-duplicates'
 import { hashFilesKind } from './hash-files'
 import type { JobKind } from './kind'
+import { moveDuplicatesKind } from './move-duplicates'
 import { shellKind } from './shell'
 
-export const BUILTIN_KINDS: readonly JobKind[] = [shellKind, hashFilesKind]
+export const BUILTIN_KINDS: readonly JobKind[] = [shellKind, hashFilesKind, findDuplicatesKind, moveDuplicatesKind]
