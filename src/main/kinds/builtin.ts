@@ -3,5 +3,6 @@ import { hashFilesKind } from './hash-files'
 import type { JobKind } from './kind'
 import { moveDuplicatesKind } from './move-duplicates'
 import { shellKind } from './shell'
+import { transcodeKind } from './transcode'
 
-export const BUILTIN_KINDS: readonly JobKind[] = [shellKind, hashFilesKind, findDuplicatesKind, moveDuplicatesKind]
+export const BUILTIN_KINDS: readonly JobKind[] = [shellKind, hashFilesKind, findDuplicatesKind, moveDuplicatesKind, transcodeKind]
