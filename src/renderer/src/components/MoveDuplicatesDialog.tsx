@@ -55,8 +55,8 @@ export function MoveDuplicatesDialog({ job, onClose }: { job: Job; onClose: () =
       <form onSubmit={(e) => void submit(e)} noValidate>
         <p>
           {extra.files.toLocaleString()} extra {extra.files === 1 ? 'copy' : 'copies'} ({formatBytes(extra.bytes)}) in{' '}
-          {found?.groups.length.toLocaleString() ?? 0} {found?.groups.length === 1 ? 'group' : 'groups'} move to the folder you name, under the same paths; one
-          copy of each group stays. Nothing is deleted, and a file changed since the search is left where it is.
+          {found?.groups.length.toLocaleString() ?? 0} {found?.groups.length === 1 ? 'group' : 'groups'} will be moved to the folder you name, under the same
+          paths; one copy of each group stays. Nothing is deleted, and a file changed since the search is left where it is.
         </p>
         <TextField
           id="move-duplicates-to"
