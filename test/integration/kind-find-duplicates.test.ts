@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -46,6 +46,8 @@ function fixture(): { folder: string; big: Buffer; small: string } {
   writeFileSync(join(folder, 'lonely.bin'), Buffer.alloc(12_345, 1))
   writeFileSync(join(folder, 'empty1'), '')
   writeFileSync(join(folder, 'empty2'), '')
+  // Another name for the same bytes: nothing to reclaim.
+  linkSync(join(folder, 'lonely.bin'), join(folder, 'backup', 'lonely-link.bin'))
   symlinkSync(join(folder, 'nowhere'), join(folder, 'dangling'))
   symlinkSync(join(folder, 'photos', 'a.jpg'), join(folder, 'link-to-a'))
   execFileSync('mkfifo', [join(folder, 'pipe')])
@@ -61,8 +63,9 @@ describe('find-duplicates kind', () => {
     const result = done.result as FindDuplicatesResult
     expect(result).toEqual({
       folder,
-      // 10 regular files; the links and the FIFO are not files to compare.
-      scanned: 10,
+      // 11 regular files, one a hard link to another; the symlinks and the FIFO are not files to compare.
+      scanned: 11,
+      hardLinks: 1,
       // Not lonely.bin (no other of its size) nor the empty files (under minSize): 4 of 300 000 bytes and 3 of 16.
       hashed: 7,
       // The big four by their first 4 KB, then in full (b.jpg's first 4 KB match too); the small ones in full.
@@ -79,9 +82,10 @@ describe('find-duplicates kind', () => {
     })
     expect(done.progress.fraction).toBe(1)
     expect(done.name).toBe(`find-duplicates: ${folder}`)
-    expect(done.summary?.split('\n').slice(0, 2)).toEqual([
+    expect(done.summary?.split('\n').slice(0, 3)).toEqual([
       '2 groups of duplicates · 3 extra copies · 586.0 KiB to reclaim',
-      '10 files scanned, 7 read (1.2 MiB)',
+      '11 files scanned, 7 read (1.2 MiB)',
+      'A hard link to files already counted left out (no extra space)',
     ])
   })
 

@@ -17,6 +17,8 @@ export interface FileEntry {
   path: string
   size: number
   mtimeMs: number
+  /** The file itself (device and inode): two names with one identity are hard links, one set of bytes. */
+  identity: string
 }
 
 /**
@@ -43,7 +45,7 @@ export async function listFiles(folder: string, signal: AbortSignal, onError: (p
       else if (entry.isFile()) {
         try {
           const info = await stat(path)
-          files.push({ path, size: info.size, mtimeMs: info.mtimeMs })
+          files.push({ path, size: info.size, mtimeMs: info.mtimeMs, identity: `${info.dev}:${info.ino}` })
         } catch (error) {
           onError(path, error as Error)
         }

@@ -14,6 +14,8 @@ export interface DuplicateGroup {
 export interface ScanReport {
   /** Regular files found under the folder (of any size). */
   scanned: number
+  /** Names left out as hard links to a file already listed. */
+  hardLinks: number
   /** Files read at all (first bytes or in full): only those sharing a size with another. */
   hashed: number
   bytesHashed: number
@@ -55,8 +57,11 @@ export async function scanForDuplicates(folder: string, minSize: number, hooks: 
   }
   hooks.progress(0, 'Listing files')
   const files = await listFiles(folder, signal, onError)
+  // A second name for a file already listed frees nothing when moved: only the first name counts.
+  const identities = new Set<string>()
+  const distinct = files.filter((f) => !identities.has(f.identity) && identities.add(f.identity))
   const sameSize = bucket(
-    files.filter((f) => f.size >= minSize),
+    distinct.filter((f) => f.size >= minSize),
     (f) => f.size,
   )
 
@@ -112,5 +117,5 @@ export async function scanForDuplicates(folder: string, minSize: number, hooks: 
     }
   }
   groups.sort((a, b) => reclaimableOf(b) - reclaimableOf(a) || (a.paths[0]! < b.paths[0]! ? -1 : 1))
-  return { scanned: files.length, hashed: read.size, bytesHashed: done, groups, unreadable }
+  return { scanned: files.length, hardLinks: files.length - distinct.length, hashed: read.size, bytesHashed: done, groups, unreadable }
 }

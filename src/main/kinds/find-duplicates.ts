@@ -18,6 +18,7 @@ const SUMMARY_GROUPS = 10
 export interface FindDuplicatesResult {
   folder: string
   scanned: number
+  hardLinks: number
   hashed: number
   bytesHashed: number
   /** The largest reclaimable groups, as many as fit; `groupsTotal` counts them all. */
@@ -65,6 +66,7 @@ export const findDuplicatesKind = defineKind({
     return {
       folder,
       scanned: report.scanned,
+      hardLinks: report.hardLinks,
       hashed: report.hashed,
       bytesHashed: report.bytesHashed,
       groups: listed(report.groups),
@@ -81,6 +83,9 @@ export const findDuplicatesKind = defineKind({
     return [
       `${r.groupsTotal.toLocaleString('en')} groups of duplicates · ${r.duplicateFiles.toLocaleString('en')} extra copies · ${formatBytes(r.reclaimableBytes)} to reclaim`,
       `${r.scanned.toLocaleString('en')} files scanned, ${r.hashed.toLocaleString('en')} read (${formatBytes(r.bytesHashed)})`,
+      ...(r.hardLinks > 0
+        ? [`${r.hardLinks === 1 ? 'A hard link' : `${r.hardLinks.toLocaleString('en')} hard links`} to files already counted left out (no extra space)`]
+        : []),
       ...(r.unreadableTotal > 0 ? [`${r.unreadableTotal.toLocaleString('en')} files or folders could not be read (see the log)`] : []),
       ...(more > 0 ? [`${more.toLocaleString('en')} smaller groups are not listed: run it again once these are dealt with`] : []),
       ...r.groups
