@@ -82,6 +82,5 @@ export const transcodeKind = defineKind({
     return { output, preset, bytes, durationSeconds: duration }
   },
   jobName: ({ input, preset }) => `transcode: ${basename(input)} (${preset})`,
-  summary: (r) =>
-    [`${r.output}`, `${r.preset} · ${formatBytes(r.bytes)}${r.durationSeconds === null ? '' : ` · ${clockText(r.durationSeconds)} long`}`].join('\n'),
+  summary: (r) => [r.output, `${r.preset} · ${formatBytes(r.bytes)}${r.durationSeconds === null ? '' : ` · ${clockText(r.durationSeconds)} long`}`].join('\n'),
 })
