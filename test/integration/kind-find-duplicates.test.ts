@@ -6,7 +6,7 @@ import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { FindDuplicatesResult } from '../../src/main/kinds/find-duplicates'
 import type { MoveDuplicatesResult } from '../../src/main/kinds/move-duplicates'
-import { startHost, tempDir, waitForStatus } from '../helpers'
+import { startHost, tempDir, waitFor, waitForStatus } from '../helpers'
 
 /** A writable folder on another file system than the temp folder, where this machine has one. */
 const otherDevice = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tmpdir()).dev ? '/dev/shm' : null
@@ -145,6 +145,32 @@ describe('move-duplicates kind', () => {
     const after = [...contents(folder).values(), ...contents(to).values()]
     for (const hash of before) expect(after).toContain(hash)
     expect(after.length).toBe(before.length + 1)
+  })
+
+  it('a cancel stops between files: each copy is either moved whole or still in place', async () => {
+    const host = await startHost({ kinds: [] })
+    const folder = tempDir()
+    const to = join(tempDir(), 'dups')
+    const groups = Array.from({ length: 800 }, (_, i) => {
+      const data = Buffer.alloc(32 * 1024, i % 251)
+      data.writeUInt32LE(i)
+      writeFileSync(join(folder, `${i}.bin`), data)
+      writeFileSync(join(folder, `${i}-copy.bin`), data)
+      return { paths: [`${i}.bin`, `${i}-copy.bin`], hash: sha(data) }
+    })
+    const job = host.api.createJob({ kind: 'move-duplicates', params: { folder, to, groups } })
+    await waitFor(() => host.api.getJob({ id: job.id }).progress.fraction > 0, 'the move to begin', 60_000)
+    host.api.cancelJob({ id: job.id })
+    await waitForStatus(host, job.id, 'cancelled', 30_000)
+    const left = contents(folder)
+    const moved = contents(to)
+    expect(moved.size).toBeGreaterThan(0)
+    expect(left.size).toBeGreaterThan(800)
+    for (const [i, group] of groups.entries()) {
+      expect(left.get(`${i}.bin`)).toBe(group.hash)
+      expect(left.get(`${i}-copy.bin`) ?? moved.get(`${i}-copy.bin`)).toBe(group.hash)
+    }
+    expect(left.size + moved.size).toBe(1600)
   })
 
   it.skipIf(!otherDevice)('across devices, copies, checks the copy, and only then removes the original', async () => {
