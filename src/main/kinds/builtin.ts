@@ -1,6 +1,9 @@
+import { findDuplicatesKind } from './find-duplicates'
 import { hashFilesKind } from './hash-files'
 import type { JobKind } from './kind'
+import { moveDuplicatesKind } from './move-duplicates'
 import { shellKind } from './shell'
 import { thumbnailsKind } from './thumbnails'
+import { transcodeKind } from './transcode'
 
-export const BUILTIN_KINDS: readonly JobKind[] = [shellKind, hashFilesKind, thumbnailsKind]
+export const BUILTIN_KINDS: readonly JobKind[] = [shellKind, hashFilesKind, findDuplicatesKind, moveDuplicatesKind, thumbnailsKind, transcodeKind]

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { opendir, stat } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { relative } from 'node:path'
 import { z } from 'zod'
+import { formatBytes, hashFile, listFiles } from './file-hashes'
 import { defineKind } from './kind'
 import { existingFolder } from './path-params'
 
@@ -10,49 +8,6 @@ import { existingFolder } from './path-params'
 const MAX_GROUPS = 1000
 /** The biggest groups named in the summary; the result holds the rest. */
 const SUMMARY_GROUPS = 20
-
-/** Binary units, named as such. */
-const formatBytes = (n: number): string =>
-  n < 1024
-    ? `${n} B`
-    : n < 1024 ** 2
-      ? `${(n / 1024).toFixed(1)} KiB`
-      : n < 1024 ** 3
-        ? `${(n / 1024 ** 2).toFixed(1)} MiB`
-        : `${(n / 1024 ** 3).toFixed(2)} GiB`
-
-interface FileEntry {
-  path: string
-  size: number
-}
-
-async function listFiles(folder: string, signal: AbortSignal, onError: (path: string, error: Error) => void): Promise<FileEntry[]> {
-  const files: FileEntry[] = []
-  const pending = [folder]
-  while (pending.length > 0) {
-    signal.throwIfAborted()
-    const dir = pending.pop()!
-    let handle
-    try {
-      handle = await opendir(dir)
-    } catch (error) {
-      onError(dir, error as Error)
-      continue
-    }
-    for await (const entry of handle) {
-      const path = join(dir, entry.name)
-      if (entry.isDirectory()) pending.push(path)
-      else if (entry.isFile()) {
-        try {
-          files.push({ path, size: (await stat(path)).size })
-        } catch (error) {
-          onError(path, error as Error)
-        }
-      }
-    }
-  }
-  return files.sort((a, b) => (a.path < b.path ? -1 : 1))
-}
 
 export const hashFilesKind = defineKind({
   name: 'hash-files',
@@ -73,14 +28,13 @@ export const hashFilesKind = defineKind({
     let doneBytes = 0
     let hashed = 0
     for (const file of files) {
-      const hash = createHash('sha256')
       const base = doneBytes
+      let digest: string
       try {
-        for await (const chunk of createReadStream(file.path, { signal: ctx.signal })) {
-          hash.update(chunk as Buffer)
-          doneBytes += (chunk as Buffer).length
+        digest = await hashFile(file.path, ctx.signal, (n) => {
+          doneBytes += n
           if (totalBytes > 0) ctx.progress(doneBytes / totalBytes, `${hashed + 1} of ${files.length} files`)
-        }
+        })
       } catch (error) {
         ctx.signal.throwIfAborted()
         doneBytes = base + file.size
@@ -88,7 +42,6 @@ export const hashFilesKind = defineKind({
         continue
       }
       hashed++
-      const digest = hash.digest('hex')
       const group = byHash.get(digest) ?? { size: file.size, paths: [] }
       group.paths.push(relative(folder, file.path))
       byHash.set(digest, group)

@@ -9,6 +9,8 @@ import { useNow } from '../use-now'
 import { DependencyGraph } from './DependencyGraph'
 import { FailureBox } from './FailureBox'
 import { LogView } from './LogView'
+import { MoveDuplicatesDialog } from './MoveDuplicatesDialog'
+import { foundDuplicates } from '../move-duplicates-params'
 import { ResultView } from './ResultView'
 import { StatusBadge } from './StatusBadge'
 
@@ -66,6 +68,7 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
   }, [id, tryKey, running, transport])
 
   const dependencies = useDependencies(id)
+  const [moving, setMoving] = useState(false)
   const openRelative = (relative: Job): void => {
     const jobs = useJobs.getState()
     if (!jobs.byId[relative.id]) jobs.remember(relative)
@@ -135,7 +138,13 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
             Run again…
           </button>
         )}
+        {foundDuplicates(job) && (
+          <button type="button" onClick={() => setMoving(true)}>
+            Move extra copies…
+          </button>
+        )}
       </div>
+      {moving && <MoveDuplicatesDialog job={job} onClose={() => setMoving(false)} />}
       {waiting && (job.attempts > 0 ? <RetryNote job={job} now={now} /> : <DueNote job={job} now={now} />)}
       {job.status === 'running' && job.progress.message && <p className="progress-message">{job.progress.message}</p>}
       {job.status === 'cancelled' && <p className="cancelled-note">Cancelled{job.error?.message ? ` — ${job.error.message.toLowerCase()}` : ''}.</p>}
