@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BUILTIN_KINDS } from '../../src/main/kinds/builtin'
 import { formatTime } from '../../src/main/cli/output'
 import type { Stats } from '../../src/shared/job'
 import { CLI, offload, startFileServer, type FileServer } from '../cli-helpers'
@@ -214,7 +215,11 @@ describe('finding Offload', () => {
 
 describe('bad input: one line on stderr, exit code 2, nothing created', () => {
   const cases: [string, string[], RegExp][] = [
-    ['an unknown kind, listing the known ones', ['add', 'nope'], /^offload: No job kind "nope"; known kinds: shell, hash-files\n$/],
+    [
+      'an unknown kind, listing the known ones',
+      ['add', 'nope'],
+      new RegExp(`^offload: No job kind "nope"; known kinds: ${BUILTIN_KINDS.map((k) => k.name).join(', ')}\n$`),
+    ],
     ['a param the schema refuses, naming the field', ['add', 'hash-files', '--param', 'folder=/no/such/folder'], /^offload: .*folder: No such folder\n$/],
     ['a param the kind does not have', ['add', 'hash-files', '--param', 'colour=red'], /^offload: "hash-files" has no param "colour"; its params: folder\n$/],
     ['a required param missing', ['add', 'hash-files'], /^offload: --param folder: Required\n$/],

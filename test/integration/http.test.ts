@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { api, METHOD_NAMES } from '../../src/shared/api'
 import { CONTENT_SECURITY_POLICY, META_CONTENT_SECURITY_POLICY } from '../../src/shared/content-security-policy'
 import { createHttpServer } from '../../src/main/headless/http-server'
+import { BUILTIN_KINDS } from '../../src/main/kinds/builtin'
 import { ROOT, startHost, tempDir, waitFor } from '../helpers'
 
 type ErrorBody = { error: { code: string; message: string } }
@@ -84,7 +85,7 @@ describe('HTTP API', () => {
     })
     expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: false, workers: { max: 3 }, throttle: { limit: 3, reason: null } })
     const kinds = await call('GET', '/api/kinds')
-    expect(kinds.body.kinds.map((k: { name: string }) => k.name).sort()).toEqual(['hash-files', 'noop', 'shell', 'sleep'])
+    expect(kinds.body.kinds.map((k: { name: string }) => k.name).sort()).toEqual([...BUILTIN_KINDS.map((k) => k.name), 'noop', 'sleep'].sort())
     expect(kinds.body.errors).toEqual([])
     await close()
   })
