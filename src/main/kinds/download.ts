@@ -143,7 +143,8 @@ export const downloadKind = defineKind({
       reconnects: done.reduce((sum, f) => sum + f.reconnects, 0),
     }
   },
-  jobName: (params) => (params.url !== undefined ? `download: ${params.name ?? nameFromUrl(params.url)}` : `download: ${params.urls!.length.toLocaleString('en')} files`),
+  jobName: (params) =>
+    params.url !== undefined ? `download: ${params.name ?? nameFromUrl(params.url)}` : `download: ${params.urls!.length.toLocaleString('en')} files`,
   summary: (r) => {
     const files = r.filesTotal === 1 ? '1 file' : `${r.filesTotal.toLocaleString('en')} files`
     const how = [
@@ -166,7 +167,13 @@ function batchFailure(failures: { index: number; error: JobFailure }[], count: n
   if (count === 1) return first
   const named = failures.slice(0, 3).map((f) => f.error.message)
   const more = failures.length > 3 ? `; and ${(failures.length - 3).toLocaleString('en')} more (see the log)` : ''
-  return new JobFailure(first.jobErrorCode, `${failures.length.toLocaleString('en')} of ${count.toLocaleString('en')} files failed: ${named.join('; ')}${more}`, {
-    failures: failures.slice(0, MAX_FAILURES_LISTED).map((f) => ({ index: f.index, code: f.error.jobErrorCode, message: f.error.message, detail: f.error.detail })),
-  })
+  return new JobFailure(
+    first.jobErrorCode,
+    `${failures.length.toLocaleString('en')} of ${count.toLocaleString('en')} files failed: ${named.join('; ')}${more}`,
+    {
+      failures: failures
+        .slice(0, MAX_FAILURES_LISTED)
+        .map((f) => ({ index: f.index, code: f.error.jobErrorCode, message: f.error.message, detail: f.error.detail })),
+    },
+  )
 }

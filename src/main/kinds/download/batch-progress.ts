@@ -69,6 +69,9 @@ export class BatchProgress {
     const fraction = estimate > 0 ? this.receivedTotal / estimate : this.finishedCount / count
     // A finished file's size is known, so an unknown one is still to come.
     const of = unknown > 0 ? `at least ${formatBytes(this.knownTotal)}` : formatBytes(this.knownTotal)
-    this.report(Math.min(1, fraction), `${formatBytes(this.receivedTotal)} of ${of} · ${this.finishedCount.toLocaleString('en')} of ${count.toLocaleString('en')} files`)
+    this.report(
+      Math.min(1, fraction),
+      `${formatBytes(this.receivedTotal)} of ${of} · ${this.finishedCount.toLocaleString('en')} of ${count.toLocaleString('en')} files`,
+    )
   }
 }

@@ -195,7 +195,10 @@ class FileDownload {
         this.sized(range.total ?? this.meta!.size)
       } else if (res.status === 200) {
         // Range ignored, or If-Range found the file changed: this is the whole file, from its first byte.
-        if (ranged) await this.startOver('the server sent the whole file again')
+        if (ranged) {
+          const changed = res.headers.get('etag') !== this.meta!.etag || res.headers.get('last-modified') !== this.meta!.lastModified
+          await this.startOver(changed ? 'the file changed on the server' : 'the server ignored the range')
+        }
         const here = await this.begin(res)
         if (here) return here
       } else {
@@ -203,17 +206,17 @@ class FileDownload {
         throw new JobFailure('http_error', `${this.label}: unexpected HTTP ${res.status} from ${this.item.url}`, { url: this.item.url, status: res.status })
       }
       try {
-        if (res.body) {
-          for await (const chunk of res.body) {
-            stall.refresh()
-            await this.write(chunk)
-          }
+        const reader = res.body?.getReader()
+        for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
+          stall.refresh()
+          await this.write(read.value as Uint8Array)
         }
       } catch (error) {
         throw fail(error)
       }
       const size = this.meta!.size
-      if (size !== null && this.offset < size) throw new RetryableError('job_error', `the connection closed after ${formatBytes(this.offset)} of ${formatBytes(size)}`)
+      if (size !== null && this.offset < size)
+        throw new RetryableError('job_error', `the connection closed after ${formatBytes(this.offset)} of ${formatBytes(size)}`)
       return await this.finish()
     } finally {
       clearTimeout(stall)

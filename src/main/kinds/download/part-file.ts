@@ -26,7 +26,10 @@ export interface PartPaths {
  * and two URLs ending in the same name must not share one.
  */
 export function partPaths(folder: string, url: string, name: string | undefined): PartPaths {
-  const key = createHash('sha256').update(`${url}\n${name ?? ''}`).digest('hex').slice(0, 12)
+  const key = createHash('sha256')
+    .update(`${url}\n${name ?? ''}`)
+    .digest('hex')
+    .slice(0, 12)
   const label = [...(name ?? nameFromUrl(url))].slice(0, 80).join('')
   const part = join(folder, `${label}.${key}.part`)
   return { part, sidecar: `${part}.json` }
