@@ -76,7 +76,7 @@ function itemsOf(params: Params): DownloadItem[] {
 
 interface DownloadResult {
   folder: string
-  files: Omit<FileOutcome, 'reconnects'>[]
+  files: Omit<FileOutcome, 'retries'>[]
   filesTotal: number
   /** Bytes of all the batch's files, those already there included. */
   bytes: number
@@ -85,7 +85,8 @@ interface DownloadResult {
   downloaded: number
   resumed: number
   skipped: number
-  reconnects: number
+  /** Tries again after a broken connection or a server error, across the batch. */
+  retries: number
 }
 
 export const downloadKind = defineKind({
@@ -133,14 +134,14 @@ export const downloadKind = defineKind({
     const done = outcomes.filter(Boolean)
     return {
       folder: params.folder,
-      files: done.slice(0, MAX_FILES_LISTED).map(({ reconnects: _, ...file }) => file),
+      files: done.slice(0, MAX_FILES_LISTED).map(({ retries: _, ...file }) => file),
       filesTotal: done.length,
       bytes: done.reduce((sum, f) => sum + f.bytes, 0),
       receivedBytes: batch.received.bytes,
       downloaded: done.filter((f) => f.how !== 'skipped').length,
       resumed: done.filter((f) => f.how === 'resumed').length,
       skipped: done.filter((f) => f.how === 'skipped').length,
-      reconnects: done.reduce((sum, f) => sum + f.reconnects, 0),
+      retries: done.reduce((sum, f) => sum + f.retries, 0),
     }
   },
   jobName: (params) =>

@@ -22,8 +22,8 @@ export interface FileOutcome {
   /** Null for a file that was already there and whose hash was not asked for (it is not read again). */
   sha256: string | null
   how: 'downloaded' | 'resumed' | 'skipped'
-  /** Connections that broke and were picked up again from where they stopped. */
-  reconnects: number
+  /** Tries again within the attempt, after a broken connection or a server error, each from where the last stopped. */
+  retries: number
 }
 
 /** What the files of one batch share. */
@@ -90,7 +90,7 @@ class FileDownload {
   private offset = 0
   private meta: Sidecar | null = null
   private resumed = false
-  private reconnects = 0
+  private retries = 0
 
   constructor(
     private readonly item: DownloadItem,
@@ -124,7 +124,7 @@ class FileDownload {
               ...(error.status === undefined ? {} : { status: error.status }),
             })
           }
-          this.reconnects++
+          this.retries++
           this.batch.log(`${this.label}: ${error.message}; trying again from ${formatBytes(this.offset)}`)
           await sleep(BACKOFF_MS[failures - 1], undefined, { signal: this.batch.signal })
         }
@@ -297,7 +297,7 @@ class FileDownload {
     const outcome = (placed: string): FileOutcome => {
       this.batch.progress.done(this.item.index, this.offset)
       const how = this.resumed ? 'resumed' : 'downloaded'
-      return { name: placed, url: this.item.url, bytes: this.offset, sha256: digest, how, reconnects: this.reconnects }
+      return { name: placed, url: this.item.url, bytes: this.offset, sha256: digest, how, retries: this.retries }
     }
     const place = await this.placeFor(name, async (path, size) => size === this.offset && (await hashFile(path, this.batch.signal)).digest('hex') === digest)
     if (place.existing) {
@@ -324,7 +324,7 @@ class FileDownload {
     await this.discard()
     const bytes = (await stat(join(this.batch.folder, place.name))).size
     this.batch.progress.done(this.item.index, bytes)
-    return { name: place.name, url: this.item.url, bytes, sha256: expected, how: 'skipped', reconnects: this.reconnects }
+    return { name: place.name, url: this.item.url, bytes, sha256: expected, how: 'skipped', retries: this.retries }
   }
 
   /**
