@@ -1,3 +1,4 @@
+import { downloadKind } from './download'
 import { findDuplicatesKind } from './find-duplicates'
 import { hashFilesKind } from './hash-files'
 import type { JobKind } from './kind'
@@ -6,4 +7,12 @@ import { shellKind } from './shell'
 import { thumbnailsKind } from './thumbnails'
 import { transcodeKind } from './transcode'
 
-export const BUILTIN_KINDS: readonly JobKind[] = [shellKind, hashFilesKind, findDuplicatesKind, moveDuplicatesKind, thumbnailsKind, transcodeKind]
+export const BUILTIN_KINDS: readonly JobKind[] = [
+  shellKind,
+  hashFilesKind,
+  findDuplicatesKind,
+  moveDuplicatesKind,
+  thumbnailsKind,
+  transcodeKind,
+  downloadKind,
+]
