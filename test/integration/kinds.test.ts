@@ -96,6 +96,22 @@ describe('job results', () => {
   })
 })
 
+describe('failures another try cannot mend', () => {
+  it.each(['missing_tool', 'http_error'])('a job failing with %s is not retried; job_error is', async (code) => {
+    const dataDir = tempDir()
+    mkdirSync(join(dataDir, 'kinds'))
+    writeFileSync(
+      join(dataDir, 'kinds', 'refuse.mjs'),
+      "export default { name: 'refuse', run({ code }) { throw Object.assign(new Error('no'), { jobErrorCode: code }) } }",
+    )
+    const host = await startHost({ dataDir })
+    const final = host.api.createJob({ kind: 'refuse', params: { code }, maxAttempts: 3 })
+    const other = host.api.createJob({ kind: 'refuse', params: { code: 'job_error' }, maxAttempts: 2 })
+    expect(await waitForStatus(host, final.id, 'failed')).toMatchObject({ attempts: 1, error: { code } })
+    expect(await waitForStatus(host, other.id, 'failed')).toMatchObject({ attempts: 2, error: { code: 'job_error' } })
+  })
+})
+
 describe('scratch folder', () => {
   it('gives a job its own folder under the data folder and removes it afterwards', async () => {
     const host = await startHost({ kinds: ['scratch.mjs'] })

@@ -114,7 +114,8 @@ interface Batch {
 const PROMOTE_BATCH = 500
 const MAX_WAKE_MS = 60_000
 
-const NOT_RETRYABLE: ReadonlySet<JobError['code']> = new Set(['invalid_params', 'unknown_kind', 'cancelled'])
+// Another try cannot help: the params, the kind, a program not installed, a server that said no (4xx).
+const NOT_RETRYABLE: ReadonlySet<JobError['code']> = new Set(['invalid_params', 'unknown_kind', 'cancelled', 'missing_tool', 'http_error'])
 const SETTING_PAUSED = 'paused'
 
 /**
