@@ -97,7 +97,7 @@ describe('job results', () => {
 })
 
 describe('failures another try cannot mend', () => {
-  it.each(['missing_tool', 'http_error'])('a job failing with %s is not retried; job_error is', async (code) => {
+  it.each(['missing_tool'])('a job failing with %s is not retried; job_error is', async (code) => {
     const dataDir = tempDir()
     mkdirSync(join(dataDir, 'kinds'))
     writeFileSync(
