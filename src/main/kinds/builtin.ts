@@ -7,12 +7,4 @@ import { shellKind } from './shell'
 import { thumbnailsKind } from './thumbnails'
 import { transcodeKind } from './transcode'
 
-export const BUILTIN_KINDS: readonly JobKind[] = [
-  shellKind,
-  hashFilesKind,
-  findDuplicatesKind,
-  moveDuplicatesKind,
-  thumbnailsKind,
-  transcodeKind,
-  downloadKind,
-]
+export const BUILTIN_KINDS: readonly JobKind[] = [shellKind, hashFilesKind, findDuplicatesKind, moveDuplicatesKind, thumbnailsKind, transcodeKind, downloadKind]

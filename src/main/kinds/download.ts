@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { z } from 'zod'
-import { BatchProgress, formatBytes } from './download/batch-progress'
+import { BatchProgress } from './download/batch-progress'
+import { formatBytes } from './format-bytes'
 import { downloadFile, removeUnfinished, type BatchContext, type DownloadItem, type FileOutcome } from './download/fetch-file'
 import { isPlainName, nameFromUrl } from './download/file-name'
 import { defineKind, JobFailure } from './kind'

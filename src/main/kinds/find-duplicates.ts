@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { formatBytes } from './file-hashes'
+import { formatBytes } from './format-bytes'
 import { reclaimableOf, scanForDuplicates, type DuplicateGroup } from './find-duplicates-scan'
 import { defineKind } from './kind'
 import { existingFolder } from './path-params'

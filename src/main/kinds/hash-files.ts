@@ -1,6 +1,7 @@
 import { relative } from 'node:path'
 import { z } from 'zod'
-import { formatBytes, hashFile, listFiles } from './file-hashes'
+import { hashFile, listFiles } from './file-hashes'
+import { formatBytes } from './format-bytes'
 import { defineKind } from './kind'
 import { existingFolder } from './path-params'
 

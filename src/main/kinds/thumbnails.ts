@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { defineKind } from './kind'
+import { formatBytes } from './format-bytes'
 import { existingFolder, isInside, outputFolder } from './path-params'
 import { runThumbnails, type ThumbnailsResult } from './thumbnails/run-thumbnails'
 import { defaultOutFolder, THUMBNAIL_FORMATS } from './thumbnails/thumbnail-paths'
@@ -8,16 +9,6 @@ export const MIN_THUMBNAIL_SIZE = 16
 export const MAX_THUMBNAIL_SIZE = 4096
 /** The failures named in the summary; the result holds more. */
 const SUMMARY_FAILURES = 20
-
-/** Binary units, named as such. */
-const formatBytes = (n: number): string =>
-  n < 1024
-    ? `${n} B`
-    : n < 1024 ** 2
-      ? `${(n / 1024).toFixed(1)} KiB`
-      : n < 1024 ** 3
-        ? `${(n / 1024 ** 2).toFixed(1)} MiB`
-        : `${(n / 1024 ** 3).toFixed(2)} GiB`
 
 export const thumbnailsKind = defineKind({
   name: 'thumbnails',

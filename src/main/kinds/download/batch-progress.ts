@@ -1,12 +1,4 @@
-/** Binary units, named as such (as hash-files shows them). */
-export const formatBytes = (n: number): string =>
-  n < 1024
-    ? `${n} B`
-    : n < 1024 ** 2
-      ? `${(n / 1024).toFixed(1)} KiB`
-      : n < 1024 ** 3
-        ? `${(n / 1024 ** 2).toFixed(1)} MiB`
-        : `${(n / 1024 ** 3).toFixed(2)} GiB`
+import { formatBytes } from '../format-bytes'
 
 /**
  * Bytes across a batch whose sizes become known one file at a time (from
