@@ -44,7 +44,7 @@ export const indexDocumentsKind = defineKind({
       ...(failedAll > 0
         ? [
             `${files(failedAll)} could not be read${r.failedBefore > 0 ? ` (${count(r.failedBefore)} in earlier runs)` : ''}, to be tried again once changed:`,
-            ...r.failures.slice(0, SUMMARY_PATHS).map((f) => `  ${f.path}: ${f.error}`),
+            ...r.failures.slice(0, SUMMARY_PATHS).map((f) => `  ${f.path}: ${f.error}${f.earlier ? ' (earlier run)' : ''}`),
           ]
         : []),
       ...(r.truncated > 0

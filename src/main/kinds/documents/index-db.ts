@@ -147,8 +147,8 @@ export interface KnownDocument {
   id: number
   size: number
   mtimeMs: number
-  /** Its text could not be read (the error is kept in the index). */
-  failed: boolean
+  /** Why its text could not be read, when it could not. */
+  error: string | null
   needsOcr: boolean
 }
 
@@ -179,8 +179,8 @@ export interface IndexWriter {
 const REMOVE_BATCH = 500
 
 export function indexWriter(db: Database.Database): IndexWriter {
-  const knownRows = db.prepare<[string, string], { id: number; path: string; size: number; mtime_ms: number; failed: number; needs_ocr: number }>(
-    'SELECT id, path, size, mtime_ms, error IS NOT NULL AS failed, needs_ocr FROM documents WHERE path >= ? AND path < ?',
+  const knownRows = db.prepare<[string, string], { id: number; path: string; size: number; mtime_ms: number; error: string | null; needs_ocr: number }>(
+    'SELECT id, path, size, mtime_ms, error, needs_ocr FROM documents WHERE path >= ? AND path < ?',
   )
   const upsert = db.prepare<[string, string, string, number, number, number, string | null, number], { id: number }>(
     `INSERT INTO documents (path, folder, title, size, mtime_ms, indexed_at, error, needs_ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -208,7 +208,7 @@ export function indexWriter(db: Database.Database): IndexWriter {
     known(folder) {
       const known = new Map<string, KnownDocument>()
       for (const r of knownRows.iterate(...pathRange(folder))) {
-        known.set(r.path, { id: r.id, size: r.size, mtimeMs: r.mtime_ms, failed: r.failed === 1, needsOcr: r.needs_ocr === 1 })
+        known.set(r.path, { id: r.id, size: r.size, mtimeMs: r.mtime_ms, error: r.error, needsOcr: r.needs_ocr === 1 })
       }
       return known
     },

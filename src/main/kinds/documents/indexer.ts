@@ -28,9 +28,10 @@ export interface IndexResult {
   removed: number
   /** Read this run, but their text could not be (kept with the error; read again when they change). */
   failed: number
-  failures: { path: string; error: string }[]
   /** Unchanged documents whose text could not be read in an earlier run. */
   failedBefore: number
+  /** Those of this run first, then those of earlier runs (`earlier`). */
+  failures: { path: string; error: string; earlier: boolean }[]
   ocrPages: number
   bytesRead: number
   /** Read this run and cut at the text cap. */
@@ -67,13 +68,13 @@ export async function indexDocuments(params: IndexParams, ctx: JobContext): Prom
     writer.remove(gone.map(([, doc]) => doc.id))
 
     const toRead: FoundDocument[] = []
-    let failedBefore = 0
+    const failedBefore: { path: string; error: string; earlier: boolean }[] = []
     let needsOcr = 0
     for (const doc of listing.documents) {
       const before = known.get(doc.path)
       const same = before !== undefined && before.size === doc.size && before.mtimeMs === doc.mtimeMs
       if (same && !(params.ocr && before.needsOcr)) {
-        if (before.failed) failedBefore++
+        if (before.error !== null) failedBefore.push({ path: doc.path, error: before.error, earlier: true })
         if (before.needsOcr) needsOcr++
       } else toRead.push(doc)
     }
@@ -86,8 +87,8 @@ export async function indexDocuments(params: IndexParams, ctx: JobContext): Prom
       unchanged,
       removed: gone.length,
       failed: 0,
+      failedBefore: failedBefore.length,
       failures: [],
-      failedBefore,
       ocrPages: 0,
       bytesRead: 0,
       truncated: 0,
@@ -143,14 +144,17 @@ export async function indexDocuments(params: IndexParams, ctx: JobContext): Prom
         }
         record.error = (error as Error).message || String(error)
         result.failed++
-        if (result.failures.length < MAX_LISTED) result.failures.push({ path: doc.path, error: record.error })
+        if (result.failures.length < MAX_LISTED) result.failures.push({ path: doc.path, error: record.error, earlier: false })
         ctx.log(`Could not read ${rel(doc.path)}: ${record.error}`)
       }
+      // A job told to stop changes nothing more, even with a document read.
+      ctx.signal.throwIfAborted()
       writer.put(record)
       result.read++
       doneWeight += doc.size + FILE_COST_BYTES
       report()
     }
+    result.failures.push(...failedBefore.slice(0, MAX_LISTED - result.failures.length))
     return result
   } finally {
     await ocr.close()
