@@ -9,7 +9,7 @@ import type { IndexResult } from '../../src/main/kinds/documents/indexer'
 import { ApiError } from '../../src/shared/errors'
 import type { Job } from '../../src/shared/job'
 import { paragraph, textImage, writeCorpus, writeDocx, writePdf, writeScannedPdf } from '../fixtures/documents'
-import { startHost, tempDir, waitFor, waitForStatus } from '../helpers'
+import { isAlive, startHost, tempDir, waitFor, waitForStatus } from '../helpers'
 
 type TestHost = Awaited<ReturnType<typeof startHost>>
 
@@ -170,6 +170,22 @@ describe('the index-documents kind', () => {
     await indexed(other, { folder })
     expect(snapshot(indexFile(host))).toEqual(snapshot(indexFile(other)))
   }, 600_000)
+
+  it('cancel stops OCR in the middle of a page and ends its thread; the worker process lives on', async () => {
+    const folder = tempDir('offload-docs-')
+    const page = Array.from({ length: 30 }, (_, i) => `line ${i} of a long scanned page`).join('\n')
+    for (const name of ['one.png', 'two.png']) await writeFile(join(folder, name), await textImage(page))
+    // A worker that ignores a cancel is killed after killGraceMs; reading one such page takes far longer.
+    const host = await startHost({ kinds: [], engine: { killGraceMs: 500 } })
+    const job = host.api.createJob({ kind: 'index-documents', params: { folder, ocr: true } })
+    await waitFor(() => logLines(host, job.id).includes('Reading one.png'), 'the first image to be read', 60_000)
+    host.api.cancelJob({ id: job.id })
+    await waitFor(() => !host.engine.isRunning(job.id), 'the cancelled attempt to end', 60_000)
+    const [attempt] = host.api.getJobAttempts({ id: job.id }).attempts
+    expect(attempt).toMatchObject({ outcome: 'cancelled', signal: null })
+    expect(isAlive(attempt!.workerPid!)).toBe(true)
+    expect(snapshot(indexFile(host))).toEqual([])
+  }, 120_000)
 
   it('drops deleted files and files that no longer match; honours include and exclude', async () => {
     const folder = tempDir('offload-docs-')

@@ -42,8 +42,16 @@ export function lazyOcr(signal: AbortSignal): Ocr {
     worker = null
     if (made) await made.then((w) => w.terminate()).catch(() => {})
   }
-  // recognize() can't be interrupted: ending its worker thread is how an abort stops a long page now.
-  const onAbort = (): void => void stop()
+  // recognize() can't be interrupted: ending its worker thread is how an abort stops a long page now. The ended
+  // worker never answers, so a read waits for the abort as well as for its answer.
+  let onAbort = (): void => {}
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      void stop()
+      reject(signal.reason as Error)
+    }
+  })
+  aborted.catch(() => {})
   signal.addEventListener('abort', onAbort, { once: true })
 
   return {
@@ -64,13 +72,10 @@ export function lazyOcr(signal: AbortSignal): Ocr {
         .toBuffer()
       signal.throwIfAborted()
       worker ??= start()
-      try {
-        const { data } = await (await worker).recognize(png)
-        return data.text
-      } catch (error) {
-        signal.throwIfAborted()
-        throw error
-      }
+      const reading = worker.then((w) => w.recognize(png))
+      reading.catch(() => {})
+      const { data } = await Promise.race([reading, aborted])
+      return data.text
     },
     async close() {
       signal.removeEventListener('abort', onAbort)
