@@ -8,7 +8,7 @@ import { indexPathIn, searchIndex } from '../../src/main/kinds/documents/index-d
 import type { IndexResult } from '../../src/main/kinds/documents/indexer'
 import { ApiError } from '../../src/shared/errors'
 import type { Job } from '../../src/shared/job'
-import { paragraph, textImage, writeCorpus, writeDocx, writePdf, writeScannedPdf } from '../fixtures/documents'
+import { paragraph, textImage, toBmp, writeCorpus, writeDocx, writePdf, writeScannedPdf } from '../fixtures/documents'
 import { isAlive, startHost, tempDir, waitFor, waitForStatus } from '../helpers'
 
 type TestHost = Awaited<ReturnType<typeof startHost>>
@@ -95,6 +95,7 @@ describe('the index-documents kind', () => {
     await writePdf(join(folder, 'reports', 'annual.pdf'), ['The xylophonic results of the year', 'Second page about budgets'])
     await writeDocx(join(folder, 'letters', 'offer.docx'), ['Dear reader,', 'this quixotry is only in a docx file.'])
     await writeFile(join(folder, 'poster.png'), await textImage('Zebrafinch quokka'))
+    await writeFile(join(folder, 'sign.bmp'), await toBmp(await textImage('Pelican wharf')))
     await writeScannedPdf(join(folder, 'scan.pdf'), 'Marmalade harbor', ['A typed cover page'])
     writeFileSync(
       join(folder, 'page.html'),
@@ -128,14 +129,15 @@ describe('the index-documents kind', () => {
 
     // With OCR, the image joins and the scan is read again though unchanged; the broken PDF is not retried.
     const ocr = await indexed(host, { folder, ocr: true })
-    expect(ocr.result).toMatchObject({ seen: 9, read: 2, unchanged: 7, failed: 0, failedBefore: 1, ocrPages: 2, needsOcr: 0 })
+    expect(ocr.result).toMatchObject({ seen: 10, read: 3, unchanged: 7, failed: 0, failedBefore: 1, ocrPages: 3, needsOcr: 0 })
     expect(search(host, 'zebrafinch')).toEqual(['poster.png'])
+    expect(search(host, 'pelican')).toEqual(['sign.bmp'])
     expect(search(host, 'marmalade')).toEqual(['scan.pdf'])
     expect(search(host, 'typed cover')).toEqual(['scan.pdf'])
     expect(ocr.result.failures).toEqual([{ ...plain.result.failures[0], earlier: true }])
-    expect(ocr.job.summary).toMatch(/2 pages and images read by OCR/)
+    expect(ocr.job.summary).toMatch(/3 pages and images read by OCR/)
     // Nothing but the files it read: no OCR or PDF chatter in the log.
-    expect(logLines(host, ocr.job.id)).toEqual(['Reading poster.png', 'Reading scan.pdf'])
+    expect(logLines(host, ocr.job.id)).toEqual(['Reading poster.png', 'Reading scan.pdf', 'Reading sign.bmp'])
   }, 180_000)
 
   it('a cancelled run leaves a consistent index; the next run goes on and ends where an uninterrupted one does', async () => {

@@ -28,6 +28,26 @@ function modelFolder(): string {
   return join(dirname(fileURLToPath(import.meta.resolve('@tesseract.js-data/eng/package.json'))), '4.0.0_best_int')
 }
 
+/** sharp (libvips) has no BMP reader; tesseract's own (leptonica) reads it. */
+const isBmp = (image: Buffer | RawImage): image is Buffer => Buffer.isBuffer(image) && image.length > 2 && image[0] === 0x42 && image[1] === 0x4d
+
+/** A picture as tesseract reads it best: grey, on white, not huge. */
+async function prepared(image: Buffer | RawImage): Promise<Buffer> {
+  const { default: sharp } = await import('sharp')
+  const source = Buffer.isBuffer(image)
+    ? sharp(image)
+    : sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+        raw: { width: image.width, height: image.height, channels: image.channels },
+      })
+  // Dark text on a transparent background must stay dark on white, not turn into black on black.
+  return source
+    .flatten({ background: '#ffffff' })
+    .resize({ width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+    .greyscale()
+    .png()
+    .toBuffer()
+}
+
 export function lazyOcr(signal: AbortSignal): Ocr {
   let worker: Promise<TesseractWorker> | null = null
   const start = async (): Promise<TesseractWorker> => {
@@ -57,19 +77,7 @@ export function lazyOcr(signal: AbortSignal): Ocr {
   return {
     async read(image) {
       signal.throwIfAborted()
-      const { default: sharp } = await import('sharp')
-      const source = Buffer.isBuffer(image)
-        ? sharp(image)
-        : sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-            raw: { width: image.width, height: image.height, channels: image.channels },
-          })
-      // Dark text on a transparent background must stay dark on white, not turn into black on black.
-      const png = await source
-        .flatten({ background: '#ffffff' })
-        .resize({ width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true })
-        .greyscale()
-        .png()
-        .toBuffer()
+      const png = isBmp(image) ? image : await prepared(image)
       signal.throwIfAborted()
       worker ??= start()
       const reading = worker.then((w) => w.recognize(png))
