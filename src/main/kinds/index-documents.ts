@@ -39,7 +39,7 @@ export const indexDocumentsKind = defineKind({
   summary: (r: IndexResult) => {
     const failedAll = r.failed + r.failedBefore
     return [
-      `${files(r.seen)}: ${count(r.read)} read (${formatBytes(r.bytesRead)}), ${count(r.unchanged)} unchanged, ${count(r.removed)} removed from the index`,
+      `${files(r.seen)}: ${count(r.read)} read${r.read > 0 ? ` (${formatBytes(r.bytesRead)})` : ''}, ${count(r.unchanged)} unchanged, ${count(r.removed)} removed from the index`,
       ...(r.ocrPages > 0 ? [`${count(r.ocrPages)} ${r.ocrPages === 1 ? 'page or image' : 'pages and images'} read by OCR`] : []),
       ...(failedAll > 0
         ? [

@@ -2,7 +2,7 @@ import { basename, join, relative } from 'node:path'
 import { WORKER_ENV } from '../../common/protocol'
 import type { JobContext } from '../kind'
 import { isInside } from '../path-params'
-import { extract } from './extract'
+import { extract, MAX_TEXT_CHARS } from './extract'
 import { INDEX_FILE, indexWriter, openIndex, type DocumentRecord } from './index-db'
 import { lazyOcr } from './ocr'
 import { listDocuments, type FoundDocument } from './walk'
@@ -127,7 +127,7 @@ export async function indexDocuments(params: IndexParams, ctx: JobContext): Prom
         if (got.truncated) {
           result.truncated++
           if (result.truncatedPaths.length < MAX_LISTED) result.truncatedPaths.push(doc.path)
-          ctx.log(`Kept only the start of ${rel(doc.path)}: its text is longer than the cap`)
+          ctx.log(`Kept only the first ${count(MAX_TEXT_CHARS)} characters of ${rel(doc.path)}`)
         }
       } catch (error) {
         ctx.signal.throwIfAborted()
