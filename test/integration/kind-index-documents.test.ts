@@ -93,7 +93,7 @@ describe('the index-documents kind', () => {
   it('reads PDFs, docx, HTML and markdown; with OCR also images and scanned PDF pages', async () => {
     const folder = tempDir('offload-docs-')
     await writePdf(join(folder, 'reports', 'annual.pdf'), ['The xylophonic results of the year', 'Second page about budgets'])
-    await writeDocx(join(folder, 'letters', 'offer.docx'), ['Dear reader,', 'this quixotry is only in a docx file.'])
+    await writeDocx(join(folder, 'letters', 'offer.docx'), ['Dear reader,', 'this quixotry is only in a docx file.'], 'Offer &  terms')
     await writeFile(join(folder, 'poster.png'), await textImage('Zebrafinch quokka'))
     await writeFile(join(folder, 'sign.bmp'), await toBmp(await textImage('Pelican wharf')))
     await writeScannedPdf(join(folder, 'scan.pdf'), 'Marmalade harbor', ['A typed cover page'])
@@ -123,6 +123,8 @@ describe('the index-documents kind', () => {
     expect(rows.get('page.html')!.body).toBe('Tamarind beaches')
     expect(rows.get('notes.md')!.title).toBe('Meeting notes')
     expect(rows.get('plain.txt')!.title).toBe('plain.txt')
+    expect(rows.get('offer.docx')!.title).toBe('Offer & terms')
+    expect(rows.get('annual.pdf')!.title).toBe('annual.pdf')
     expect(rows.get('huge.txt')!.body).toHaveLength(MAX_TEXT_CHARS)
     expect(rows.get('broken.pdf')).toMatchObject({ body: null, error: expect.any(String) })
     expect(plain.job.summary).toMatch(/1 file with pages that have no text/)

@@ -1,5 +1,6 @@
 import { open, readFile } from 'node:fs/promises'
 import { extname } from 'node:path'
+import { docxTitle } from './docx-title'
 import { htmlText, markdownTitle } from './markup'
 import type { Ocr } from './ocr'
 
@@ -40,7 +41,7 @@ export function documentType(path: string, ocr: boolean): DocumentType | null {
 }
 
 export interface Extracted {
-  /** Its own title (HTML <title>, first markdown heading); null when it has none. */
+  /** Its own title (HTML <title>, first markdown heading, docx title property); null when it has none. */
   title: string | null
   text: string
   /** The text was longer than MAX_TEXT_CHARS (or the file than what is read of it) and was cut. */
@@ -156,7 +157,7 @@ export async function extract(path: string, type: DocumentType, size: number, op
       const data = await readWhole(path, size)
       const { default: mammoth } = await import('mammoth')
       const { value } = await mammoth.extractRawText({ buffer: data })
-      return { title: null, ...capped(value.trim()), bytesRead: data.length, ...plain }
+      return { title: await docxTitle(data), ...capped(value.trim()), bytesRead: data.length, ...plain }
     }
     case 'image': {
       const data = await readWhole(path, size)
