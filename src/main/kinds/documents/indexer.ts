@@ -1,6 +1,6 @@
 import { basename, join, relative } from 'node:path'
 import { WORKER_ENV } from '../../common/protocol'
-import type { JobContext } from '../kind'
+import { JobFailure, type JobContext } from '../kind'
 import { isInside } from '../path-params'
 import { extract, MAX_TEXT_CHARS } from './extract'
 import { INDEX_FILE, indexWriter, openIndex, type DocumentRecord } from './index-db'
@@ -131,6 +131,7 @@ export async function indexDocuments(params: IndexParams, ctx: JobContext): Prom
         }
       } catch (error) {
         ctx.signal.throwIfAborted()
+        if (error instanceof JobFailure) throw error
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
           // Deleted since it was listed.
           const before = known.get(doc.path)

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Worker as TesseractWorker } from 'tesseract.js'
+import { JobFailure } from '../kind'
 
 /** Raw pixels, as unpdf gives a PDF's pictures. */
 export interface RawImage {
@@ -51,11 +52,16 @@ async function prepared(image: Buffer | RawImage): Promise<Buffer> {
 export function lazyOcr(signal: AbortSignal): Ocr {
   let worker: Promise<TesseractWorker> | null = null
   const start = async (): Promise<TesseractWorker> => {
-    const { createWorker } = await import('tesseract.js')
-    const made = await createWorker('eng', 1, { langPath: modelFolder(), cacheMethod: 'none', gzip: true })
-    // Pictures out of PDFs carry no resolution; without one tesseract guesses (and says so on stderr for every page).
-    await made.setParameters({ user_defined_dpi: '300' })
-    return made
+    try {
+      const { createWorker } = await import('tesseract.js')
+      const made = await createWorker('eng', 1, { langPath: modelFolder(), cacheMethod: 'none', gzip: true })
+      // Pictures out of PDFs carry no resolution; without one tesseract guesses (and says so on stderr for every page).
+      await made.setParameters({ user_defined_dpi: '300' })
+      return made
+    } catch (error) {
+      // Not the document's fault: kept as its error, it would not be read again once OCR works.
+      throw new JobFailure('missing_tool', `OCR could not start: ${(error as Error).message ?? String(error)}`)
+    }
   }
   const stop = async (): Promise<void> => {
     const made = worker
