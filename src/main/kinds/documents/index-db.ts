@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS documents (
   mtime_ms INTEGER NOT NULL,
   indexed_at INTEGER NOT NULL,
   -- Why its text could not be read; such a document is kept (so it is not re-read every run) with no text.
-  error TEXT
+  error TEXT,
+  -- 1 when it has pages or pictures whose words were left unread because OCR was off: a run with OCR reads it again.
+  needs_ocr INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS documents_folder ON documents (folder);
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_text USING fts5 (title, body, tokenize = 'porter unicode61 remove_diacritics 2');
@@ -137,5 +139,82 @@ export function searchIndex(
     return { hits, indexed, tookMs: performance.now() - started }
   } finally {
     db.close()
+  }
+}
+
+/** What the index remembers of a file, to tell whether it changed. */
+export interface KnownDocument {
+  id: number
+  size: number
+  mtimeMs: number
+  /** Why its text could not be read, when it could not. */
+  error: string | null
+  needsOcr: boolean
+}
+
+/** One document as read: its text, or why there is none. */
+export interface DocumentRecord {
+  path: string
+  folder: string
+  title: string
+  size: number
+  mtimeMs: number
+  /** Null when the text could not be read (then `error` says why). */
+  text: string | null
+  error: string | null
+  needsOcr: boolean
+}
+
+/** The writing side of the index: each change is one transaction, so a job stopped at any moment leaves it whole. */
+export interface IndexWriter {
+  /** Every document under `folder` (at any depth), by path. */
+  known(folder: string): Map<string, KnownDocument>
+  /** Adds or replaces a document and its text. */
+  put(doc: DocumentRecord): void
+  /** Drops documents and their text. */
+  remove(ids: readonly number[]): void
+}
+
+/** Removals are batched: one transaction per document would make dropping a deleted folder of 100,000 files slow. */
+const REMOVE_BATCH = 500
+
+export function indexWriter(db: Database.Database): IndexWriter {
+  const knownRows = db.prepare<[string, string], { id: number; path: string; size: number; mtime_ms: number; error: string | null; needs_ocr: number }>(
+    'SELECT id, path, size, mtime_ms, error, needs_ocr FROM documents WHERE path >= ? AND path < ?',
+  )
+  const upsert = db.prepare<[string, string, string, number, number, number, string | null, number], { id: number }>(
+    `INSERT INTO documents (path, folder, title, size, mtime_ms, indexed_at, error, needs_ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (path) DO UPDATE SET folder = excluded.folder, title = excluded.title, size = excluded.size, mtime_ms = excluded.mtime_ms,
+       indexed_at = excluded.indexed_at, error = excluded.error, needs_ocr = excluded.needs_ocr
+     RETURNING id`,
+  )
+  const dropText = db.prepare<[number]>('DELETE FROM documents_text WHERE rowid = ?')
+  const addText = db.prepare<[number, string, string]>('INSERT INTO documents_text (rowid, title, body) VALUES (?, ?, ?)')
+  const dropDocument = db.prepare<[number]>('DELETE FROM documents WHERE id = ?')
+
+  const put = db.transaction((doc: DocumentRecord) => {
+    const { id } = upsert.get(doc.path, doc.folder, doc.title, doc.size, doc.mtimeMs, Date.now(), doc.error, doc.needsOcr ? 1 : 0)!
+    dropText.run(id)
+    if (doc.text !== null) addText.run(id, doc.title, doc.text)
+  })
+  const removeBatch = db.transaction((ids: readonly number[]) => {
+    for (const id of ids) {
+      dropText.run(id)
+      dropDocument.run(id)
+    }
+  })
+
+  return {
+    known(folder) {
+      const known = new Map<string, KnownDocument>()
+      for (const r of knownRows.iterate(...pathRange(folder))) {
+        known.set(r.path, { id: r.id, size: r.size, mtimeMs: r.mtime_ms, error: r.error, needsOcr: r.needs_ocr === 1 })
+      }
+      return known
+    },
+    put: (doc) => put(doc),
+    remove(ids) {
+      for (let i = 0; i < ids.length; i += REMOVE_BATCH) removeBatch(ids.slice(i, i + REMOVE_BATCH))
+    },
   }
 }
