@@ -42,6 +42,7 @@ export const METHOD_NAMES = [
   'getLane',
   'updateLane',
   'listKinds',
+  'searchDocuments',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 

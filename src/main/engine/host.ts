@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3'
 import { rmSync } from 'node:fs'
 import { loadKinds, type KindRegistry } from '../kinds/registry'
 import { createHandlers, JobCommands, type CommandOptions, type EngineHandlers } from './commands'
+import { createDocumentSearch } from './document-search'
 import { dataPaths, describeFolderFailure, ensureDataFolder } from './data-folder'
 import { checkWritable, describeOpenFailure, openDatabase } from './database'
 import type { MachineProbes } from './admission'
@@ -106,13 +107,16 @@ export async function openHost(options: HostOptions): Promise<Host> {
         kindMemoryLimits: memoryLimitsOf(kinds),
         ...(options.machine ? { machine: options.machine } : {}),
       },
-      { ...options.engine, workerEnv: {
+      {
+        ...options.engine,
+        workerEnv: {
           [WORKER_ENV.kindsDir]: paths.kinds,
           [WORKER_ENV.scratchDir]: paths.scratch,
           [WORKER_ENV.stateDir]: paths.state,
           ...(options.nativeBinding ? { [WORKER_ENV.sqliteBinding]: options.nativeBinding } : {}),
           ...options.engine?.workerEnv,
-        } },
+        },
+      },
     )
     commands = new JobCommands({ store, kinds, engine, clock }, options.engine)
     reports = new StatsReporter({ store, clock })
@@ -144,7 +148,8 @@ export async function openHost(options: HostOptions): Promise<Host> {
     throw describeOpenFailure(paths.database, error) ?? error
   }
   let closed: Promise<void> | undefined
-  const handlers = createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports })
+  const searchDocuments = createDocumentSearch(paths.state, options.nativeBinding)
+  const handlers = createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports, searchDocuments })
   return {
     engine,
     commands,
