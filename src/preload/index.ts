@@ -2,11 +2,11 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
 import type { OffloadEvent } from '../shared/api'
 import type { OffloadBridge } from '../shared/bridge'
 import type { ApiReply } from '../shared/wire-error'
-import { IPC_EVENT_CHANNEL, IPC_PREFIX, METHOD_NAMES } from '../shared/methods'
+import { IPC_DOCUMENT_CHANNELS, IPC_EVENT_CHANNEL, IPC_PREFIX, METHOD_NAMES } from '../shared/methods'
 
 /**
- * window.offload: one invoke per contract method and onEvent, nothing else
- * of ipcRenderer. Validation happens in the main process; this side only
+ * window.offload: one invoke per contract method, onEvent, and the desktop's
+ * open and reveal of a found document; nothing else of ipcRenderer. Validation happens in the main process; this side only
  * forwards, and hands the reply on as data (see OffloadBridge).
  */
 const methods = Object.fromEntries(
@@ -24,6 +24,8 @@ const bridge = {
       ipcRenderer.removeListener(IPC_EVENT_CHANNEL, wrapped)
     }
   },
+  openDocument: (path: string) => ipcRenderer.invoke(IPC_DOCUMENT_CHANNELS.open, path) as Promise<ApiReply<null>>,
+  revealDocument: (path: string) => ipcRenderer.invoke(IPC_DOCUMENT_CHANNELS.reveal, path) as Promise<ApiReply<null>>,
 } as OffloadBridge
 
 contextBridge.exposeInMainWorld('offload', bridge)

@@ -22,7 +22,8 @@ import {
 } from './job'
 import { NewScheduleSchema, ScheduleDetailSchema, ScheduleIdSchema, ScheduleSchema, ScheduleUpdateSchema } from './schedule'
 import { LaneByName, LaneSchema, LaneUpdateSchema } from './lane'
-import { NewWatchSchema, WatchIdSchema, WatchSchema, WatchUpdateSchema } from './watch'
+import { AbsolutePathSchema, NewWatchSchema, WatchIdSchema, WatchSchema, WatchUpdateSchema } from './watch'
+import { SearchQuerySchema, SearchResultSchema } from './search'
 import { ApiError, parseOrThrow } from './errors'
 import { jsonShapeProblem } from './json-shape'
 import { METHOD_NAMES, type MethodName } from './methods'
@@ -117,6 +118,12 @@ export const api = {
     http: { method: 'GET', path: '/api/kinds' },
     input: Empty,
     output: z.object({ kinds: z.array(KindInfoSchema), errors: z.array(KindLoadErrorSchema) }),
+  },
+  /** Ranked hits in the documents index that index-documents jobs fill; an index not made yet holds nothing. */
+  searchDocuments: {
+    http: { method: 'GET', path: '/api/search' },
+    input: SearchQuerySchema.extend({ folder: AbsolutePathSchema.optional() }),
+    output: SearchResultSchema,
   },
 } as const satisfies Record<MethodName, MethodSpec>
 

@@ -10,4 +10,8 @@ import type { ApiReply } from './wire-error'
 export type OffloadBridge = { [M in MethodName]: (input: MethodInput<M>) => Promise<ApiReply<MethodOutput<M>>> } & {
   /** Calls \`listener\` for every event; returns the function that stops it. */
   onEvent: (listener: (event: OffloadEvent) => void) => () => void
+  /** Opens a document of the documents index in the app the system gives its type (nothing else: the main process checks). */
+  openDocument: (path: string) => Promise<ApiReply<null>>
+  /** Shows a document of the documents index selected in its folder. */
+  revealDocument: (path: string) => Promise<ApiReply<null>>
 }

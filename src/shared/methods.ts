@@ -42,8 +42,12 @@ export const METHOD_NAMES = [
   'getLane',
   'updateLane',
   'listKinds',
+  'searchDocuments',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 
 export const IPC_PREFIX = 'offload:'
 export const IPC_EVENT_CHANNEL = 'offload:event'
+
+/** The desktop app's own calls beside the contract: open a found document, or show it in its folder. */
+export const IPC_DOCUMENT_CHANNELS = { open: 'offload:document:open', reveal: 'offload:document:reveal' } as const

@@ -17,7 +17,7 @@ const PLACEHOLDER = /\{\{([^{}]*)\}\}/g
 export const WatchIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Watch ids are 26-character ULIDs')
 
 /** Absolute on POSIX or Windows; the contract is read in the renderer too, so no node:path here. */
-const AbsolutePathSchema = z
+export const AbsolutePathSchema = z
   .string()
   .min(1)
   .max(4096)

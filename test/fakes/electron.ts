@@ -316,8 +316,20 @@ export const session = {
 
 export const shell = {
   opened: [] as string[],
+  /** Files given to openPath and showItemInFolder, in order. */
+  openedPaths: [] as string[],
+  revealed: [] as string[],
+  /** What openPath answers: Electron's error text, '' for success. */
+  openPathAnswer: '',
   async openExternal(url: string): Promise<void> {
     this.opened.push(url)
+  },
+  async openPath(path: string): Promise<string> {
+    this.openedPaths.push(path)
+    return this.openPathAnswer
+  },
+  showItemInFolder(path: string): void {
+    this.revealed.push(path)
   },
 }
 

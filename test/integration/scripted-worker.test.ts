@@ -16,6 +16,7 @@ import { WatchStore } from '../../src/main/engine/watch-store'
 import { LaneStore } from '../../src/main/engine/lane-store'
 import { Lanes } from '../../src/main/engine/lanes'
 import { Watches } from '../../src/main/engine/watches'
+import { createDocumentSearch } from '../../src/main/engine/document-search'
 import { FAST, tempDir, waitFor } from '../helpers'
 
 /**
@@ -106,6 +107,7 @@ async function engineWith(launcher: Launcher) {
       engine,
       kinds,
       reports: new StatsReporter({ store }),
+      searchDocuments: createDocumentSearch(tempDir()),
     }),
   )
   engine.start()

@@ -6,6 +6,7 @@ import { kinds, open, stats } from './commands/info'
 import { laneList, lanePause, laneSet, laneShow, type LaneSetOptions } from './commands/lane'
 import { cancel, clean, follow, pause, release, remove, resume, retry, wait } from './commands/manage'
 import { scheduleAdd, scheduleEnable, scheduleList, scheduleRemove, scheduleRun, scheduleShow, type ScheduleAddOptions } from './commands/schedule'
+import { search, type SearchOptions } from './commands/search'
 import { status, type StatusOptions } from './commands/status'
 import { watchAdd, watchEnable, watchList, watchRemove, watchShow, type WatchAddOptions } from './commands/watch'
 import { completionScript, SHELLS } from './completion'
@@ -411,6 +412,19 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
     .description('The kinds of job, with their params (* required)')
     .option('--json', 'as JSON, params as JSON Schema')
     .action(run((ctx, options: { json?: boolean }) => kinds(ctx, options)))
+
+  program
+    .command('search')
+    .description('Search the documents that index-documents jobs have indexed, best match first')
+    .argument('<words...>', 'the words to find, all of them (the last may be the start of a word)')
+    .option('--folder <path>', 'only documents under this folder')
+    .option('--limit <n>', 'at most this many hits (1–200, default 20)')
+    .option('--json', 'the API’s answer, as JSON')
+    .addHelpText(
+      'after',
+      examples(['offload search lighthouse budget', 'offload search --folder ~/Documents/letters harbour', 'offload search invoice 2026 --limit 5 --json']),
+    )
+    .action(run((ctx, words: string[], options: SearchOptions) => search(ctx, words, options)))
 
   program
     .command('stats')

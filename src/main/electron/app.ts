@@ -5,13 +5,15 @@ import { pathToFileURL } from 'node:url'
 import type { OffloadEvent } from '../../shared/api'
 import { DESKTOP_FOLDER_NAME } from '../../shared/desktop-data-folder'
 import type { MachineProbes } from '../engine/admission'
-import { DataFolderError } from '../engine/data-folder'
+import { dataPaths, DataFolderError } from '../engine/data-folder'
+import { createIndexedCheck } from '../engine/document-search'
 import { DatabaseOpenError } from '../engine/database'
 import { openHost, type Host } from '../engine/host'
 import { onWindowClose, quitQuestion } from '../desktop/lifecycle'
 import { startsHidden } from '../desktop/login-item'
 import { storageNotice } from '../desktop/storage-notice'
 import type { TrayAction } from '../desktop/tray-model'
+import { registerDocumentHandlers } from './documents'
 import { registerIpcHandlers, streamEventsTo } from './ipc'
 import { followLocalApi, type LocalApiSwitch } from './local-api'
 import { createLoginItem, followLoginItem } from './login-item'
@@ -128,6 +130,7 @@ export async function runDesktopApp(paths: DesktopPaths, launch: DesktopLaunch, 
   }
 
   const disposeIpc = registerIpcHandlers(host.handlers, appUrl)
+  const disposeDocuments = registerDocumentHandlers(createIndexedCheck(dataPaths(dataDir).state, paths.nativeBinding), appUrl)
   const power = followPower(engine, () => host.schedules.check())
   const localApi = followLocalApi({ dataDir, host, ...(existsSync(paths.rendererFile) ? { rendererDir: dirname(paths.rendererFile) } : {}) })
   const loginItem = createLoginItem(launch.platform)
@@ -214,6 +217,7 @@ export async function runDesktopApp(paths: DesktopPaths, launch: DesktopLaunch, 
       notifier.dispose()
       power.dispose()
       disposeIpc()
+      disposeDocuments()
       await localApi.close()
       await host.close(QUIT_GRACE_MS)
       // Only now: until the database is closed, a headless server must still find this app and refuse the folder.

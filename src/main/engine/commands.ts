@@ -13,6 +13,7 @@ import type { Schedules } from './schedules'
 import type { StatsReporter } from './stats-report'
 import type { Watches } from './watches'
 import { StorageError } from './storage-error'
+import type { DocumentSearch } from './document-search'
 
 /** As long as a name given by hand may be (the contract's limit). */
 const MAX_NAME_LENGTH = 200
@@ -361,10 +362,11 @@ export interface HandlerDeps {
   engine: Engine
   kinds: KindRegistry
   reports: StatsReporter
+  searchDocuments: DocumentSearch
 }
 
 /** The contract's methods, over the commands and the scheduler. Every transport calls these with input it has parsed. */
-export function createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports }: HandlerDeps): EngineHandlers {
+export function createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports, searchDocuments }: HandlerDeps): EngineHandlers {
   return {
     createJob: (input) => commands.createJob(input),
     createJobs: ({ jobs }) => ({ ids: commands.createJobs(jobs) }),
@@ -416,6 +418,7 @@ export function createHandlers({ commands, retention, schedules, watches, lanes,
     getLane: ({ name }) => lanes.get(name),
     updateLane: (input) => lanes.update(input),
     listKinds: () => ({ kinds: kinds.describe(), errors: [...kinds.errors] }),
+    searchDocuments,
   }
 }
 

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3'
 import { rmSync } from 'node:fs'
 import { loadKinds, type KindRegistry } from '../kinds/registry'
 import { createHandlers, JobCommands, type CommandOptions, type EngineHandlers } from './commands'
+import { createDocumentSearch } from './document-search'
 import { dataPaths, describeFolderFailure, ensureDataFolder } from './data-folder'
 import { checkWritable, describeOpenFailure, openDatabase } from './database'
 import type { MachineProbes } from './admission'
@@ -147,7 +148,8 @@ export async function openHost(options: HostOptions): Promise<Host> {
     throw describeOpenFailure(paths.database, error) ?? error
   }
   let closed: Promise<void> | undefined
-  const handlers = createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports })
+  const searchDocuments = createDocumentSearch(paths.state, options.nativeBinding)
+  const handlers = createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports, searchDocuments })
   return {
     engine,
     commands,

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { connect } from './api/connect'
 import { Header } from './components/Header'
 import { DetailPane } from './components/DetailPane'
@@ -6,6 +6,7 @@ import { JobList } from './components/JobList'
 import { NewJobDialog } from './components/NewJobDialog'
 import { SettingsDialog } from './components/SettingsDialog'
 import { SchedulesView } from './components/SchedulesView'
+import { INDEX_KIND, SearchView } from './components/SearchView'
 import { StatsView } from './components/StatsView'
 import { StatusTabs } from './components/StatusTabs'
 import { WatchesView } from './components/WatchesView'
@@ -60,9 +61,9 @@ export function App() {
   )
 }
 
-/** The dialog open over the panel: a new job (perhaps a copy of one, "Run again…"), or the settings. */
-type OpenDialog = { type: 'new'; from?: Job } | { type: 'settings' } | null
-type View = 'jobs' | 'stats' | 'schedules' | 'watches'
+/** The dialog open over the panel: a new job (perhaps a copy of one, "Run again…", or of a kind chosen), or the settings. */
+type OpenDialog = { type: 'new'; from?: Job; kind?: string } | { type: 'settings' } | null
+type View = 'jobs' | 'stats' | 'schedules' | 'watches' | 'search'
 
 function Panel() {
   const [dialog, setDialog] = useState<OpenDialog>(null)
@@ -76,12 +77,19 @@ function Panel() {
   const waiting = useApp((s) => s.stats?.counts.queued ?? 0)
   const act = useAction()
   const search = useRef<HTMLInputElement>(null)
+  const searchDocuments = useRef<HTMLInputElement>(null)
+  const canIndex = useApp((s) => s.kinds.some((k) => k.name === INDEX_KIND))
   /** The job in the jobs view's detail pane, which fetches it if the list has not. */
   const openJob = (id: string): void => {
     useJobs.getState().open(id)
     setView('jobs')
   }
-  useShortcuts(setDialog, search, view)
+  const openSearch = useCallback(() => {
+    setView('search')
+    // Already open: the box is there to focus; else it focuses itself as it mounts.
+    searchDocuments.current?.focus()
+  }, [])
+  useShortcuts(setDialog, view === 'search' ? searchDocuments : search, view, openSearch)
   const stats = useApp((s) => s.stats)
   useEffect(() => {
     document.title = tabTitle(stats, connection)
@@ -104,6 +112,8 @@ function Panel() {
         onSchedules={() => setView(view === 'schedules' ? 'jobs' : 'schedules')}
         watches={view === 'watches'}
         onWatches={() => setView(view === 'watches' ? 'jobs' : 'watches')}
+        search={view === 'search'}
+        onSearch={() => setView(view === 'search' ? 'jobs' : 'search')}
       />
       {connection === 'unauthorized' && (
         <div className="banner storage" role="alert">
@@ -138,6 +148,10 @@ function Panel() {
         <main className="content schedules">
           <SchedulesView onOpenJob={openJob} />
         </main>
+      ) : view === 'search' ? (
+        <main className="content schedules">
+          <SearchView boxRef={searchDocuments} onIndexFolder={canIndex ? () => setDialog({ type: 'new', kind: INDEX_KIND }) : null} />
+        </main>
       ) : view === 'watches' ? (
         <main className="content schedules">
           <WatchesView onOpenJob={openJob} />
@@ -157,18 +171,24 @@ function Panel() {
           {notice.text}
         </div>
       )}
-      {dialog?.type === 'new' && <NewJobDialog from={dialog.from} onClose={() => setDialog(null)} />}
+      {dialog?.type === 'new' && <NewJobDialog from={dialog.from} kind={dialog.kind} onClose={() => setDialog(null)} />}
       {dialog?.type === 'settings' && <SettingsDialog onClose={() => setDialog(null)} />}
     </div>
   )
 }
 
-/** N new job · / search · P pause/resume · C cancel · R retry · Esc close · ↑↓ move in the list. */
-function useShortcuts(setDialog: (d: OpenDialog) => void, search: React.RefObject<HTMLInputElement | null>, view: View): void {
+/** N new job · / search · Ctrl/Cmd+K search documents · P pause/resume · C cancel · R retry · Esc close · ↑↓ move in the list. */
+function useShortcuts(setDialog: (d: OpenDialog) => void, search: React.RefObject<HTMLInputElement | null>, view: View, searchDocuments: () => void): void {
   const act = useAction()
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       const target = e.target as HTMLElement
+      // From anywhere but a dialog, typing included: the way apps and sites take Ctrl/Cmd+K.
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k' && !target.closest('[role="dialog"]')) {
+        e.preventDefault()
+        searchDocuments()
+        return
+      }
       if (e.metaKey || e.ctrlKey || e.altKey || target.closest('input, textarea, select, [role="dialog"]')) return
       const { openId, open } = useJobs.getState()
       const open1 = openId ? useJobs.getState().byId[openId] : undefined
@@ -191,5 +211,5 @@ function useShortcuts(setDialog: (d: OpenDialog) => void, search: React.RefObjec
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [act, setDialog, search, view])
+  }, [act, setDialog, search, view, searchDocuments])
 }

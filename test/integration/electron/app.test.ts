@@ -1,12 +1,13 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { METHOD_NAMES, type OffloadEvent } from '../../../src/shared/api'
 import { CONTENT_SECURITY_POLICY } from '../../../src/shared/content-security-policy'
 import { desktopDataFolder } from '../../../src/shared/desktop-data-folder'
-import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../../src/shared/methods'
+import { IPC_DOCUMENT_CHANNELS, IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../../src/shared/methods'
 import type { ServerInfo } from '../../../src/shared/server-info'
 import type { DesktopApp } from '../../../src/main/electron/app'
+import { fillIndex, SAMPLE_DOCUMENTS } from '../../documents-index'
 import { CALM_MACHINE, exited, FIXTURE_KINDS, ROOT, serve, waitFor, waitForStatus } from '../../helpers'
 
 vi.mock('electron', () => import('../../fakes/electron'))
@@ -94,8 +95,10 @@ describe('the desktop shell (fake electron)', () => {
     expect(headers.mock.calls[0]![0].responseHeaders['Content-Security-Policy'][0]).toBe(CONTENT_SECURITY_POLICY)
   })
 
-  it('registers exactly the contract methods over IPC', async () => {
-    expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(METHOD_NAMES.map((m) => `${IPC_PREFIX}${m}`).sort())
+  it('registers exactly the contract methods over IPC, and opening and revealing a document', async () => {
+    expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(
+      [...METHOD_NAMES.map((m) => `${IPC_PREFIX}${m}`), ...Object.values(IPC_DOCUMENT_CHANNELS)].sort(),
+    )
   })
 
   it('keeps its data in appData/Offload, where the command line looks (not appData/offload, after package.json)', async () => {
@@ -185,6 +188,36 @@ describe('the desktop shell (fake electron)', () => {
     }
     expect(await call('getJob', { id: '01J00000000000000000000000' })).toMatchObject({ ok: false, error: { code: 'not_found' } })
     expect(desktop.host.engine.stats().counts.queued).toBe(0)
+  })
+
+  it('opens or reveals a document of the index for its own page only, and refuses any other path', async () => {
+    const folder = join(appData, 'letters')
+    mkdirSync(folder)
+    const letter = join(folder, 'harbour.txt')
+    writeFileSync(letter, 'Dear harbour master')
+    fillIndex(dataDir, [{ path: letter, folder, title: 'harbour.txt', body: 'Dear harbour master' }, { ...SAMPLE_DOCUMENTS[0]! }])
+    const ask = (channel: string, path: unknown, from = appFrame()) => electron.ipcMain.invoke(channel, from, path)
+    expect(await ask(IPC_DOCUMENT_CHANNELS.open, letter)).toEqual({ ok: true, value: null })
+    expect(await ask(IPC_DOCUMENT_CHANNELS.reveal, letter)).toEqual({ ok: true, value: null })
+    expect([electron.shell.openedPaths, electron.shell.revealed]).toEqual([[letter], [letter]])
+
+    const foreignPage = new electron.FakeWebContents()
+    foreignPage.mainFrame.url = 'https://evil.example/'
+    expect(await ask(IPC_DOCUMENT_CHANNELS.open, letter, { sender: foreignPage, senderFrame: foreignPage.mainFrame })).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized' },
+    })
+    expect(await ask(IPC_DOCUMENT_CHANNELS.open, '/bin/sh')).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    expect(await ask(IPC_DOCUMENT_CHANNELS.open, { path: letter })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    // Indexed once, gone since.
+    expect(await ask(IPC_DOCUMENT_CHANNELS.reveal, SAMPLE_DOCUMENTS[0]!.path)).toMatchObject({ ok: false, error: { code: 'not_found' } })
+    electron.shell.openPathAnswer = 'No application knows this file type'
+    expect(await ask(IPC_DOCUMENT_CHANNELS.open, letter)).toMatchObject({
+      ok: false,
+      error: { code: 'wrong_state', message: expect.stringContaining('No application') },
+    })
+    electron.shell.openPathAnswer = ''
+    expect([electron.shell.openedPaths, electron.shell.revealed]).toEqual([[letter, letter], [letter]])
   })
 
   it('sends events to the window in batches, about ten a second at most', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { METHOD_NAMES, type OffloadEvent } from '../../../src/shared/api'
 import type { OffloadBridge } from '../../../src/shared/bridge'
-import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../../src/shared/methods'
+import { IPC_DOCUMENT_CHANNELS, IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../../src/shared/methods'
 import { ApiError } from '../../../src/shared/wire-error'
 import { createIpcTransport } from '../../../src/renderer/src/api/ipc-transport'
 
@@ -12,9 +12,9 @@ await import('../../../src/preload/index')
 const bridge = electron.contextBridge.exposed.get('offload') as OffloadBridge
 
 describe('preload bridge', () => {
-  it('exposes every contract method and onEvent, nothing else', () => {
+  it('exposes every contract method, onEvent, and opening and revealing a document; nothing else', () => {
     expect([...electron.contextBridge.exposed.keys()]).toEqual(['offload'])
-    expect(Object.keys(bridge).sort()).toEqual([...METHOD_NAMES, 'onEvent'].sort())
+    expect(Object.keys(bridge).sort()).toEqual([...METHOD_NAMES, 'onEvent', 'openDocument', 'revealDocument'].sort())
     for (const value of Object.values(bridge)) expect(typeof value).toBe('function')
   })
 
@@ -39,6 +39,21 @@ describe('preload bridge', () => {
     expect(thrown).toBeInstanceOf(ApiError)
     expect(thrown).toMatchObject(error)
     electron.ipcMain.removeHandler(`${IPC_PREFIX}getJob`)
+  })
+
+  it('opens and reveals a document through their own channels, an error reply a thrown ApiError in the panel', async () => {
+    const asked: [string, unknown][] = []
+    electron.ipcMain.handle(IPC_DOCUMENT_CHANNELS.open, (_event, path) => (asked.push(['open', path]), { ok: true, value: null }))
+    const refusal = { code: 'not_found', message: '/x is not a document in the index' }
+    electron.ipcMain.handle(IPC_DOCUMENT_CHANNELS.reveal, (_event, path) => (asked.push(['reveal', path]), { ok: false, error: refusal }))
+    const { documents } = createIpcTransport(bridge)
+    await documents!.open('/docs/a.pdf')
+    await expect(documents!.reveal('/x')).rejects.toMatchObject({ name: 'ApiError', ...refusal })
+    expect(asked).toEqual([
+      ['open', '/docs/a.pdf'],
+      ['reveal', '/x'],
+    ])
+    for (const channel of Object.values(IPC_DOCUMENT_CHANNELS)) electron.ipcMain.removeHandler(channel)
   })
 
   it('delivers each event of a batch, until unsubscribed', () => {

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os'
-import { resolve } from 'node:path'
+import { absoluteFolder } from '../folders'
 import { MAX_SETTLE_MS, MIN_SETTLE_MS, NewWatchSchema, TEMPLATE_FIELDS, type Watch } from '../../../shared/watch'
 import { ApiError } from '../../../shared/wire-error'
 import { terminalColumns, type Context } from '../context'
@@ -25,11 +25,6 @@ export interface WatchAddOptions extends Pick<TryLimitOptions, 'priority'> {
 
 /** What each job gets when no params are given: the API's own default, {"path": "{{path}}"}. */
 const DEFAULT_TEMPLATE = NewWatchSchema.shape.paramsTemplate.parse(undefined)
-
-/** The folder as the API needs it, absolute: a leading ~ is the home folder, anything relative is from `cwd`. */
-function absoluteFolder(folder: string, cwd: string, home: string): string {
-  return resolve(cwd, /^~(?=$|[\\/])/.test(folder) ? home + folder.slice(1) : folder)
-}
 
 function settleMs(text: string | undefined): number | undefined {
   if (text === undefined) return undefined

@@ -15,9 +15,17 @@ export function createIpcTransport(bridge: OffloadBridge): Transport {
       }
     },
   }) as unknown as ApiClient
+  const unwrap = async (reply: Promise<ApiReply<null>>): Promise<void> => {
+    const answer = await reply
+    if (!answer.ok) throw ApiError.fromBody(answer.error)
+  }
   return {
     where: 'desktop',
     api,
+    documents: {
+      open: (path) => unwrap(bridge.openDocument(path)),
+      reveal: (path) => unwrap(bridge.revealDocument(path)),
+    },
     subscribe(onEvent, onStatus) {
       onStatus('open')
       return bridge.onEvent(onEvent)

@@ -8,6 +8,15 @@ export interface Transport {
   /** In the desktop app's window, or in a browser (a headless server's panel). */
   where: 'desktop' | 'browser'
   api: ApiClient
+  /** The desktop app opens a found document, or shows it in its folder; a browser has no way to (and is absent). */
+  documents?: DocumentOpener
   /** Events as they come; `onStatus` hears when the stream drops and comes back (then reload state). */
   subscribe(onEvent: (event: OffloadEvent) => void, onStatus: (status: ConnectionStatus) => void): () => void
+}
+
+export interface DocumentOpener {
+  /** Opens the document in the app the system gives its type. */
+  open(path: string): Promise<void>
+  /** Shows the document selected in its folder (Finder, Explorer, the file manager). */
+  reveal(path: string): Promise<void>
 }

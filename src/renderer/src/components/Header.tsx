@@ -16,8 +16,11 @@ export function Header(props: {
   onSchedules: () => void
   watches: boolean
   onWatches: () => void
+  search: boolean
+  onSearch: () => void
 }) {
   const { onNewJob, onSettings, stats: showingStats, onStats, schedules: showingSchedules, onSchedules, watches: showingWatches, onWatches } = props
+  const { search: showingSearch, onSearch } = props
   const stats = useApp((s) => s.stats)
   const settings = useApp((s) => s.settings)
   const connection = useApp((s) => s.connection)
@@ -70,6 +73,9 @@ export function Header(props: {
             ❚❚ Pause all
           </button>
         )}
+        <button type="button" onClick={onSearch} aria-pressed={showingSearch} title="Search documents (Ctrl+K)">
+          Search
+        </button>
         <button type="button" onClick={onSchedules} aria-pressed={showingSchedules}>
           Schedules
         </button>

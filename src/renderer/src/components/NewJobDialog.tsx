@@ -13,14 +13,14 @@ import { fieldsOf, fromParams, toParams, type FormValues, type JsonSchema } from
 /**
  * A form generated from the chosen kind's params schema, with the server's
  * verdict next to each field. Given `from`, it starts as a copy of that job
- * ("Run again…"), every field editable.
+ * ("Run again…"), every field editable; given `kind`, with that kind chosen.
  */
-export function NewJobDialog({ onClose, from }: { onClose: () => void; from?: Job | undefined }) {
+export function NewJobDialog({ onClose, from, kind: chosen }: { onClose: () => void; from?: Job | undefined; kind?: string | undefined }) {
   const { transport, loader } = useTransport()
   const kinds = useApp((s) => s.kinds)
   const kindErrors = useApp((s) => s.kindErrors)
   const online = useApp((s) => s.connection === 'open')
-  const [kindName, setKindName] = useState(from?.kind ?? kinds[0]?.name ?? '')
+  const [kindName, setKindName] = useState(from?.kind ?? chosen ?? kinds[0]?.name ?? '')
   const kind = kinds.find((k) => k.name === kindName)
   const fields = useMemo(() => fieldsOf((kind?.paramsSchema ?? {}) as JsonSchema), [kind])
   const [values, setValues] = useState<FormValues>(() => (from ? fromParams(fields, from.params) : {}))
