@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs'
-import { link, lstat, mkdir, readlink, symlink, unlink } from 'node:fs/promises'
+import { link, lstat, mkdir, readlink, symlink, unlink, writeFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { JobFailure } from '../kind'
@@ -8,6 +8,8 @@ import { entryPath, linkTargetByName } from './entry-path'
 
 /** A result is one row: the refused entries past this many are only counted. */
 export const MAX_REFUSED = 200
+/** Files up to this size are written in one call: most files in most archives are small, and a stream per file costs more than the file. */
+const SMALL_FILE = 1024 * 1024
 /** Links are followed this many times before a chain counts as a loop (Linux's own limit). */
 const MAX_LINK_HOPS = 40
 
@@ -52,7 +54,8 @@ export class ExtractTree {
   private readonly counts: TreeCounts = { files: 0, folders: 0, links: 0, bytes: 0, refused: [], refusedTotal: 0 }
   private entries = 0
   private declared = 0
-  private readonly written = new Set<string>()
+  /** What this tree made, by path: root is fresh and private, so nothing else is in it. */
+  private readonly made = new Map<string, 'file' | 'folder'>()
   private readonly symlinks: { path: string; target: string }[] = []
 
   constructor(
@@ -95,44 +98,52 @@ export class ExtractTree {
   }
 
   async folder(path: string): Promise<void> {
-    const at = join(this.root, path)
-    const existing = await lstatOrNull(at)
-    if (existing?.isDirectory()) return
-    if (existing) return this.refuse(path, 'a file of the same name came first')
-    await mkdir(at, { recursive: true })
-    this.counts.folders++
+    const made = this.made.get(path)
+    if (made === 'folder') return
+    if (made === 'file' || !(await this.makeParent(path))) return this.refuse(path, 'a file of the same name came first')
+    if (!(await this.clashes(path, mkdir(join(this.root, path))))) this.madeFolder(path)
   }
 
   /**
-   * Writes the data `open` gives to `path`; false when the entry is refused
-   * (then `open` is not called). A file of the same name from earlier in the
-   * archive is replaced: tar's rule, the last one wins.
+   * Writes the data `open` gives (`size` bytes, as declared and checked by
+   * the reader) to `path`; `open` is not called when the entry is refused.
+   * A file of the same name from earlier in the archive is replaced: tar's
+   * rule, the last one wins.
    */
-  async file(path: string, mode: number, open: () => AsyncIterable<Buffer> | Promise<AsyncIterable<Buffer>>, signal: AbortSignal): Promise<boolean> {
-    if (!(await this.makeRoom(path))) return false
+  async file(path: string, mode: number, size: number, open: () => AsyncIterable<Buffer> | Promise<AsyncIterable<Buffer>>, signal: AbortSignal): Promise<void> {
+    if (!(await this.makeRoom(path))) return
     const data = await open()
-    let size = 0
-    const counted = async function* (): AsyncGenerator<Buffer> {
-      for await (const chunk of data) {
-        size += chunk.length
-        yield chunk
+    const at = join(this.root, path)
+    const options = { flag: 'wx', mode: (mode & 0o777) | 0o600 } as const
+    let written = 0
+    if (size <= SMALL_FILE) {
+      const chunks: Buffer[] = []
+      for await (const chunk of data) chunks.push(chunk)
+      const bytes = Buffer.concat(chunks)
+      if (await this.clashes(path, writeFile(at, bytes, { ...options, signal }))) return
+      written = bytes.length
+    } else {
+      const counted = async function* (): AsyncGenerator<Buffer> {
+        for await (const chunk of data) {
+          written += chunk.length
+          yield chunk
+        }
       }
+      if (await this.clashes(path, pipeline(counted, createWriteStream(at, { flags: options.flag, mode: options.mode }), { signal }))) return
     }
-    await pipeline(counted, createWriteStream(join(this.root, path), { flags: 'wx', mode: (mode & 0o777) | 0o600 }), { signal })
-    this.written.add(path)
+    this.made.set(path, 'file')
     this.counts.files++
-    this.counts.bytes += size
-    return true
+    this.counts.bytes += written
   }
 
   /** A tar hard link: to a file this archive already unpacked, nothing else. */
   async hardLink(path: string, target: string): Promise<void> {
     const checked = entryPath(target)
     if (!checked.ok) return this.refuse(path, `hard link: ${checked.reason}`)
-    if (!this.written.has(checked.path)) return this.refuse(path, `hard link to ${target}, which is not a file unpacked from this archive`)
+    if (this.made.get(checked.path) !== 'file') return this.refuse(path, `hard link to ${target}, which is not a file unpacked from this archive`)
     if (!(await this.makeRoom(path))) return
-    await link(join(this.root, checked.path), join(this.root, path))
-    this.written.add(path)
+    if (await this.clashes(path, link(join(this.root, checked.path), join(this.root, path)))) return
+    this.made.set(path, 'file')
     this.counts.files++
   }
 
@@ -177,18 +188,51 @@ export class ExtractTree {
     }
   }
 
-  /** Frees `path` for a new file: a file there goes, a folder or link there refuses the entry. */
+  /** Frees `path` for a new file: a file there goes, a folder there refuses the entry. */
   private async makeRoom(path: string): Promise<boolean> {
-    const at = join(this.root, path)
-    const existing = await lstatOrNull(at)
-    if (existing?.isFile()) {
-      await unlink(at)
+    const made = this.made.get(path)
+    if (made === 'file') {
+      await unlink(join(this.root, path))
+      this.made.delete(path)
       this.counts.files--
-    } else if (existing) {
-      this.refuse(path, 'a folder of the same name came first')
-      return false
-    } else await mkdir(join(at, '..'), { recursive: true })
+      return true
+    }
+    if (made === 'folder') this.refuse(path, 'a folder of the same name came first')
+    else if (await this.makeParent(path)) return true
+    else this.refuse(path, 'a file of the same name as one of its folders came first')
+    return false
+  }
+
+  /** Makes the folders above `path`; false when one of them is a file. */
+  private async makeParent(path: string): Promise<boolean> {
+    const parent = path.split('/').slice(0, -1)
+    if (parent.length === 0 || this.made.get(parent.join('/')) === 'folder') return true
+    for (let i = 1; i <= parent.length; i++) if (this.made.get(parent.slice(0, i).join('/')) === 'file') return false
+    if (await this.clashes(path, mkdir(join(this.root, ...parent), { recursive: true }))) return false
+    for (let i = 1; i <= parent.length; i++) this.madeFolder(parent.slice(0, i).join('/'))
     return true
+  }
+
+  private madeFolder(path: string): void {
+    if (this.made.get(path) === 'folder') return
+    this.made.set(path, 'folder')
+    this.counts.folders++
+  }
+
+  /**
+   * Awaits `work`; true (and the entry refused) when it failed because the
+   * name is taken after all: on a case-insensitive disk "A" and "a" are one.
+   */
+  private async clashes(path: string, work: Promise<unknown>): Promise<boolean> {
+    try {
+      await work
+      return false
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error
+      this.refuse(path, 'another entry of the same name came first')
+      return true
+    }
   }
 
   /** Follows `path` under root the way the system would, link by link; false as soon as the walk leaves root. */

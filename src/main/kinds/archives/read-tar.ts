@@ -11,12 +11,10 @@ async function unpackEntry(entry: ReadEntry, tree: ExtractTree, signal: AbortSig
   const path = tree.admit(entry.path, entry.size ?? 0)
   if (path === null) return
   if (entry.type === 'Directory') await tree.folder(path)
-  else if (FILE_TYPES.has(entry.type)) {
-    if (await tree.file(path, entry.mode ?? 0o644, () => entry, signal)) return
-  } else if (entry.type === 'SymbolicLink') tree.symlink(path, entry.linkpath ?? '')
+  else if (FILE_TYPES.has(entry.type)) await tree.file(path, entry.mode ?? 0o644, entry.size ?? 0, () => entry, signal)
+  else if (entry.type === 'SymbolicLink') tree.symlink(path, entry.linkpath ?? '')
   else if (entry.type === 'Link') await tree.hardLink(path, entry.linkpath ?? '')
   else tree.refuse(entry.path, `${entry.type} entries are not unpacked`)
-  entry.resume()
 }
 
 /**
@@ -38,14 +36,12 @@ export async function extractTar(file: string, tree: ExtractTree, { signal, onPr
   let queue: Promise<void> = Promise.resolve()
   parser.on('entry', (entry: ReadEntry) => {
     queue = queue
-      .then(() => {
-        if (failure === undefined) return unpackEntry(entry, tree, signal)
-        entry.resume()
-      })
+      .then(() => (failure === undefined ? unpackEntry(entry, tree, signal) : undefined))
       .catch((error: unknown) => {
         failure ??= error
-        entry.resume()
       })
+      // Whatever was not read is skipped, so that the parser moves on to the next entry.
+      .finally(() => entry.resume())
   })
   parser.on('error', (error: Error) => (failure ??= error))
   const closed = once(parser, 'close')

@@ -51,7 +51,7 @@ export async function extractZip(file: string, tree: ExtractTree, { signal, onPr
       } else {
         const base = done
         let read = 0
-        await tree.file(path, mode & 0o777 || 0o644, async () => {
+        await tree.file(path, mode & 0o777 || 0o644, entry.uncompressedSize, async () => {
           const data = await zip.openReadStreamPromise(entry)
           data.on('data', (chunk: Buffer) => {
             read += chunk.length

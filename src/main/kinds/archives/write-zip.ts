@@ -1,9 +1,13 @@
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs'
-import { Transform } from 'node:stream'
+import { readFile } from 'node:fs/promises'
+import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ZipFile } from 'yazl'
 import { JobFailure } from '../kind'
 import type { FolderItem } from './list-folder'
+
+/** Files up to this size are read in one call: a stream per small file costs more than the file. */
+const SMALL_FILE = 1024 * 1024
 
 export interface ZipWriteOptions {
   signal: AbortSignal
@@ -37,6 +41,16 @@ export async function writeZip(items: readonly FolderItem[], dest: string, optio
       else if (item.type === 'file') {
         // `size` makes yazl check the bytes it gets: a file that changed while archived fails the job, not the archive.
         zip.addReadStreamLazy(item.path, { mtime: item.mtime, mode: item.mode, size: item.size }, (done) => {
+          const unreadable = (error: Error): void => {
+            zip.emit('error', new JobFailure('job_error', `Could not read ${item.path}: ${error.message}`))
+          }
+          if (item.size <= SMALL_FILE) {
+            readFile(item.absolute, { signal }).then((bytes) => {
+              onRead(bytes.length)
+              done(null, Readable.from([bytes]))
+            }, unreadable)
+            return
+          }
           const source = createReadStream(item.absolute)
           reading = source
           const counted = new Transform({
@@ -45,7 +59,7 @@ export async function writeZip(items: readonly FolderItem[], dest: string, optio
               next(null, chunk)
             },
           })
-          source.on('error', (error) => zip.emit('error', new JobFailure('job_error', `Could not read ${item.path}: ${error.message}`)))
+          source.on('error', unreadable)
           done(null, source.pipe(counted))
         })
       }
