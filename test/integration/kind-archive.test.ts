@@ -1,10 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  createWriteStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { once } from 'node:events'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { Header } from 'tar'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { ZipFile } from 'yazl'
 import type { Host } from '../../src/main/engine/host'
 import type { Job } from '../../src/shared/job'
@@ -43,6 +56,20 @@ function makeFolder(root: string): void {
   symlinkSync('d0/e0/f0.txt', join(root, 'link-to-f0'))
 }
 
+/** Made once for both round trips: writing 10,000 files is most of what they cost. */
+let shared: { root: string; tree: Record<string, string> } | undefined
+function sharedFolder(): { root: string; tree: Record<string, string> } {
+  if (!shared) {
+    const root = mkdtempSync(join(tmpdir(), 'offload-archive-source-'))
+    makeFolder(root)
+    shared = { root, tree: treeOf(root) }
+  }
+  return shared
+}
+afterAll(() => {
+  if (shared) rmSync(shared.root, { recursive: true, force: true })
+})
+
 async function run(host: Host, kind: string, params: Record<string, unknown>, timeoutMs = 120_000): Promise<Job> {
   const job = host.api.createJob({ kind, params, maxAttempts: 1 })
   return waitForStatus(host, job.id, ['succeeded', 'failed', 'cancelled'], timeoutMs)
@@ -57,7 +84,7 @@ async function zipBytes(entries: { name: string; stored?: string }[], options: {
   zip.end({ forceZip64Format: options.forceZip64 ?? false, comment: '' })
   const chunks: Buffer[] = []
   for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer)
-  let bytes = Buffer.concat(chunks)
+  const bytes = Buffer.concat(chunks)
   for (const { name, stored } of entries) {
     if (!stored) continue
     // The name is in the local header and again in the central directory: both must say it.
@@ -101,8 +128,7 @@ describe('archive and extract kinds', () => {
   for (const format of ['zip', 'tar.gz'] as const) {
     it(`round-trips 10,000 files through a ${format}, byte for byte`, async () => {
       const host = await startHost({ kinds: [] })
-      const source = tempDir()
-      makeFolder(source)
+      const { root: source, tree } = sharedFolder()
       const work = tempDir()
       const archive = join(work, `backup.${format}`)
       const packed = await run(host, 'archive', { folder: source, out: archive })
@@ -124,7 +150,7 @@ describe('archive and extract kinds', () => {
       const unpacked = await run(host, 'extract', { file: archive, out })
       expect(unpacked.error).toBeNull()
       expect(unpacked.status).toBe('succeeded')
-      const expected = treeOf(source)
+      const expected = { ...tree }
       if (format === 'zip') delete expected['link-to-f0']
       expect(treeOf(out)).toEqual(expected)
       expect(unpacked.result).toMatchObject({ out, files: 10_000, refusedTotal: 0, refused: [] })
@@ -286,7 +312,10 @@ describe('archive and extract kinds', () => {
       }, `the ${format} archive to be under way`)
       host.api.cancelJob({ id: job.id })
       await waitForStatus(host, job.id, 'cancelled')
-      await waitFor(() => readdirSync(work).length === 0, () => `the partial ${format} to be removed (${readdirSync(work).join(', ')})`)
+      await waitFor(
+        () => readdirSync(work).length === 0,
+        () => `the partial ${format} to be removed (${readdirSync(work).join(', ')})`,
+      )
     }
   }, 120_000)
 
@@ -309,7 +338,10 @@ describe('archive and extract kinds', () => {
     expect(readdirSync(parent).some((name) => name.startsWith('out.partial-'))).toBe(true)
     host.api.cancelJob({ id: job.id })
     await waitForStatus(host, job.id, 'cancelled')
-    await waitFor(() => readdirSync(parent).length === 1, () => `the partial folder to be removed (${readdirSync(parent).join(', ')})`)
+    await waitFor(
+      () => readdirSync(parent).length === 1,
+      () => `the partial folder to be removed (${readdirSync(parent).join(', ')})`,
+    )
     expect(readdirSync(parent)).toEqual(['many.zip'])
   }, 120_000)
 

@@ -39,7 +39,7 @@ export const archiveKind = defineKind({
       if (!p.overwrite && existsSync(p.out)) ctx.addIssue({ code: 'custom', path: ['out'], message: 'Exists already; set overwrite to replace it' })
     }),
   async run(params, ctx) {
-    const { archiveFolder } = await import('./archives/archive-folder')
+    const { archiveFolder } = await import('./archives')
     return archiveFolder({ ...params, format: params.format ?? formatFromName(params.out)! }, ctx)
   },
   jobName: ({ folder, out }) => `archive: ${basename(folder)} → ${basename(out)}`,

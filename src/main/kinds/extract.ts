@@ -37,7 +37,7 @@ export const extractKind = defineKind({
     out: outputFolder.refine((path) => !isNonEmptyFolder(path), { message: 'Exists and is not empty' }).describe('The folder to unpack into; made by the job'),
   }),
   async run(params, ctx) {
-    const { extractArchive } = await import('./archives/extract-archive')
+    const { extractArchive } = await import('./archives')
     return extractArchive(params, ctx)
   },
   jobName: ({ file }) => `extract: ${basename(file)}`,

@@ -5,6 +5,8 @@ import { dirname } from 'node:path'
 import { JobFailure, type JobContext } from '../kind'
 import { formatBytes, type ArchiveFormat } from './format'
 import { listFolder } from './list-folder'
+import { tarSizeOf, writeTarGz } from './write-tar'
+import { writeZip } from './write-zip'
 
 export interface ArchiveParams {
   folder: string
@@ -52,11 +54,9 @@ export async function archiveFolder({ folder, out, format, overwrite }: ArchiveP
   await mkdir(dirname(out), { recursive: true })
   try {
     if (format === 'zip') {
-      const { writeZip } = await import('./write-zip')
       let read = 0
       await writeZip(items, partial, { signal: ctx.signal, skip, onRead: (bytes) => report((read += bytes)) })
     } else {
-      const { tarSizeOf, writeTarGz } = await import('./write-tar')
       // The tar stream holds headers and padding too: progress is its share of the whole, shown as bytes of the input.
       const tarSize = tarSizeOf(items)
       let made = 0

@@ -4,6 +4,8 @@ import { dirname } from 'node:path'
 import { JobFailure, type JobContext } from '../kind'
 import { ExtractTree, type TreeCounts } from './extract-tree'
 import { formatBytes, sniffArchive, type SniffedFormat } from './format'
+import { extractTar } from './read-tar'
+import { extractZip } from './read-zip'
 
 /** Beyond this many entries an archive is refused: each costs an inode, and a million is more than any sane archive holds. */
 export const MAX_ENTRIES = 1_000_000
@@ -26,14 +28,14 @@ export async function extractArchive({ file, out }: { file: string; out: string 
   try {
     const disk = await statfs(parent)
     // Declared sizes against the free space: a bomb is refused before it fills the disk, and yauzl and tar make sure the declared sizes are the written ones.
-    const tree = new ExtractTree(temp, { maxBytes: disk.bavail * disk.bsize, maxEntries: MAX_ENTRIES }, ctx.log)
+    const tree = new ExtractTree(temp, { maxBytes: disk.bavail * disk.bsize, maxEntries: MAX_ENTRIES }, (line) => ctx.log(line))
     const { size } = await stat(file)
     const options = {
       signal: ctx.signal,
       onProgress: (bytes: number) => ctx.progress(size > 0 ? Math.min(1, bytes / size) : 0, `${formatBytes(Math.min(bytes, size))} of ${formatBytes(size)}`),
     }
-    if (format === 'zip') await (await import('./read-zip')).extractZip(file, tree, options)
-    else await (await import('./read-tar')).extractTar(file, tree, options)
+    if (format === 'zip') await extractZip(file, tree, options)
+    else await extractTar(file, tree, options)
     await tree.finish(ctx.signal)
     ctx.signal.throwIfAborted()
     if (existsSync(out)) {

@@ -11,7 +11,7 @@ const MADE_BY_UNIX = 3
 export interface ReadOptions {
   signal: AbortSignal
   /** How far through the archive file, in bytes. */
-  onProgress(bytes: number): void
+  onProgress: (bytes: number) => void
 }
 
 async function readAll(data: AsyncIterable<Buffer>): Promise<Buffer> {
@@ -44,21 +44,28 @@ export async function extractZip(file: string, tree: ExtractTree, { signal, onPr
       if (path === null) {
         // Refused, or the folder itself.
       } else if (name.endsWith('/') || name.endsWith('\\')) await tree.folder(path)
-      else if (!entry.canDecodeFileData()) tree.refuse(name, entry.isEncrypted() ? 'encrypted' : `compression method ${entry.compressionMethod} is not supported`)
+      else if (!entry.canDecodeFileData())
+        tree.refuse(name, entry.isEncrypted() ? 'encrypted' : `compression method ${entry.compressionMethod} is not supported`)
       else if ((mode & S_IFMT) === S_IFLNK) {
         if (entry.uncompressedSize > MAX_LINK_TARGET) tree.refuse(name, 'a symlink whose target is too long')
         else tree.symlink(path, (await readAll(await zip.openReadStreamPromise(entry))).toString('utf8'))
       } else {
         const base = done
         let read = 0
-        await tree.file(path, mode & 0o777 || 0o644, entry.uncompressedSize, async () => {
-          const data = await zip.openReadStreamPromise(entry)
-          data.on('data', (chunk: Buffer) => {
-            read += chunk.length
-            onProgress(base + entry.compressedSize * (read / Math.max(1, entry.uncompressedSize)))
-          })
-          return data
-        }, signal)
+        await tree.file(
+          path,
+          mode & 0o777 || 0o644,
+          entry.uncompressedSize,
+          async () => {
+            const data = await zip.openReadStreamPromise(entry)
+            data.on('data', (chunk: Buffer) => {
+              read += chunk.length
+              onProgress(base + entry.compressedSize * (read / Math.max(1, entry.uncompressedSize)))
+            })
+            return data
+          },
+          signal,
+        )
       }
       done += entry.compressedSize
       onProgress(done)

@@ -8,9 +8,9 @@ import type { FolderItem } from './list-folder'
 export interface TarWriteOptions {
   signal: AbortSignal
   /** Bytes of tar stream (headers and file data, before compression) made so far. */
-  onTarBytes(bytes: number): void
+  onTarBytes: (bytes: number) => void
   /** An item tar left out (it vanished or could not be read after it was listed). */
-  skip(path: string, why: string): void
+  skip: (path: string, why: string) => void
 }
 
 /** The size of the uncompressed tar of `items`: a header block per entry, data in whole blocks, two blocks at the end. */
@@ -41,7 +41,7 @@ export async function writeTarGz(folder: string, items: readonly FolderItem[], d
   })
   // Minipass streams are not Node streams; pipeline takes their async iterator.
   const tar = async function* (): AsyncGenerator<Buffer> {
-    for await (const chunk of pack) yield chunk as Buffer
+    for await (const chunk of pack) yield chunk
   }
   await pipeline(tar, counted, createGzip(), createWriteStream(dest), { signal })
 }

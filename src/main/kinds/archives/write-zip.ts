@@ -12,9 +12,9 @@ const SMALL_FILE = 1024 * 1024
 export interface ZipWriteOptions {
   signal: AbortSignal
   /** Bytes of file data read so far, as they are read. */
-  onRead(bytes: number): void
+  onRead: (bytes: number) => void
   /** An item the zip format cannot hold as it is. */
-  skip(path: string, why: string): void
+  skip: (path: string, why: string) => void
 }
 
 /**
@@ -30,7 +30,7 @@ export async function writeZip(items: readonly FolderItem[], dest: string, optio
     zip.on('error', reject)
     signal.addEventListener('abort', () => {
       reading?.destroy()
-      reject(signal.reason)
+      reject(signal.reason as Error)
     })
   })
   // Keeps an error in a pump that outlives the job (after an abort) from taking the worker down.
