@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 import type { ArchiveResult } from './archives/archive-folder'
-import { ARCHIVE_FORMATS, formatBytes, formatFromName } from './archives/format'
+import { ARCHIVE_FORMATS, count, formatBytes, formatFromName } from './archives/format'
 import { defineKind } from './kind'
 import { existingFolder, isInside, outputFile } from './path-params'
 
@@ -45,9 +45,9 @@ export const archiveKind = defineKind({
   jobName: ({ folder, out }) => `archive: ${basename(folder)} → ${basename(out)}`,
   summary: (r: ArchiveResult) =>
     [
-      `${r.files.toLocaleString('en')} files, ${formatBytes(r.bytesIn)} → ${formatBytes(r.bytesOut)} ${r.format}${r.bytesIn > 0 ? ` (${Math.round((r.bytesOut / r.bytesIn) * 100)}%)` : ''}`,
+      `${count(r.files, 'file')}, ${formatBytes(r.bytesIn)} → ${formatBytes(r.bytesOut)} ${r.format}${r.bytesIn > 0 ? ` (${Math.round((r.bytesOut / r.bytesIn) * 100)}%)` : ''}`,
       `Written to ${r.out}`,
-      ...(r.links > 0 ? [`${r.links.toLocaleString('en')} symlinks stored as links`] : []),
-      ...(r.skipped > 0 ? [`${r.skipped.toLocaleString('en')} items left out (see the log)`] : []),
+      ...(r.links > 0 ? [`${count(r.links, 'symlink')} stored as links`] : []),
+      ...(r.skipped > 0 ? [`${count(r.skipped, 'item')} left out (see the log)`] : []),
     ].join('\n'),
 })

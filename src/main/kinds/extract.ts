@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { basename } from 'node:path'
 import { z } from 'zod'
 import type { ExtractResult } from './archives/extract-archive'
-import { formatBytes, sniffArchive } from './archives/format'
+import { count, formatBytes, sniffArchive } from './archives/format'
 import { defineKind } from './kind'
 import { existingFile, outputFolder } from './path-params'
 
@@ -43,10 +43,10 @@ export const extractKind = defineKind({
   jobName: ({ file }) => `extract: ${basename(file)}`,
   summary: (r: ExtractResult) =>
     [
-      `${r.files.toLocaleString('en')} files, ${formatBytes(r.bytes)}${r.links > 0 ? `, ${r.links.toLocaleString('en')} symlinks` : ''} unpacked from a ${r.format} into ${r.out}`,
+      `${count(r.files, 'file')}, ${formatBytes(r.bytes)}${r.links > 0 ? `, ${count(r.links, 'symlink')}` : ''} unpacked from a ${r.format} into ${r.out}`,
       ...(r.refusedTotal > 0
         ? [
-            `${r.refusedTotal.toLocaleString('en')} entries refused:`,
+            `${r.refusedTotal.toLocaleString('en')} ${r.refusedTotal === 1 ? 'entry' : 'entries'} refused:`,
             ...r.refused.slice(0, SUMMARY_REFUSED).map((e) => `${e.path}: ${e.reason}`),
             ...(r.refusedTotal > SUMMARY_REFUSED ? [`… and ${(r.refusedTotal - SUMMARY_REFUSED).toLocaleString('en')} more (see the result and the log)`] : []),
           ]
