@@ -377,7 +377,7 @@ describe('archive and extract kinds', () => {
     expect(readFileSync(existing).subarray(0, 2).toString()).toBe('PK')
   })
 
-  it('fails clearly on a gzip that holds no tar and on a damaged zip, writing nothing', async () => {
+  it('fails clearly on a gzip that holds no tar, a damaged zip or tar.gz, and a checksum that does not match, writing nothing', async () => {
     const host = await startHost({ kinds: [] })
     const parent = tempDir()
     const empty = join(parent, 'empty-out')
@@ -390,7 +390,27 @@ describe('archive and extract kinds', () => {
     expect(notTar.error).toMatchObject({ code: 'job_error', message: expect.stringContaining('is not a tar archive') })
     const damaged = await run(host, 'extract', { file: broken, out: empty })
     expect(damaged.error).toMatchObject({ code: 'job_error', message: expect.stringContaining('is not a readable zip') })
-    expect(readdirSync(parent).sort()).toEqual(['broken.zip', 'empty-out', 'text.tar.gz'])
+
+    const whole = tarGzBytes([{ path: 'big.bin', type: 'File', body: randomBytes(200_000).toString('base64') }])
+    const truncated = join(parent, 'truncated.tar.gz')
+    writeFileSync(truncated, whole.subarray(0, whole.length / 2))
+    const cut = await run(host, 'extract', { file: truncated, out: join(parent, 'out2') })
+    expect(cut.error).toMatchObject({ code: 'job_error', message: expect.stringContaining('is damaged') })
+
+    // Stored, so that a changed byte still inflates to the right size: only the CRC-32 can tell.
+    const zip = new ZipFile()
+    zip.addBuffer(Buffer.from('the quick brown fox jumps over the lazy dog'), 'fox.txt', { compress: false, mtime: new Date(0) })
+    zip.end()
+    const chunks: Buffer[] = []
+    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer)
+    const flipped = Buffer.concat(chunks)
+    flipped[flipped.indexOf('quick')] = 'Q'.charCodeAt(0)
+    const damagedZip = join(parent, 'flipped.zip')
+    writeFileSync(damagedZip, flipped)
+    const crc = await run(host, 'extract', { file: damagedZip, out: join(parent, 'out3') })
+    expect(crc.error).toMatchObject({ code: 'checksum_mismatch', message: expect.stringContaining('fox.txt') })
+
+    expect(readdirSync(parent).sort()).toEqual(['broken.zip', 'empty-out', 'flipped.zip', 'text.tar.gz', 'truncated.tar.gz'])
     expect(readdirSync(empty)).toEqual([])
   })
 })

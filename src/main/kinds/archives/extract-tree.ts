@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs'
 import { link, lstat, mkdir, readlink, symlink, unlink, writeFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
+import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { JobFailure } from '../kind'
 import { formatBytes } from './format'
@@ -116,21 +117,23 @@ export class ExtractTree {
     const at = join(this.root, path)
     const options = { flag: 'wx', mode: (mode & 0o777) | 0o600 } as const
     let written = 0
+    const source = async function* (): AsyncGenerator<Buffer> {
+      for await (const chunk of abortable(data, signal)) {
+        written += chunk.length
+        yield chunk
+      }
+    }
     if (size <= SMALL_FILE) {
       const chunks: Buffer[] = []
-      for await (const chunk of data) chunks.push(chunk)
-      const bytes = Buffer.concat(chunks)
-      if (await this.clashes(path, writeFile(at, bytes, { ...options, signal }))) return
-      written = bytes.length
-    } else {
-      const counted = async function* (): AsyncGenerator<Buffer> {
-        for await (const chunk of data) {
-          written += chunk.length
-          yield chunk
-        }
-      }
-      if (await this.clashes(path, pipeline(counted, createWriteStream(at, { flags: options.flag, mode: options.mode }), { signal }))) return
-    }
+      const collect = new Writable({
+        write(chunk: Buffer, _encoding, next) {
+          chunks.push(chunk)
+          next()
+        },
+      })
+      await pipeline(source, collect, { signal })
+      if (await this.clashes(path, writeFile(at, Buffer.concat(chunks), { ...options, signal }))) return
+    } else if (await this.clashes(path, pipeline(source, createWriteStream(at, { flags: options.flag, mode: options.mode }), { signal }))) return
     this.made.set(path, 'file')
     this.counts.files++
     this.counts.bytes += written
@@ -257,5 +260,30 @@ export class ExtractTree {
       rest.unshift(...target.split('/'))
     }
     return true
+  }
+}
+
+/**
+ * `data`, ending with the abort reason as soon as `signal` aborts, even
+ * while waiting for a chunk that will never come (a truncated tar's last
+ * entry): a plain for-await, and a pipeline around it, would wait forever.
+ */
+async function* abortable(data: AsyncIterable<Buffer>, signal: AbortSignal): AsyncGenerator<Buffer> {
+  const chunks = data[Symbol.asyncIterator]()
+  let onAbort: () => void = () => {}
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason as Error)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  aborted.catch(() => {})
+  try {
+    for (;;) {
+      signal.throwIfAborted()
+      const next = await Promise.race([chunks.next(), aborted])
+      if (next.done) return
+      yield next.value
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
 }

@@ -25,38 +25,49 @@ async function unpackEntry(entry: ReadEntry, tree: ExtractTree, signal: AbortSig
 export async function extractTar(file: string, tree: ExtractTree, { signal, onProgress }: ReadOptions): Promise<void> {
   let failure: unknown
   let notTar = false
+  // Stops the entry being written when the archive turns out broken: a truncated entry's data never ends.
+  const stop = new AbortController()
+  const fail = (error: unknown): void => {
+    failure ??= error
+    stop.abort()
+  }
+  const writing = AbortSignal.any([signal, stop.signal])
   const parser = new Parser({
     onwarn: (code, message, data) => {
       if (code === 'TAR_BAD_ARCHIVE') {
         if (message === 'Unrecognized archive format') notTar = true
-        else failure ??= new Error(message)
+        else fail(new Error(message))
       } else tree.refuse(typeof data.path === 'string' ? data.path : '(an entry)', message)
     },
   })
   let queue: Promise<void> = Promise.resolve()
   parser.on('entry', (entry: ReadEntry) => {
     queue = queue
-      .then(() => (failure === undefined ? unpackEntry(entry, tree, signal) : undefined))
-      .catch((error: unknown) => {
-        failure ??= error
-      })
+      .then(() => (failure === undefined ? unpackEntry(entry, tree, writing) : undefined))
+      .catch(fail)
       // Whatever was not read is skipped, so that the parser moves on to the next entry.
       .finally(() => entry.resume())
   })
-  parser.on('error', (error: Error) => (failure ??= error))
-  const closed = once(parser, 'close')
+  parser.on('error', fail)
+  // A broken gzip stream ends the parser with an error and no close.
+  const settled = new Promise<void>((resolve) => {
+    parser.once('close', () => resolve())
+    parser.once('error', () => resolve())
+  })
   let read = 0
   try {
     for await (const chunk of createReadStream(file, { signal })) {
       if (failure !== undefined) break
       read += (chunk as Buffer).length
       onProgress(read)
-      if (!parser.write(chunk as Buffer)) await once(parser, 'drain', { signal })
+      if (!parser.write(chunk as Buffer)) await once(parser, 'drain', { signal: writing })
     }
     if (failure === undefined) {
       parser.end()
-      await closed
+      await settled
     }
+  } catch (error) {
+    fail(error)
   } finally {
     // Every write under way ends before the caller removes what was written.
     await queue

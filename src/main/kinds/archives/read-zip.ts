@@ -1,4 +1,5 @@
 import { getFileNameLowLevel, openPromise, type Entry } from 'yauzl'
+import { crc32 } from 'node:zlib'
 import { JobFailure } from '../kind'
 import type { ExtractTree } from './extract-tree'
 
@@ -52,17 +53,20 @@ export async function extractZip(file: string, tree: ExtractTree, { signal, onPr
       } else {
         const base = done
         let read = 0
+        let crc = 0
         await tree.file(
           path,
           mode & 0o777 || 0o644,
           entry.uncompressedSize,
-          async () => {
-            const data = await zip.openReadStreamPromise(entry)
-            data.on('data', (chunk: Buffer) => {
-              read += chunk.length
+          async function* () {
+            for await (const chunk of await zip.openReadStreamPromise(entry)) {
+              read += (chunk as Buffer).length
+              crc = crc32(chunk as Buffer, crc)
               onProgress(base + entry.compressedSize * (read / Math.max(1, entry.uncompressedSize)))
-            })
-            return data
+              yield chunk as Buffer
+            }
+            // yauzl checks sizes but not checksums; data damaged in place would otherwise pass.
+            if (crc !== entry.crc32) throw new JobFailure('checksum_mismatch', `${name} in ${file} is damaged: its CRC-32 does not match`)
           },
           signal,
         )
