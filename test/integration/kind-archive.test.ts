@@ -159,6 +159,20 @@ describe('archive and extract kinds', () => {
     }, 180_000)
   }
 
+  it('an empty folder makes an empty archive, which unpacks to an empty folder', async () => {
+    const host = await startHost({ kinds: [] })
+    const parent = tempDir()
+    const empty = join(parent, 'empty')
+    mkdirSync(empty)
+    for (const format of ['zip', 'tar.gz']) {
+      const archive = join(parent, `e.${format}`)
+      expect(await run(host, 'archive', { folder: empty, out: archive })).toMatchObject({ status: 'succeeded', result: { files: 0, bytesIn: 0 } })
+      const out = join(parent, `out-${format}`)
+      expect(await run(host, 'extract', { file: archive, out })).toMatchObject({ status: 'succeeded', result: { files: 0, refusedTotal: 0 } })
+      expect(readdirSync(out)).toEqual([])
+    }
+  })
+
   it('refuses zip entries that would land outside out and unpacks the rest', async () => {
     const host = await startHost({ kinds: [] })
     const parent = tempDir()

@@ -63,6 +63,7 @@ export async function archiveFolder({ folder, out, format, overwrite }: ArchiveP
       await writeTarGz(folder, items, partial, { signal: ctx.signal, skip, onTarBytes: (bytes) => report(((made += bytes) / tarSize) * bytesIn) })
     }
     ctx.signal.throwIfAborted()
+    ctx.progress(1, `${formatBytes(bytesIn)} of ${formatBytes(bytesIn)}`)
     if (!overwrite && existsSync(out)) throw new JobFailure('job_error', `${out} appeared while the archive was made; it was left as it is`)
     await rename(partial, out)
   } catch (error) {

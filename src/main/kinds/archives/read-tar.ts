@@ -25,6 +25,8 @@ async function unpackEntry(entry: ReadEntry, tree: ExtractTree, signal: AbortSig
 export async function extractTar(file: string, tree: ExtractTree, { signal, onProgress }: ReadOptions): Promise<void> {
   let failure: unknown
   let notTar = false
+  let invalid = 0
+  let sawEnd = false
   // Stops the entry being written when the archive turns out broken: a truncated entry's data never ends.
   const stop = new AbortController()
   const fail = (error: unknown): void => {
@@ -37,9 +39,14 @@ export async function extractTar(file: string, tree: ExtractTree, { signal, onPr
       if (code === 'TAR_BAD_ARCHIVE') {
         if (message === 'Unrecognized archive format') notTar = true
         else fail(new Error(message))
-      } else tree.refuse(typeof data.path === 'string' ? data.path : '(an entry)', message)
+      } else {
+        if (code === 'TAR_ENTRY_INVALID') invalid++
+        tree.refuse(typeof data.path === 'string' ? data.path : '(an entry)', message)
+      }
     },
   })
+  // tar calls a tar of no entries unrecognized too; its end blocks tell it from what is no tar at all.
+  parser.on('eof', () => (sawEnd = true))
   let queue: Promise<void> = Promise.resolve()
   parser.on('entry', (entry: ReadEntry) => {
     queue = queue
@@ -75,5 +82,6 @@ export async function extractTar(file: string, tree: ExtractTree, { signal, onPr
   signal.throwIfAborted()
   if (failure instanceof JobFailure) throw failure
   if (failure !== undefined) throw new JobFailure('job_error', `${file} is damaged: ${(failure as Error).message}`)
-  if (notTar) throw new JobFailure('job_error', `${file} is not a tar archive (it may be gzip-compressed, but what is inside is not tar)`)
+  if (notTar && !(sawEnd && invalid === 0))
+    throw new JobFailure('job_error', `${file} is not a tar archive (it may be gzip-compressed, but what is inside is not tar)`)
 }
