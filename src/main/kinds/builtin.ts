@@ -1,4 +1,6 @@
+import { archiveKind } from './archive'
 import { downloadKind } from './download'
+import { extractKind } from './extract'
 import { findDuplicatesKind } from './find-duplicates'
 import { hashFilesKind } from './hash-files'
 import { indexDocumentsKind } from './index-documents'
@@ -15,6 +17,8 @@ export const BUILTIN_KINDS: readonly JobKind[] = [
   moveDuplicatesKind,
   indexDocumentsKind,
   thumbnailsKind,
+  archiveKind,
+  extractKind,
   transcodeKind,
   downloadKind,
 ]
