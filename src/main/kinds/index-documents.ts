@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { z } from 'zod'
 import type { IndexResult } from './documents/indexer'
 import { defineKind } from './kind'
+import { formatBytes } from './format-bytes'
 import { existingFolder } from './path-params'
 
 /** The files and problems named in the summary; the result lists more. */
@@ -9,8 +10,6 @@ const SUMMARY_PATHS = 10
 
 const count = (n: number): string => n.toLocaleString('en')
 const files = (n: number): string => `${count(n)} ${n === 1 ? 'file' : 'files'}`
-const formatBytes = (n: number): string =>
-  n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`
 
 const glob = z.string().min(1).max(1024)
 

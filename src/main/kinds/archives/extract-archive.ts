@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rename, rm, rmdir, stat, statfs } from 'node:fs/promise
 import { dirname } from 'node:path'
 import { JobFailure, type JobContext } from '../kind'
 import { ExtractTree, type TreeCounts } from './extract-tree'
-import { formatBytes, sniffArchive, type SniffedFormat } from './format'
+import { formatBytes } from '../format-bytes'
+import { sniffArchive, type SniffedFormat } from './format'
 import { extractTar } from './read-tar'
 import { extractZip } from './read-zip'
 

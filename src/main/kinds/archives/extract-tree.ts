@@ -4,7 +4,7 @@ import { isAbsolute, join } from 'node:path'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { JobFailure } from '../kind'
-import { formatBytes } from './format'
+import { formatBytes } from '../format-bytes'
 import { entryPath, linkTargetByName } from './entry-path'
 
 /** A result is one row: the refused entries past this many are only counted. */

@@ -33,15 +33,5 @@ export function sniffArchive(path: string): SniffedFormat | null {
   return null
 }
 
-/** Binary units, named as such (as hash-files writes them). */
-export const formatBytes = (n: number): string =>
-  n < 1024
-    ? `${n} B`
-    : n < 1024 ** 2
-      ? `${(n / 1024).toFixed(1)} KiB`
-      : n < 1024 ** 3
-        ? `${(n / 1024 ** 2).toFixed(1)} MiB`
-        : `${(n / 1024 ** 3).toFixed(2)} GiB`
-
 /** "1 symlink", "2 symlinks", with thousands separated. */
 export const count = (n: number, word: string): string => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`
