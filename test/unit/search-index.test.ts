@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { searchIndex, toMatchQuery } from '../../src/main/kinds/documents/index-db'
+import Database from 'better-sqlite3'
+import { openIndex, searchIndex, toMatchQuery } from '../../src/main/kinds/documents/index-db'
 import { fillIndex, SAMPLE_DOCUMENTS } from '../documents-index'
 import { tempDir } from '../helpers'
 
@@ -72,5 +73,36 @@ describe('searchIndex', () => {
     const file = join(tempDir(), 'state', 'index-documents', 'index.db')
     expect(searchIndex(file, { q: 'anything', limit: 20 })).toEqual({ hits: [], indexed: 0, tookMs: 0 })
     expect(existsSync(file)).toBe(false)
+  })
+})
+
+describe('a word in most documents', () => {
+  it('beyond 5,000 matches, shows the newest documents instead of ranking them all', () => {
+    const documents = Array.from({ length: 5_001 }, (_, i) => ({
+      path: `/many/doc-${String(i).padStart(5, '0')}.txt`,
+      folder: '/many',
+      title: `doc ${i}`,
+      // The first document says "common" most often: ranked, it would come first.
+      body: i === 0 ? 'common '.repeat(50) : `common words, number ${i}`,
+    }))
+    const file = fillIndex(tempDir(), documents)
+    const hits = searchIndex(file, { q: 'common', limit: 3 }).hits.map((h) => h.path)
+    expect(hits).toEqual(['/many/doc-05000.txt', '/many/doc-04999.txt', '/many/doc-04998.txt'])
+    const ranked = fillIndex(tempDir(), documents.slice(0, 5_000))
+    expect(searchIndex(ranked, { q: 'common', limit: 1 }).hits[0]!.path).toBe('/many/doc-00000.txt')
+  })
+})
+
+describe('an index of an older layout', () => {
+  it('is dropped when a job opens it for writing, so the next run reads every file again', () => {
+    const file = join(tempDir(), 'index.db')
+    const old = new Database(file)
+    old.exec("CREATE TABLE documents (id INTEGER PRIMARY KEY, path TEXT); INSERT INTO documents (path) VALUES ('/old.txt')")
+    old.close()
+    openIndex(file).close()
+    const reopened = new Database(file, { readonly: true })
+    expect(reopened.prepare('SELECT count(*) AS n FROM documents').get()).toEqual({ n: 0 })
+    expect(reopened.pragma('user_version', { simple: true })).toBeGreaterThan(0)
+    reopened.close()
   })
 })

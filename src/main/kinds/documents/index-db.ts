@@ -35,8 +35,16 @@ CREATE TABLE IF NOT EXISTS documents (
   needs_ocr INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS documents_folder ON documents (folder);
-CREATE VIRTUAL TABLE IF NOT EXISTS documents_text USING fts5 (title, body, tokenize = 'porter unicode61 remove_diacritics 2');
+-- Prefix indexes for 2 and 3 characters: the Search view asks for the word being typed as a prefix, and a
+-- short one would otherwise merge the lists of hundreds of terms (p95 ~250 ms over 100,000 documents).
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_text USING fts5 (title, body, tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3');
 `
+
+/** Bumped when the tables change; an index of another version is dropped and the next run reads every file again (it is only a cache of them). */
+const SCHEMA_VERSION = 2
+
+/** Above this many matches, ranking them all costs more than it tells (the word is in most documents): the newest are shown. */
+const RANKED_MATCHES = 5000
 
 /**
  * Opens (and, unless read-only, creates) the index. Writers wait for each
@@ -53,13 +61,22 @@ export function openIndex(file: string, options: IndexOpenOptions = {}): Databas
     if (!options.readonly) {
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = NORMAL')
-      db.exec(SCHEMA)
+      migrate(db)
     }
     return db
   } catch (error) {
     db.close()
     throw error
   }
+}
+
+function migrate(db: Database.Database): void {
+  if (db.pragma('user_version', { simple: true }) === SCHEMA_VERSION) return
+  db.transaction(() => {
+    db.exec('DROP TABLE IF EXISTS documents_text; DROP TABLE IF EXISTS documents;')
+    db.exec(SCHEMA)
+    db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  }).immediate()
 }
 
 /** SQLite's BETWEEN-free prefix range: every path under `folder` sorts in [folder/, folder0). */
@@ -116,14 +133,20 @@ export function searchIndex(
     const match = toMatchQuery(query.q)
     let hits: SearchHit[] = []
     if (match !== null) {
+      // Counting stops at the cap and scores nothing, so it is cheap even for a word in every document.
+      const matches = (
+        db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM documents_text WHERE documents_text MATCH ? LIMIT ${RANKED_MATCHES + 1})`).get(match) as {
+          n: number
+        }
+      ).n
       const rows = db
         .prepare(
           `SELECT d.path, d.folder, d.title, d.size, d.mtime_ms,
                   snippet(documents_text, 1, '${MARK_OPEN}', '${MARK_CLOSE}', '…', 16) AS snippet,
-                  bm25(documents_text, 4.0, 1.0) AS score
+                  ${matches > RANKED_MATCHES ? '0.0' : 'bm25(documents_text, 4.0, 1.0)'} AS score
            FROM documents_text JOIN documents d ON d.id = documents_text.rowid
            WHERE documents_text MATCH ? ${range ? 'AND d.path >= ? AND d.path < ?' : ''}
-           ORDER BY score LIMIT ?`,
+           ORDER BY ${matches > RANKED_MATCHES ? 'documents_text.rowid DESC' : 'score'} LIMIT ?`,
         )
         .all(match, ...(range ?? []), query.limit) as HitRow[]
       hits = rows.map((r) => ({
