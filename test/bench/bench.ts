@@ -13,6 +13,9 @@ import { openHost, type Host } from '../../src/main/engine/host'
 import { startHeadless } from '../../src/main/headless/start-server'
 import { resolveWorkerEntry } from '../../src/main/headless/worker-entry'
 import { MAX_CONCURRENCY, type NewJob } from '../../src/shared/job'
+import { indexBench } from './index-documents'
+import { searchBench } from './search'
+import { thumbnailsBench } from './thumbnails'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const WORKER = resolveWorkerEntry(join(ROOT, 'src', 'main', 'headless'))
@@ -299,6 +302,13 @@ log(`schedules: 1,000 due at once enqueued in ${round(fireMs, 1)} ms`)
 const ui = await uiBench()
 log(`panel: first rows ${round(ui.firstRowsMs)} ms with 100,000 jobs; frame p95 ${round(ui.frameP95Ms, 1)} ms while ${ui.reporting} jobs report progress`)
 
+const indexing = await indexBench()
+log(`index-documents: ${round(indexing.documentsPerSec)} documents/s; an unchanged re-run ${round(indexing.unchangedRescanMs)} ms`)
+const search = await searchBench()
+log(`search over ${search.documents.toLocaleString('en')} documents: p50 ${search.searchP50Ms} ms, p95 ${search.searchP95Ms} ms (target < 50)`)
+const thumbs = await thumbnailsBench()
+log(`thumbnails of 12 MP JPEGs: ${thumbs.thumbnailsPerSec} per second`)
+
 for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 console.log(
   JSON.stringify({
@@ -320,5 +330,9 @@ console.log(
     uiFirstRowsMs: round(ui.firstRowsMs),
     uiFrameP95Ms: round(ui.frameP95Ms, 1),
     uiProgressJobs: ui.reporting,
+    indexDocumentsPerSec: round(indexing.documentsPerSec),
+    searchP50Ms: search.searchP50Ms,
+    searchP95Ms: search.searchP95Ms,
+    thumbnailsPerSec: thumbs.thumbnailsPerSec,
   }),
 )
