@@ -56,6 +56,17 @@ describe('transcode kind', () => {
     expect(readdirSync(join(folder, 'out'))).toEqual(['clip.mp4'])
   })
 
+  it('an input named like its output’s partial file is never touched', async () => {
+    const host = await startHost({ kinds: [] })
+    const folder = tempDir()
+    const input = join(folder, 'talk.partial.mkv')
+    execFileSync('mv', [makeClip(folder, 1), input])
+    const failing = host.api.createJob({ kind: 'transcode', params: { input, output: join(folder, 'talk.mkv'), preset: 'h264-720p' }, maxAttempts: 1 })
+    await waitForStatus(host, failing.id, ['succeeded', 'failed'], 60_000)
+    expect(existsSync(input)).toBe(true)
+    expect(probe(input).streams.length).toBe(2)
+  })
+
   it('reports progress by time encoded; cancel kills ffmpeg and leaves no partial file', async () => {
     const host = await startHost({ kinds: [] })
     const marker = uniqueMarker()
@@ -74,12 +85,13 @@ describe('transcode kind', () => {
     expect(running.message).toMatch(/^\d\d:\d\d:\d\d of 00:00:40 · \d+\.\d× speed$/)
     const ffmpeg = processesMatching(marker)
     expect(ffmpeg.length).toBeGreaterThan(0)
-    expect(existsSync(join(folder, 'slow.partial.mp4'))).toBe(true)
+    const partial = readdirSync(folder).find((name) => /^slow\.[0-9a-f]{8}\.partial\.mp4$/.test(name))
+    expect(partial).toBeDefined()
 
     host.api.cancelJob({ id: job.id })
     await waitForStatus(host, job.id, 'cancelled', 30_000)
     await waitFor(() => ffmpeg.every((pid) => !isAlive(pid)), 'ffmpeg to be gone', 30_000)
-    await waitFor(() => !existsSync(join(folder, 'slow.partial.mp4')), 'the partial file to be removed', 10_000)
+    await waitFor(() => !existsSync(join(folder, partial!)), 'the partial file to be removed', 10_000)
     expect(readdirSync(folder)).toEqual(['clip.mkv'])
   })
 

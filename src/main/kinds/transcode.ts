@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { link, mkdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { link, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { formatBytes } from './format-bytes'
@@ -17,10 +18,15 @@ interface TranscodeResult {
   durationSeconds: number | null
 }
 
-/** `clip.mp4` → `clip.partial.mp4`: ffmpeg still sees the extension it picks the container by. */
+/**
+ * `clip.mp4` → `clip.3f9a0c1e.partial.mp4`: ffmpeg still sees the extension it
+ * picks the container by, and the random part keeps it off a file of the
+ * user's (even the input: `clip.partial.mp4` → `clip.mp4` must not erase it)
+ * and off another job's partial file for the same output.
+ */
 const partialName = (output: string): string => {
   const ext = extname(output)
-  return join(dirname(output), `${basename(output, ext)}.partial${ext}`)
+  return join(dirname(output), `${basename(output, ext)}.${randomBytes(4).toString('hex')}.partial${ext}`)
 }
 
 /** Puts the finished file in place; without `overwrite`, a file that appeared there meanwhile is never replaced. */
@@ -70,6 +76,8 @@ export const transcodeKind = defineKind({
     const probed = ffprobe ? await probeDuration(ffprobe, input, ctx.signal) : null
     await mkdir(dirname(output), { recursive: true })
     const partial = partialName(output)
+    // Claimed before ffmpeg runs (and fails if the name is taken), so the clean-up below only ever removes our own file.
+    await writeFile(partial, '', { flag: 'wx' })
     const args = ['-hide_banner', '-nostdin', '-y', '-i', input, ...PRESETS[preset].args, '-progress', 'pipe:1', '-nostats', partial]
     let duration: number | null
     try {
