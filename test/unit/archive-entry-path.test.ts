@@ -25,5 +25,7 @@ describe('archive entry names', () => {
     expect(linkTargetByName('link', '/etc')).toMatchObject({ ok: false, reason: expect.stringContaining('absolute') })
     expect(linkTargetByName('link', 'C:\\x')).toMatchObject({ ok: false })
     expect(linkTargetByName('link', '')).toMatchObject({ ok: false })
+    // A separator on Windows: this one climbs out there.
+    expect(linkTargetByName('a/link', '..\\..\\Users')).toMatchObject({ ok: false, reason: expect.stringContaining('backslash') })
   })
 })

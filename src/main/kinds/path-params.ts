@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync, type Stats } from 'node:fs'
-import { dirname, isAbsolute, relative, resolve } from 'node:path'
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
 import { z } from 'zod'
 
 function statOf(path: string): Stats | null {
@@ -73,5 +73,6 @@ export const outputFile = absolutePath.superRefine((path, ctx) => {
 /** Whether `path` is `folder` or lies under it (both absolute; by name, not by following links). */
 export function isInside(path: string, folder: string): boolean {
   const rel = relative(resolve(folder), resolve(path))
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
+  // A child named "..dups" starts with two dots but is inside.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
 }

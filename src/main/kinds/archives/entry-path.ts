@@ -31,6 +31,8 @@ export function linkTargetByName(path: string, target: string): Checked {
   if (target === '') return { ok: false, reason: 'empty link target' }
   if (target.includes('\0')) return { ok: false, reason: 'its link target holds a NUL byte' }
   if (target.startsWith('/') || target.startsWith('\\') || DRIVE.test(target)) return { ok: false, reason: `link to an absolute path (${target})` }
+  // On Windows a backslash separates folders ("..\\..\\x" climbs out); on POSIX it is a rare character in a name: refused on both.
+  if (target.includes('\\')) return { ok: false, reason: `link target with a backslash (${target})` }
   const at = path.split('/').slice(0, -1)
   for (const part of target.split('/')) {
     if (part === '' || part === '.') continue

@@ -73,6 +73,8 @@ export function openIndex(file: string, options: IndexOpenOptions = {}): Databas
 function migrate(db: Database.Database): void {
   if (db.pragma('user_version', { simple: true }) === SCHEMA_VERSION) return
   db.transaction(() => {
+    // Two jobs may open an old index at once: only the first to take the write lock rebuilds it.
+    if (db.pragma('user_version', { simple: true }) === SCHEMA_VERSION) return
     db.exec('DROP TABLE IF EXISTS documents_text; DROP TABLE IF EXISTS documents;')
     db.exec(SCHEMA)
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
