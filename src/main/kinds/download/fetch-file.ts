@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto'
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { link, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { JobErrorCode } from '../../../shared/job'
@@ -300,14 +300,19 @@ class FileDownload {
       const how = this.resumed ? 'resumed' : 'downloaded'
       return { name: placed, url: this.item.url, bytes: this.offset, sha256: digest, how, retries: this.retries }
     }
-    const place = await this.placeFor(name, async (path, size) => size === this.offset && (await hashFile(path, this.batch.signal)).digest('hex') === digest)
-    if (place.existing) {
-      await this.discard()
-      return outcome(place.name)
+    const isThisFile = async (path: string, size: number): Promise<boolean> =>
+      size === this.offset && (await hashFile(path, this.batch.signal)).digest('hex') === digest
+    for (;;) {
+      const place = await this.placeFor(name, isThisFile)
+      if (place.existing) {
+        await this.discard()
+        return outcome(place.name)
+      }
+      if (await placeWithoutReplacing(this.paths.part, join(this.batch.folder, place.name))) {
+        await rm(this.paths.sidecar, { force: true })
+        return outcome(place.name)
+      }
     }
-    await rename(this.paths.part, join(this.batch.folder, place.name))
-    await rm(this.paths.sidecar, { force: true })
-    return outcome(place.name)
   }
 
   /** The file as it is already in the folder (under its name or a "(2)" one), if it is complete. */
@@ -353,6 +358,26 @@ class FileDownload {
     this.handle = null
     await removePart(this.paths)
   }
+}
+
+/**
+ * Moves the finished file to its name unless something took the name since
+ * it was found free (another job downloading into the folder, say): a hard
+ * link fails where a rename would replace. False when the name was taken.
+ * Where the file system has no hard links (FAT on a USB stick), a rename.
+ */
+async function placeWithoutReplacing(part: string, dest: string): Promise<boolean> {
+  try {
+    await link(part, dest)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') return false
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error
+    await rename(part, dest)
+    return true
+  }
+  await unlink(part)
+  return true
 }
 
 /** Fetches one file into the batch's folder, resuming a .part an earlier attempt left. */
