@@ -147,6 +147,33 @@ describe('move-duplicates kind', () => {
     expect(after.length).toBe(before.length + 1)
   })
 
+  it('never moves the kept copy under another name: a hard link, a path through a linked folder, or one leading out', async () => {
+    const host = await startHost({ kinds: [] })
+    const folder = tempDir()
+    const outside = tempDir()
+    writeFileSync(join(folder, 'a.txt'), 'one copy\n')
+    linkSync(join(folder, 'a.txt'), join(folder, 'a-link.txt'))
+    symlinkSync(folder, join(folder, 'again'))
+    writeFileSync(join(outside, 'a.txt'), 'one copy\n')
+    symlinkSync(outside, join(folder, 'out'))
+    const to = join(tempDir(), 'aside')
+    const groups = [{ paths: ['a.txt', 'a-link.txt', 'again/a.txt', 'out/a.txt'] }]
+    const move = host.api.createJob({ kind: 'move-duplicates', params: { folder, to, groups } })
+    const result = (await waitForStatus(host, move.id, 'succeeded', 60_000)).result as MoveDuplicatesResult
+    expect(result).toMatchObject({
+      movedTotal: 0,
+      kept: ['a.txt'],
+      skipped: [
+        { path: 'a-link.txt', reason: 'the same file as a.txt under another name' },
+        { path: 'again/a.txt', reason: 'the same file as a.txt under another name' },
+        { path: 'out/a.txt', reason: 'outside the folder through a link' },
+      ],
+    })
+    expect(readFileSync(join(folder, 'a.txt'), 'utf8')).toBe('one copy\n')
+    expect(readFileSync(join(outside, 'a.txt'), 'utf8')).toBe('one copy\n')
+    expect(existsSync(to)).toBe(false)
+  })
+
   it('a cancel stops between files: each copy is either moved whole or still in place', async () => {
     const host = await startHost({ kinds: [] })
     const folder = tempDir()

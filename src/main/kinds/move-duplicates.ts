@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path'
 import { z } from 'zod'
 import { hashFile } from './file-hashes'
@@ -37,6 +37,8 @@ type Keep = 'first' | 'oldest' | 'newest'
 
 interface Copy {
   path: string
+  /** Where it is on disk, the one path both the checks and the move use. */
+  full: string
   size: number
   mtimeMs: number
   hash: string
@@ -94,8 +96,11 @@ export const moveDuplicatesKind = defineKind({
     }
     const total = groups.reduce((n, g) => n + g.paths.length, 0)
     let done = 0
+    const root = await realpath(folder)
     for (const [index, group] of groups.entries()) {
       const copies: Copy[] = []
+      // Two names for one file (a hard link, a case alias, a path through a linked folder): moving "the other" would move the only copy.
+      const identities = new Map<string, string>()
       for (const path of new Set(group.paths.map(normalize))) {
         ctx.signal.throwIfAborted()
         ctx.progress(done++ / total, `Group ${index + 1} of ${groups.length}`)
@@ -106,11 +111,22 @@ export const moveDuplicatesKind = defineKind({
             skip(path, 'not a file any more')
             continue
           }
+          if (!isInside(await realpath(full), root)) {
+            skip(path, 'outside the folder through a link')
+            continue
+          }
+          const identity = `${info.dev}:${info.ino}`
+          const same = identities.get(identity)
+          if (same !== undefined) {
+            skip(path, `the same file as ${same} under another name`)
+            continue
+          }
+          identities.set(identity, path)
           if (group.size !== undefined && info.size !== group.size) {
             skip(path, CHANGED)
             continue
           }
-          copies.push({ path, size: info.size, mtimeMs: info.mtimeMs, hash: await hashFile(full, ctx.signal) })
+          copies.push({ path, full, size: info.size, mtimeMs: info.mtimeMs, hash: await hashFile(full, ctx.signal) })
         } catch (error) {
           ctx.signal.throwIfAborted()
           skip(path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : (error as Error).message)
@@ -131,7 +147,7 @@ export const moveDuplicatesKind = defineKind({
         // Each move is whole before the next begins: a cancel stops between files.
         ctx.signal.throwIfAborted()
         try {
-          const dest = await moveWithoutClobber(join(folder, copy.path), join(to, copy.path), hash, ctx.signal)
+          const dest = await moveWithoutClobber(copy.full, join(to, copy.path), hash, ctx.signal)
           result.movedTotal++
           result.bytesMoved += copy.size
           if (result.moved.length < MAX_LISTED) result.moved.push({ from: copy.path, to: dest })
