@@ -69,5 +69,14 @@ export async function writeZip(items: readonly FolderItem[], dest: string, optio
     }
   }
   zip.end()
-  await Promise.race([pipeline(zip.outputStream, createWriteStream(dest), { signal }), failed])
+  // On a yazl error the pipeline would wait for ever, holding the output open in a worker that lives on: it is ended too.
+  const stop = new AbortController()
+  const writing = pipeline(zip.outputStream, createWriteStream(dest), { signal: AbortSignal.any([signal, stop.signal]) })
+  writing.catch(() => {})
+  try {
+    await Promise.race([writing, failed])
+  } finally {
+    stop.abort()
+    await writing.catch(() => {})
+  }
 }
