@@ -1,3 +1,4 @@
+import { BUILTIN_KINDS } from '../../src/main/kinds/builtin'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -171,7 +172,11 @@ describe('bad schedules: one line on stderr naming the flag, exit code 2, nothin
   const cases: [string, string[], RegExp][] = [
     ['a cron field out of range', ['--cron', '61 * * * *', '--', 'true'], /^offload: --cron: .*minute.*61\n$/],
     ['an unknown time zone', ['--cron', '0 * * * *', '--tz', 'Mars/Base', '--', 'true'], /^offload: --tz: Unknown time zone "Mars\/Base"; .+\n$/],
-    ['an unknown kind', ['nope', '--cron', '0 * * * *'], /^offload: No job kind "nope"; known kinds: shell, hash-files\n$/],
+    [
+      'an unknown kind',
+      ['nope', '--cron', '0 * * * *'],
+      new RegExp(`^offload: No job kind "nope"; known kinds: ${BUILTIN_KINDS.map((k) => k.name).join(', ')}\n$`),
+    ],
     ['a param the kind does not have', ['hash-files', '--cron', '0 * * * *', '--param', 'colour=red'], /^offload: "hash-files" has no param "colour"/],
     ['no --cron', ['--', 'true'], /^offload: required option '--cron <pattern>' not specified\n$/],
     [

@@ -1,3 +1,4 @@
+import { BUILTIN_KINDS } from '../../src/main/kinds/builtin'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -207,7 +208,11 @@ describe('bad watches: one line on stderr naming what is wrong, exit code 2, not
   }
   const cases: [string, () => string[], (args: string[]) => RegExp | string][] = [
     ['a file as the folder', () => [file(), 'shell', ...CAT], ([path]) => `offload: ${path}: A file, not a folder\n`],
-    ['an unknown kind', () => [tempDir(), 'nope', ...CAT], () => /^offload: No job kind "nope"; known kinds: shell, hash-files\n$/],
+    [
+      'an unknown kind',
+      () => [tempDir(), 'nope', ...CAT],
+      () => new RegExp(`^offload: No job kind "nope"; known kinds: ${BUILTIN_KINDS.map((k) => k.name).join(', ')}\n$`),
+    ],
     [
       'a placeholder there is not',
       () => [tempDir(), 'shell', '--param', 'command=cat', '--param', 'args={{paht}}'],

@@ -18,7 +18,7 @@ const slot = (hour: number) => Date.UTC(2026, 0, 5, hour, 0, 0, 5)
 async function hostAt(start: number) {
   const clock = fakeClock(start)
   const dataDir = dataDirWithKinds(['noop.mjs'])
-  writeFileSync(join(dataDir, 'kinds', 'transcode.mjs'), `export default { name: 'transcode', lane: 'video', run: () => 'done' }`)
+  writeFileSync(join(dataDir, 'kinds', 'encode-video.mjs'), `export default { name: 'encode-video', lane: 'video', run: () => 'done' }`)
   const host = await startHost({ clock, dataDir, engine: { concurrency: 4 } })
   // Paused: the tests read the jobs the schedules make, not what running them does.
   host.handlers.pauseQueue({})
@@ -37,7 +37,7 @@ describe('the lane and slots of a schedule’s jobs', () => {
     const { add, jobsOf, fireAt } = await hostAt(T0)
     const encode = add({ name: 'Nightly encode', lane: 'encode', slots: 2 })
     expect(encode).toMatchObject({ lane: 'encode', slots: 2 })
-    const plain = add({ name: 'Plain', kind: 'transcode' })
+    const plain = add({ name: 'Plain', kind: 'encode-video' })
     expect(plain).toMatchObject({ lane: null, slots: 1 })
     const noop = add({ name: 'Noop', lane: null })
     fireAt(slot(10))
@@ -50,7 +50,7 @@ describe('the lane and slots of a schedule’s jobs', () => {
   it('an update changes the lane and slots of the jobs fired after it, not of those already made', async () => {
     const { host, add, jobsOf, fireAt } = await hostAt(T0)
     // The later runs by hand: one of the pattern would be skipped (overlap) while the first waits in the paused queue.
-    const { id } = add({ name: 'Moved', kind: 'transcode' })
+    const { id } = add({ name: 'Moved', kind: 'encode-video' })
     fireAt(slot(10))
     const updated = host.handlers.updateSchedule(parseRequest('updateSchedule', { id, lane: 'encode', slots: 3 }))
     expect(updated).toMatchObject({ lane: 'encode', slots: 3 })

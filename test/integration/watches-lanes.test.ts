@@ -8,7 +8,7 @@ import { dataDirWithKinds, httpApi, startHost, tempDir, waitFor } from '../helpe
 
 async function watchedHost() {
   const dataDir = dataDirWithKinds(['noop.mjs'])
-  writeFileSync(join(dataDir, 'kinds', 'transcode.mjs'), `export default { name: 'transcode', lane: 'video', run: () => 'done' }`)
+  writeFileSync(join(dataDir, 'kinds', 'encode-video.mjs'), `export default { name: 'encode-video', lane: 'video', run: () => 'done' }`)
   const host = await startHost({ dataDir, engine: { watchPollMs: 100, concurrency: 4 } })
   // Paused: the tests read the jobs the watches make, not what running them does.
   host.handlers.pauseQueue({})
@@ -24,7 +24,7 @@ describe('the lane and slots of a watch’s jobs', () => {
     const { add, jobFor } = await watchedHost()
     const [encoding, plain] = [tempDir(), tempDir()]
     expect(add({ path: encoding, lane: 'encode', slots: 2 })).toMatchObject({ lane: 'encode', slots: 2 })
-    expect(add({ path: plain, kind: 'transcode' })).toMatchObject({ lane: null, slots: 1 })
+    expect(add({ path: plain, kind: 'encode-video' })).toMatchObject({ lane: null, slots: 1 })
     writeFileSync(join(encoding, 'a.mov'), 'a')
     writeFileSync(join(plain, 'b.mov'), 'b')
     expect(await jobFor('a.mov')).toMatchObject({ lane: 'encode', slots: 2 })
@@ -34,7 +34,7 @@ describe('the lane and slots of a watch’s jobs', () => {
   it('an update changes the lane of the jobs for files that come after it, not of those already made', async () => {
     const { host, add, jobFor } = await watchedHost()
     const folder = tempDir()
-    const { id } = add({ path: folder, kind: 'transcode' })
+    const { id } = add({ path: folder, kind: 'encode-video' })
     writeFileSync(join(folder, 'before.mov'), 'a')
     await jobFor('before.mov')
     expect(host.handlers.updateWatch(parseRequest('updateWatch', { id, lane: 'encode', slots: 3 }))).toMatchObject({ lane: 'encode', slots: 3 })
