@@ -202,8 +202,9 @@ describe('a schedule across crashes', () => {
     const slots = runs.map((r) => r.slot)
     expect(slots).toEqual(Array.from({ length: slots.length }, (_, i) => slots[0]! + i * 1000))
     const enqueued = runs.filter((r) => r.state === 'enqueued')
-    // How many overlap a run still going depends on the machine's load (a busy one skips more); some always get through.
-    expect(enqueued.length).toBeGreaterThanOrEqual(3)
+    // How many overlap a run still going depends on the machine's load (a busy one skips nearly all); the first
+    // slot always gets through, as nothing runs yet. A CI run on a loaded machine had only 1 of them.
+    expect(enqueued.length).toBeGreaterThanOrEqual(1)
     expect(runs.every((r) => r.state === 'enqueued' || (r.state === 'skipped' && r.job_id === null))).toBe(true)
     expect(new Set(enqueued.map((r) => r.job_id)).size).toBe(enqueued.length)
     expect(jobs.map((j) => j.id).sort()).toEqual(enqueued.map((r) => r.job_id).sort())
