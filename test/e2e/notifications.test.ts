@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { PanelHarness } from './harness'
@@ -29,7 +30,7 @@ let page: Page
 const notes = () => page.evaluate<{ title: string; body: string }[]>('window.__notes')
 
 beforeAll(async () => {
-  await panel.open({ init: STUB })
+  await panel.open({ init: STUB, kinds: ['sleep.mjs', 'flaky.mjs'] })
   page = panel.page
 })
 
@@ -55,10 +56,13 @@ describe('a panel in a browser tab', () => {
     expect(await dialog.getByLabel('Notify me here when jobs finish').isChecked()).toBe(false)
     await dialog.getByRole('button', { name: 'Done' }).click()
 
+    const counters = panel.dataDir
     await panel.api('POST', '/api/jobs/batch', {
       jobs: [
-        { kind: 'shell', name: 'Broke A', maxAttempts: 1, params: { command: 'exit 3' } },
-        { kind: 'shell', name: 'Broke B', maxAttempts: 1, params: { command: 'exit 4' } },
+        // Failing in the worker itself, with no process to start: on a loaded machine two shell commands
+        // could end further apart than the burst's quiet time.
+        { kind: 'flaky', name: 'Broke A', maxAttempts: 1, params: { counter: join(counters, 'a'), failures: 1 } },
+        { kind: 'flaky', name: 'Broke B', maxAttempts: 1, params: { counter: join(counters, 'b'), failures: 1 } },
         { kind: 'sleep', name: 'Fine', params: { ms: 0 } },
       ],
     })
