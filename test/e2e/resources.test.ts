@@ -34,7 +34,7 @@ describe('what a job takes, in the panel', () => {
     const meta = pane('Busy').locator('.detail-meta .usage')
     expect(await meta.textContent()).toMatch(/^CPU time .+ · .+ peak$/)
     await expect.poll(async () => (await pane('Busy').locator('.attempts li').first().textContent()) ?? '').toMatch(/ · CPU time .+ · peak memory \d/)
-  })
+  }, 180_000)
 
   it('a job that never ran shows no figures', async () => {
     await panel.api('POST', '/api/jobs', { kind: 'spin', name: 'Stashed', hold: true, params: { rounds: 1 } })
