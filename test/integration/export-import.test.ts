@@ -318,6 +318,33 @@ describe('export and import', () => {
     await waitForStatus(target, child.id, 'succeeded')
   })
 
+  it('an export pages through the store: 1,200 jobs over three pages, each once', async () => {
+    const source = await startHost({ kinds: KINDS })
+    source.api.pauseQueue({})
+    const { ids } = source.api.createJobs({ jobs: Array.from({ length: 1200 }, (_, i) => ({ kind: 'noop', name: `job ${i}`, params: { i } })) })
+    const text = await (await transferApi(source)).exportText()
+    const exported = [...jobsOf(recordsOf(text)).keys()]
+    expect(exported).toEqual([...ids].sort())
+    const target = await startHost({ kinds: KINDS })
+    expect((await (await transferApi(target)).importText(text)).body.jobs).toEqual({ added: 1200, skipped: 0 })
+    expect(target.api.getStats({}).counts.queued).toBe(1200)
+  })
+
+  it('a waiting job whose parent in the queue has already failed fails as a new one would', async () => {
+    const target = await startHost({ kinds: KINDS })
+    const parent = target.api.createJob({ kind: 'flaky', name: 'gave up', params: { counter: `${tempDir()}/n`, failures: 9 }, maxAttempts: 1 })
+    await waitForStatus(target, parent.id, 'failed')
+    const source = await startHost({ kinds: KINDS })
+    source.api.pauseQueue({})
+    source.api.createJob({ kind: 'noop', name: 'child', params: {} })
+    const text = await (await transferApi(source)).exportText()
+    const child = { ...jobsOf(recordsOf(text)).values().next().value!, status: 'waiting' as const, after: [parent.id] }
+    const file = [text.split('\n')[0], JSON.stringify(child)].join('\n')
+    expect((await (await transferApi(target)).importText(file)).body.jobs).toEqual({ added: 1, skipped: 0 })
+    expect(target.api.getJob({ id: child.id })).toMatchObject({ status: 'failed', error: { code: 'dependency_failed' }, waitingOn: 1 })
+    expect(target.api.getStats({}).counts).toMatchObject({ failed: 2, waiting: 0 })
+  })
+
   it('export and import need the token', async () => {
     const host = await startHost({ kinds: KINDS })
     expect(await (await transferApi(host)).unauthorized()).toBe(401)
