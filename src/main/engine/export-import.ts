@@ -144,14 +144,15 @@ export class QueueTransfer {
    */
   *exportChunks(): Generator<string> {
     const { store, engine } = this.deps
-    yield line({ type: 'offload-export', version: EXPORT_VERSION, exportedAt: iso(this.deps.clock.now()) })
+    const header = line({ type: 'offload-export', version: EXPORT_VERSION, exportedAt: iso(this.deps.clock.now()) })
     const settings: SettingsRecord = { type: 'settings', settings: engine.settings(), paused: engine.stats().paused }
     const { lanes, schedules, watches } = store.read(() => ({
       lanes: [...this.deps.laneStore.all()].map(([name, policy]): LaneRecord => ({ type: 'lane', name, ...policy })),
       schedules: this.deps.scheduleStore.all(),
       watches: this.deps.watchStore.all().map((watch) => ({ watch, files: this.deps.watchStore.files(watch.id) })),
     }))
-    yield line(settings) + lanes.map(line).join('')
+    // The first chunk reads the database already, so trouble with it is a typed refusal rather than a cut-off stream.
+    yield header + line(settings) + lanes.map(line).join('')
     yield schedules
       .map((s): ScheduleRecord => ({ type: 'schedule', ...s, createdAt: iso(s.createdAt), nextAt: isoOrNull(s.nextAt) }))
       .map(line)
