@@ -87,6 +87,41 @@ async function populated() {
   return { host, ids: { succeeded, failed, running, queued, held, waiting, scheduled }, schedule, watch }
 }
 
+/** A file's header, and a valid job record by hand with the fields given. */
+const header = JSON.stringify({ type: 'offload-export', version: 1, exportedAt: new Date().toISOString() })
+const at = new Date().toISOString()
+const job = (fields: Partial<JobRecord> = {}): string =>
+  JSON.stringify({
+    type: 'job',
+    id: ulid(),
+    kind: 'noop',
+    name: 'a job',
+    params: {},
+    priority: 'normal',
+    status: 'queued',
+    progress: { fraction: 0, message: null },
+    attempts: 0,
+    maxAttempts: 3,
+    timeoutMs: null,
+    backoffBaseMs: 1000,
+    backoffCapMs: 300000,
+    runAfter: at,
+    createdAt: at,
+    startedAt: null,
+    finishedAt: null,
+    result: null,
+    summary: null,
+    error: null,
+    lane: 'default',
+    slots: 1,
+    after: [],
+    settled: [],
+    onDependencyFailure: 'fail',
+    key: null,
+    maxMemoryMb: null,
+    usage: null,
+    ...fields,
+  })
 describe('export and import', () => {
   it('a queue exported, imported into a fresh data folder and exported again gives the same records, the running job requeued', async () => {
     const source = await populated()
@@ -199,40 +234,6 @@ describe('export and import', () => {
   })
 
   describe('a bad file is a typed refusal naming its line, and stores nothing', () => {
-    const header = JSON.stringify({ type: 'offload-export', version: 1, exportedAt: new Date().toISOString() })
-    const at = new Date().toISOString()
-    const job = (fields: Partial<JobRecord> = {}): string =>
-      JSON.stringify({
-        type: 'job',
-        id: ulid(),
-        kind: 'noop',
-        name: 'a job',
-        params: {},
-        priority: 'normal',
-        status: 'queued',
-        progress: { fraction: 0, message: null },
-        attempts: 0,
-        maxAttempts: 3,
-        timeoutMs: null,
-        backoffBaseMs: 1000,
-        backoffCapMs: 300000,
-        runAfter: at,
-        createdAt: at,
-        startedAt: null,
-        finishedAt: null,
-        result: null,
-        summary: null,
-        error: null,
-        lane: 'default',
-        slots: 1,
-        after: [],
-        settled: [],
-        onDependencyFailure: 'fail',
-        key: null,
-        maxMemoryMb: null,
-        usage: null,
-        ...fields,
-      })
     const lane = JSON.stringify({ type: 'lane', name: 'enc', concurrency: 1, paused: false })
 
     const refused = async (text: string, status: number, code: string, message: RegExp): Promise<void> => {
@@ -343,6 +344,22 @@ describe('export and import', () => {
     expect((await (await transferApi(target)).importText(file)).body.jobs).toEqual({ added: 1, skipped: 0 })
     expect(target.api.getJob({ id: child.id })).toMatchObject({ status: 'failed', error: { code: 'dependency_failed' }, waitingOn: 1 })
     expect(target.api.getStats({}).counts).toMatchObject({ failed: 2, waiting: 0 })
+  })
+
+  it('a job exported while running comes back as recovery brings it back: claimed only, uncounted; begun with no attempts left, failed', async () => {
+    const target = await startHost({ kinds: KINDS })
+    target.api.pauseQueue({})
+    const claimed = ulid()
+    const spent = ulid()
+    const file = [
+      header,
+      job({ id: claimed, status: 'running', attempts: 1, startedAt: null }),
+      job({ id: spent, status: 'running', attempts: 3, maxAttempts: 3, startedAt: at, progress: { fraction: 0.5, message: 'half' } }),
+    ].join('\n')
+    expect((await (await transferApi(target)).importText(file)).body.jobs).toEqual({ added: 2, skipped: 0 })
+    expect(target.api.getJob({ id: claimed })).toMatchObject({ status: 'queued', attempts: 0, error: null })
+    expect(target.api.getJob({ id: spent })).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'interrupted' }, progress: { fraction: 0 } })
+    expect(target.api.getJob({ id: spent }).finishedAt).not.toBeNull()
   })
 
   it('export and import need the token', async () => {
