@@ -10,7 +10,7 @@ export const MAX_WAITING_RUNS = 100
 
 export const ScheduleIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Schedule ids are 26-character ULIDs')
 
-const ScheduleFields = {
+export const ScheduleFields = {
   name: z.string().min(1).max(200),
   /** Five fields (minute hour day month weekday), or six with seconds first. */
   cron: z.string().min(1).max(200),

@@ -23,7 +23,7 @@ export const AbsolutePathSchema = z
   .max(4096)
   .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'), { message: 'Must be an absolute path' })
 
-const WatchFields = {
+export const WatchFields = {
   /** The folder watched. */
   path: AbsolutePathSchema,
   /**
@@ -48,7 +48,7 @@ const WatchFields = {
 }
 
 /** Placeholders other than {{path}}, {{name}}, {{dir}}: a typo would otherwise reach every job as text. */
-function checkTemplate(input: { paramsTemplate?: Record<string, unknown> | undefined }, ctx: z.RefinementCtx): void {
+export function checkTemplate(input: { paramsTemplate?: Record<string, unknown> | undefined }, ctx: z.RefinementCtx): void {
   if (input.paramsTemplate === undefined) return
   for (const { path, name } of placeholdersIn(input.paramsTemplate, ['paramsTemplate'])) {
     if (!(TEMPLATE_FIELDS as readonly string[]).includes(name)) {

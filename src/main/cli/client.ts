@@ -7,12 +7,15 @@ import { CliError, EXIT } from './errors'
 /** Longer than any call takes (a bulk action on a million jobs is chunked, not slow to start). */
 const REQUEST_TIMEOUT_MS = 60_000
 
+/** What the command line says when nothing answers. */
+export const unreachableAt = (connection: Connection): string => `Offload isn’t answering at ${connection.url}: start the app, or \`offload serve\``
+
 /** The contract over HTTP, for the command line. */
 export function apiClient(connection: Connection): ApiClient {
   return createHttpClient({
     baseUrl: connection.url,
     token: connection.token,
-    unreachable: `Offload isn’t answering at ${connection.url}: start the app, or \`offload serve\``,
+    unreachable: unreachableAt(connection),
     // A server that takes the connection but never answers must not hang a script.
     fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
   })

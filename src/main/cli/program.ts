@@ -7,6 +7,7 @@ import { laneList, lanePause, laneSet, laneShow, type LaneSetOptions } from './c
 import { cancel, clean, follow, pause, release, remove, resume, retry, wait } from './commands/manage'
 import { scheduleAdd, scheduleEnable, scheduleList, scheduleRemove, scheduleRun, scheduleShow, type ScheduleAddOptions } from './commands/schedule'
 import { search, type SearchOptions } from './commands/search'
+import { exportQueue, importQueue } from './commands/transfer'
 import { status, type StatusOptions } from './commands/status'
 import { watchAdd, watchEnable, watchList, watchRemove, watchShow, type WatchAddOptions } from './commands/watch'
 import { completionScript, SHELLS } from './completion'
@@ -406,6 +407,26 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
     .description('Remove finished jobs (succeeded, failed and cancelled) and their logs; the stats keep their history')
     .option('-s, --status <status>', 'only these: succeeded, failed or cancelled; repeat for more', collect, [])
     .action(run((ctx, options: { status: string[] }) => clean(ctx, options)))
+
+  program
+    .command('export')
+    .description('Write the whole queue as JSON Lines: jobs, schedules, watches, lane settings and the settings')
+    .option('-o, --out <file>', 'write to this file (default: stdout)')
+    .addHelpText(
+      'after',
+      examples(['offload export --out queue.jsonl', 'offload export | gzip > queue.jsonl.gz', 'offload --data ~/old export | offload --data ~/new import -']),
+    )
+    .action(run((ctx, options: { out?: string }) => exportQueue(ctx, options)))
+  program
+    .command('import')
+    .description('Add what an export holds to this queue, all or nothing; what is there already (by id) is skipped')
+    .argument('<file>', 'a file `offload export` wrote, or - for stdin')
+    .option('--json', 'the API’s answer, as JSON')
+    .addHelpText(
+      'after',
+      `${examples(['offload import queue.jsonl', 'gunzip -c queue.jsonl.gz | offload import -'])}\nJobs that were running come back queued, their attempt counted, as after a crash.\n`,
+    )
+    .action(run((ctx, file: string, options: { json?: boolean }) => importQueue(ctx, file, options)))
 
   program
     .command('kinds')

@@ -36,6 +36,7 @@ export function followLocalApi(options: { dataDir: string; host: Host; rendererD
         subscribe: (listener) => host.engine.subscribe(listener),
         port: DESKTOP_API_PORT,
         orFreePort: true,
+        transfer: host.transfer,
         ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
       })
       console.log(`Offload: scripts and the command line reach this app at ${started.info.url} (see server.json in ${dataDir})`)

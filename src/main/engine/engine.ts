@@ -116,7 +116,7 @@ const MAX_WAKE_MS = 60_000
 
 // Another try cannot help: the params, the kind, a program not installed. (An http_error may be a 503 that passes.)
 const NOT_RETRYABLE: ReadonlySet<JobError['code']> = new Set(['invalid_params', 'unknown_kind', 'cancelled', 'missing_tool'])
-const SETTING_PAUSED = 'paused'
+export const SETTING_PAUSED = 'paused'
 
 /**
  * The scheduler: takes jobs from the store by priority, runs them on the

@@ -7,6 +7,7 @@ import { dataPaths, describeFolderFailure, ensureDataFolder } from './data-folde
 import { checkWritable, describeOpenFailure, openDatabase } from './database'
 import type { MachineProbes } from './admission'
 import { Engine, type Clock, type EngineOptions } from './engine'
+import { QueueTransfer } from './export-import'
 import { lockDataFolder } from './folder-lock'
 import { Retention } from './retention'
 import { createLocalApi, type LocalApi } from './local-api'
@@ -31,6 +32,8 @@ export interface Host {
   watches: Watches
   /** Lanes: their limits and pauses. */
   lanes: Lanes
+  /** Export and import of the whole queue (JSON Lines), beside the contract: they stream. */
+  transfer: QueueTransfer
   kinds: KindRegistry
   /** The contract's methods, for transports that have parsed their input. */
   handlers: EngineHandlers
@@ -92,6 +95,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
   let schedules: Schedules | undefined
   let watches: Watches | undefined
   let lanes: Lanes
+  let transfer: QueueTransfer
   try {
     // Reading the counts and recovering the last run's jobs are the first real reads: damage shows here.
     const store = new JobStore(db)
@@ -122,13 +126,16 @@ export async function openHost(options: HostOptions): Promise<Host> {
     reports = new StatsReporter({ store, clock })
     lanes = new Lanes({ store, lanes: laneStore, engine, clock })
     engine.start()
-    schedules = new Schedules({ store, schedules: new ScheduleStore(db), commands, engine, clock })
+    const scheduleStore = new ScheduleStore(db)
+    const watchStore = new WatchStore(db)
+    schedules = new Schedules({ store, schedules: scheduleStore, commands, engine, clock })
     schedules.start()
     watches = new Watches(
-      { store, watches: new WatchStore(db), commands, engine, clock, dataDir: options.dataDir },
+      { store, watches: watchStore, commands, engine, clock, dataDir: options.dataDir },
       options.engine?.watchPollMs === undefined ? {} : { watchPollMs: options.engine.watchPollMs },
     )
     watches.start()
+    transfer = new QueueTransfer({ store, scheduleStore, watchStore, laneStore, engine, schedules, watches, kinds, clock })
     const started = engine
     retention = new Retention({
       store,
@@ -156,6 +163,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
     schedules,
     watches,
     lanes,
+    transfer,
     kinds,
     handlers,
     api: createLocalApi(handlers),

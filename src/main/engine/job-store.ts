@@ -36,6 +36,52 @@ export interface JobInsert {
   maxMemoryMb?: number | null | undefined
 }
 
+/**
+ * A job as an import recreates it: every column as it was, with its edges
+ * already decided (settled or not). The status is the one to insert: a job
+ * that was running arrives requeued (see export-import.ts).
+ */
+export interface JobImport {
+  id: string
+  kind: string
+  name: string
+  paramsJson: string
+  priority: Priority
+  status: Exclude<JobStatus, 'running'>
+  progress: number
+  progressMessage: string | null
+  attempts: number
+  maxAttempts: number
+  timeoutMs: number | null
+  backoffBaseMs: number
+  backoffCapMs: number
+  runAfter: number
+  createdAt: number
+  startedAt: number | null
+  finishedAt: number | null
+  resultJson: string | null
+  summary: string | null
+  error: JobError | null
+  lane: string
+  slots: number
+  onDependencyFailure: DependencyFailure
+  key: string | null
+  maxMemoryMb: number | null
+  cpuMs: number | null
+  peakRssBytes: number | null
+  after: readonly { id: string; settled: boolean }[]
+  /** A parent it still waits for has already failed or been cancelled, and its policy is to fail too: why. */
+  failedBy?: string | undefined
+}
+
+/** A stored job whole, as an export writes it. */
+export interface ExportedJob {
+  job: Job
+  backoffBaseMs: number
+  backoffCapMs: number
+  after: { id: string; settled: boolean }[]
+}
+
 /** A job's key and what a second add with it does (see KEY_MODES). */
 export interface JobKey {
   value: string
@@ -396,6 +442,22 @@ export class JobStore {
         WHERE id = @id AND status IN ('held', 'waiting', 'scheduled', 'queued')
         RETURNING *`),
       get: db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE id = ?`),
+      // An import keeps every column; a job whose id is stored already is left as it is (and counted skipped).
+      importWhole: db.prepare(`
+        INSERT INTO jobs (id, kind, name, params, priority, status, progress, progress_message, attempts, max_attempts, timeout_ms,
+                          backoff_base_ms, backoff_cap_ms, run_after, created_at, started_at, finished_at, updated_at, result,
+                          error_code, error_message, error_detail, summary, lane, slots, deps_total, deps_waiting, on_dep_failure,
+                          key, max_memory_mb, cpu_ms, peak_rss_bytes)
+        VALUES (@id, @kind, @name, @params, @priority, @status, @progress, @progressMessage, @attempts, @maxAttempts, @timeoutMs,
+                @backoffBaseMs, @backoffCapMs, @runAfter, @createdAt, @startedAt, @finishedAt, @now, @result,
+                @errorCode, @errorMessage, @errorDetail, @summary, @lane, @slots, @depsTotal, @depsWaiting, @onDepFailure,
+                @key, @maxMemoryMb, @cpuMs, @peakRssBytes)
+        ON CONFLICT (id) DO NOTHING`),
+      // Keyset paging by id, so an export of a million jobs never holds more than a page.
+      exportPage: db.prepare<[string, number], JobRow & { backoff_base_ms: number; backoff_cap_ms: number }>(
+        `SELECT * FROM jobs WHERE id > ? ORDER BY id LIMIT ?`,
+      ),
+      edgesOf: db.prepare<[string], { parent_id: string; settled: 0 | 1 }>(`SELECT parent_id, settled FROM job_deps WHERE job_id = ? ORDER BY parent_id`),
       ready: db.prepare<[ReadyQuery], ReadyRow>(READY_JOBS_SQL),
       // Claimed is not yet started: started_at stays empty until the worker says it began (markStarted).
       start: db.prepare<[{ id: string; now: number }], JobRow>(`
@@ -620,6 +682,75 @@ export class JobStore {
     this.moved(row.kind, found.status, row.status)
     this.frames.at(-1)!.followed.push(toJob(row))
     return row.id
+  }
+
+  /**
+   * Imported jobs, inserted as they were, in one transaction (the caller's,
+   * if it has one). A job whose id is stored already is skipped. Its edges
+   * count what it still waits for; a waiting job that waits for nothing any
+   * more goes on, and one whose parent had already failed fails as a new one
+   * would.
+   */
+  importJobs(jobs: readonly JobImport[], now: number): { added: number; skipped: number } {
+    return this.write(() => {
+      let added = 0
+      for (const job of jobs) {
+        const waiting = job.after.filter((edge) => !edge.settled).length
+        const status = job.status === 'waiting' && waiting === 0 ? (job.runAfter > now ? 'scheduled' : 'queued') : job.status
+        const inserted = this.stmt.importWhole.run({
+          id: job.id,
+          kind: job.kind,
+          name: job.name,
+          params: job.paramsJson,
+          priority: PRIORITY_RANK[job.priority],
+          status,
+          progress: job.progress,
+          progressMessage: job.progressMessage,
+          attempts: job.attempts,
+          maxAttempts: job.maxAttempts,
+          timeoutMs: job.timeoutMs,
+          backoffBaseMs: job.backoffBaseMs,
+          backoffCapMs: job.backoffCapMs,
+          runAfter: job.runAfter,
+          createdAt: job.createdAt,
+          startedAt: job.startedAt,
+          finishedAt: job.finishedAt,
+          now,
+          result: job.resultJson,
+          errorCode: job.error?.code ?? null,
+          errorMessage: job.error?.message ?? null,
+          errorDetail: job.error ? detailJson(job.error) : null,
+          summary: job.summary,
+          lane: job.lane,
+          slots: job.slots,
+          depsTotal: job.after.length,
+          depsWaiting: waiting,
+          onDepFailure: job.onDependencyFailure,
+          key: job.key,
+          maxMemoryMb: job.maxMemoryMb,
+          cpuMs: job.cpuMs,
+          peakRssBytes: job.peakRssBytes,
+        })
+        if (inserted.changes === 0) continue
+        added++
+        this.moved(job.kind, undefined, status)
+        for (const edge of job.after) this.graph.addEdge(job.id, edge.id, edge.settled)
+        if (job.failedBy !== undefined && status === 'waiting') this.follow(this.graph.failNew(job.id, job.failedBy, now))
+      }
+      return { added, skipped: jobs.length - added }
+    })
+  }
+
+  /** Up to `limit` stored jobs after `after` in id order, whole, with their edges; for an export. */
+  exportPage(after: string, limit: number): ExportedJob[] {
+    return this.read(() =>
+      this.stmt.exportPage.all(after, limit).map((row) => ({
+        job: toJob(row),
+        backoffBaseMs: row.backoff_base_ms,
+        backoffCapMs: row.backoff_cap_ms,
+        after: this.stmt.edgesOf.all(row.id).map((edge) => ({ id: edge.parent_id, settled: edge.settled === 1 })),
+      })),
+    )
   }
 
   /** What jobs depend on this one, and which it depends on (up to `limit` of each). */

@@ -90,6 +90,9 @@ export class WatchStore {
       forgetFile: db.prepare<[string, string]>(`DELETE FROM watch_files WHERE watch_id = ? AND path = ?`),
       forgetAll: db.prepare<[string]>(`DELETE FROM watch_files WHERE watch_id = ?`),
       paths: db.prepare<[string], string>(`SELECT path FROM watch_files WHERE watch_id = ?`).pluck(),
+      files: db.prepare<[string], { path: string; size: number; mtime_ms: number; job_id: string | null; problem: string | null; seen_at: number }>(
+        `SELECT path, size, mtime_ms, job_id, problem, seen_at FROM watch_files WHERE watch_id = ? ORDER BY path`,
+      ),
       handedOver: db.prepare<[string], number>(`SELECT count(*) FROM watch_files WHERE watch_id = ? AND job_id IS NOT NULL`).pluck(),
       lastJob: db.prepare<[string], { job_id: string; seen_at: number }>(`
         SELECT job_id, seen_at FROM watch_files INDEXED BY watch_files_seen
@@ -150,6 +153,13 @@ export class WatchStore {
   /** Every file of the watch (its folder changed: the old records say nothing of the new one). */
   forgetAll(watchId: string): void {
     this.stmt.forgetAll.run(watchId)
+  }
+
+  /** Every file the watch has recorded, for an export. */
+  files(watchId: string): FileRecord[] {
+    return this.stmt.files
+      .all(watchId)
+      .map((f) => ({ watchId, path: f.path, size: f.size, mtimeMs: f.mtime_ms, jobId: f.job_id, problem: f.problem, seenAt: f.seen_at }))
   }
 
   paths(watchId: string): string[] {

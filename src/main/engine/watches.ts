@@ -131,6 +131,14 @@ export class Watches {
     if (!removed) throw notFound(id)
   }
 
+  /** Watches stored by an import: each starts as at start-up, looking through its folder first. */
+  adopt(ids: readonly string[]): void {
+    for (const id of ids) {
+      const watch = this.watches.get(id)
+      if (watch && !this.folders.has(id)) this.run(watch)
+    }
+  }
+
   private run(watch: StoredWatch): void {
     if (this.stopped) return
     const folder = new FolderWatch(

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream'
 import { api, EVENTS_PATH, METHOD_NAMES, parseRequest, type ApiHandlers, type MethodName, type OffloadEvent } from '../../shared/api'
 import { CONTENT_SECURITY_POLICY } from '../../shared/content-security-policy'
 import { ApiError, HTTP_STATUS } from '../../shared/errors'
+import { EXPORT_CONTENT_TYPE, EXPORT_PATH, IMPORT_PATH, type ImportResult } from '../../shared/export'
 
 /** Large enough for a batch of 10,000 ordinary jobs, small enough that no request can exhaust memory. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -22,6 +23,20 @@ const SSE_MAX_BUFFERED_BYTES = 8 * 1024 * 1024
  */
 const LINGER_MS = 5_000
 const LINGER_MAX_BYTES = 4 * MAX_BODY_BYTES
+/**
+ * An import is read whole (every line is checked before anything is stored):
+ * this bounds the memory it takes, a few hundred thousand jobs. A bigger
+ * queue goes over in parts, each with its header, parents before the jobs
+ * that depend on them.
+ */
+export const MAX_IMPORT_BYTES = 64 * 1024 * 1024
+
+/** Export and import of the whole queue: they stream JSON Lines, so they stand beside the contract's JSON routes. */
+export interface TransferRoutes {
+  /** The export, a chunk of lines at a time. */
+  exportChunks(): Iterable<string>
+  importText(text: string): ImportResult
+}
 
 export interface HttpServerOptions {
   handlers: ApiHandlers
@@ -30,6 +45,9 @@ export interface HttpServerOptions {
   /** The built renderer, served at / so a browser gets the same panel as the desktop app. */
   rendererDir?: string
   maxBodyBytes?: number
+  /** GET /api/export and POST /api/import; without it they are not found. */
+  transfer?: TransferRoutes
+  maxImportBytes?: number
 }
 
 interface Route {
@@ -302,6 +320,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       if (req.method !== 'GET') throw new ApiError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`)
       return openEventStream(req, res)
     }
+    if (url.pathname === EXPORT_PATH || url.pathname === IMPORT_PATH) return transferRoute(req, res, url, expectsContinue)
     const matches = ROUTES.map((route) => ({ route, match: route.pattern.exec(url.pathname) })).filter((m) => m.match)
     if (matches.length === 0) throw new ApiError('not_found', `No route ${url.pathname}`)
     const found = matches.find((m) => m.route.verb === req.method)
@@ -322,6 +341,57 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const handler = options.handlers[route.method] as (input: unknown) => unknown
     const output = await handler(parsed)
     sendJson(res, 'status' in api[route.method].http ? (api[route.method].http as { status: number }).status : 200, output)
+  }
+
+  async function transferRoute(req: IncomingMessage, res: ServerResponse, url: URL, expectsContinue: boolean): Promise<void> {
+    if (!options.transfer) throw new ApiError('not_found', `No route ${url.pathname}`)
+    const verb = url.pathname === EXPORT_PATH ? 'GET' : 'POST'
+    if (req.method !== verb) {
+      res.setHeader('allow', verb)
+      throw new ApiError('method_not_allowed', `${req.method} is not allowed on ${url.pathname}; use ${verb}`)
+    }
+    if (verb === 'GET') return streamExport(res, options.transfer.exportChunks())
+    const importLimit = options.maxImportBytes ?? MAX_IMPORT_BYTES
+    const text = await readBody(req, importLimit, expectsContinue ? () => res.writeContinue() : undefined).catch((error: unknown) => {
+      if (!(error instanceof ApiError) || error.code !== 'payload_too_large') throw error
+      throw new ApiError(
+        'payload_too_large',
+        `The import is over the ${formatBytes(importLimit)} limit; split the file into parts, each starting with the header line and with jobs after those they depend on, and import them in order`,
+      )
+    })
+    sendJson(res, 200, options.transfer.importText(text))
+  }
+
+  /** Chunk by chunk, waiting while the client is behind and giving other requests a turn between chunks. */
+  async function streamExport(res: ServerResponse, chunks: Iterable<string>): Promise<void> {
+    const iterator = chunks[Symbol.iterator]()
+    // The first chunk before the head: a failure to read anything is still a typed error.
+    let next = iterator.next()
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': EXPORT_CONTENT_TYPE,
+      'cache-control': 'no-store',
+      'content-disposition': 'attachment; filename="offload-export.jsonl"',
+    })
+    try {
+      for (; !next.done; next = iterator.next()) {
+        if (res.destroyed) return
+        if (res.write(next.value)) await new Promise((resolve) => setImmediate(resolve))
+        else
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              res.off('drain', done)
+              res.off('close', done)
+              resolve()
+            }
+            res.on('drain', done)
+            res.on('close', done)
+          })
+      }
+      res.end()
+    } finally {
+      iterator.return?.()
+    }
   }
 
   function openEventStream(req: IncomingMessage, res: ServerResponse): void {

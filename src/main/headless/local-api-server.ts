@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs'
 import type { ApiHandlers, OffloadEvent } from '../../shared/api'
 import { ServerInfoSchema, type ServerInfo } from '../../shared/server-info'
 import { dataPaths, writePrivateFile } from '../engine/data-folder'
-import { createHttpServer } from './http-server'
+import { createHttpServer, type TransferRoutes } from './http-server'
 import { isAlive } from '../common/process-alive'
 
 /**
@@ -72,6 +72,8 @@ export interface LocalApiServerOptions {
   orFreePort?: boolean
   /** The built renderer, so a browser gets the panel at `<url>/?token=…`. */
   rendererDir?: string
+  /** Export and import of the whole queue (`offload export`, `offload import`). */
+  transfer?: TransferRoutes
 }
 
 export interface LocalApiServer {
@@ -95,6 +97,7 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
     subscribe: (listener) => options.subscribe(listener),
     token,
     ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
+    ...(options.transfer ? { transfer: options.transfer } : {}),
   })
   let port: number
   try {

@@ -39,6 +39,7 @@ export async function startHeadless(options: HeadlessOptions): Promise<HeadlessS
       handlers: host.handlers,
       subscribe: (listener) => host.engine.subscribe(listener),
       port: options.port,
+      transfer: host.transfer,
       ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
     })
   } catch (error) {
