@@ -189,6 +189,8 @@ describe('move-duplicates kind', () => {
     await waitFor(() => host.api.getJob({ id: job.id }).progress.fraction > 0, 'the move to begin', 60_000)
     host.api.cancelJob({ id: job.id })
     await waitForStatus(host, job.id, 'cancelled', 30_000)
+    // The job is cancelled at once; its worker finishes the move under way, and only then are the folders still.
+    await waitFor(() => !host.engine.isRunning(job.id), 'the cancelled attempt to end', 30_000)
     const left = contents(folder)
     const moved = contents(to)
     expect(moved.size).toBeGreaterThan(0)
