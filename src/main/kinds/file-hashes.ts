@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
-import { open, opendir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { open, stat } from 'node:fs/promises'
+import { walkFolder } from './walk-folder'
 
 export interface FileEntry {
   path: string
@@ -18,28 +18,13 @@ export interface FileEntry {
  */
 export async function listFiles(folder: string, signal: AbortSignal, onError: (path: string, error: Error) => void): Promise<FileEntry[]> {
   const files: FileEntry[] = []
-  const pending = [folder]
-  while (pending.length > 0) {
-    signal.throwIfAborted()
-    const dir = pending.pop()!
-    let handle
+  for await (const { path, entry } of walkFolder(folder, { signal, onUnreadable: onError })) {
+    if (!entry.isFile()) continue
     try {
-      handle = await opendir(dir)
+      const info = await stat(path)
+      files.push({ path, size: info.size, mtimeMs: info.mtimeMs, identity: `${info.dev}:${info.ino}` })
     } catch (error) {
-      onError(dir, error as Error)
-      continue
-    }
-    for await (const entry of handle) {
-      const path = join(dir, entry.name)
-      if (entry.isDirectory()) pending.push(path)
-      else if (entry.isFile()) {
-        try {
-          const info = await stat(path)
-          files.push({ path, size: info.size, mtimeMs: info.mtimeMs, identity: `${info.dev}:${info.ino}` })
-        } catch (error) {
-          onError(path, error as Error)
-        }
-      }
+      onError(path, error as Error)
     }
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : 1))

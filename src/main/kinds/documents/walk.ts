@@ -1,7 +1,8 @@
-import { opendir, stat } from 'node:fs/promises'
-import { basename, join, relative, sep } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { basename, relative, sep } from 'node:path'
 import picomatch from 'picomatch'
 import { documentType, type DocumentType } from './extract'
+import { walkFolder } from '../walk-folder'
 
 export interface FoundDocument {
   path: string
@@ -47,36 +48,22 @@ export async function listDocuments(
   const wanted = pathFilter(options.include, options.exclude)
   const documents: FoundDocument[] = []
   const unreachable: string[] = []
-  const pending = [folder]
-  while (pending.length > 0) {
-    signal.throwIfAborted()
-    const dir = pending.pop()!
-    let handle
+  const onUnreadable = (dir: string, error: Error): void => {
+    unreachable.push(dir)
+    onError(dir, error)
+  }
+  for await (const { path, entry } of walkFolder(folder, { signal, onUnreadable })) {
+    if (!entry.isFile()) continue
+    const type = documentType(path, options.ocr)
+    if (type === null || !wanted(relative(folder, path).split(sep).join('/'))) continue
     try {
-      handle = await opendir(dir)
+      const stats = await stat(path)
+      documents.push({ path, type, size: stats.size, mtimeMs: Math.trunc(stats.mtimeMs) })
     } catch (error) {
-      unreachable.push(dir)
-      onError(dir, error as Error)
-      continue
-    }
-    for await (const entry of handle) {
-      const path = join(dir, entry.name)
-      if (entry.isDirectory()) {
-        pending.push(path)
-        continue
-      }
-      if (!entry.isFile()) continue
-      const type = documentType(path, options.ocr)
-      if (type === null || !wanted(relative(folder, path).split(sep).join('/'))) continue
-      try {
-        const stats = await stat(path)
-        documents.push({ path, type, size: stats.size, mtimeMs: Math.trunc(stats.mtimeMs) })
-      } catch (error) {
-        // Deleted since it was listed: gone, like any deleted file.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
-        unreachable.push(path)
-        onError(path, error as Error)
-      }
+      // Deleted since it was listed: gone, like any deleted file.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+      unreachable.push(path)
+      onError(path, error as Error)
     }
   }
   return { documents: documents.sort((a, b) => (a.path < b.path ? -1 : 1)), unreachable }

@@ -1,6 +1,6 @@
-import { opendir } from 'node:fs/promises'
-import { extname, join, relative } from 'node:path'
+import { extname, relative } from 'node:path'
 import { isInside } from '../path-params'
+import { walkFolder } from '../walk-folder'
 
 export interface SourceImage {
   path: string
@@ -20,25 +20,8 @@ export interface ListOptions {
 /** The images under `folder` (links are not followed), sorted by path. */
 export async function listImages(folder: string, { extensions, skip, signal, onError }: ListOptions): Promise<SourceImage[]> {
   const images: SourceImage[] = []
-  const pending = [folder]
-  while (pending.length > 0) {
-    signal.throwIfAborted()
-    const dir = pending.pop()!
-    let handle
-    try {
-      handle = await opendir(dir)
-    } catch (error) {
-      onError(dir, error as Error)
-      continue
-    }
-    for await (const entry of handle) {
-      const path = join(dir, entry.name)
-      if (entry.isDirectory()) {
-        if (!isInside(path, skip)) pending.push(path)
-      } else if (entry.isFile() && extensions.has(extname(entry.name).toLowerCase())) {
-        images.push({ path, rel: relative(folder, path) })
-      }
-    }
+  for await (const { path, entry } of walkFolder(folder, { signal, onUnreadable: onError, enter: (path) => !isInside(path, skip) })) {
+    if (entry.isFile() && extensions.has(extname(entry.name).toLowerCase())) images.push({ path, rel: relative(folder, path) })
   }
   return images.sort((a, b) => (a.rel < b.rel ? -1 : 1))
 }
