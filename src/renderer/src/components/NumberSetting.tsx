@@ -27,10 +27,15 @@ export function NumberSetting({
   // Changed elsewhere (the header's stepper, another window): show that value, as React's docs
   // suggest for state that follows a prop, during render rather than in an effect.
   const [shown, setShown] = useState(value)
+  // The echo of this field's own commit may come back after the person has typed on: it must not undo that.
+  const [committed, setCommitted] = useState<number | null>(null)
   if (shown !== value) {
     setShown(value)
-    setDraft(String(value))
-    setError(null)
+    if (value === committed) setCommitted(null)
+    else {
+      setDraft(String(value))
+      setError(null)
+    }
   }
 
   const commit = (): void => {
@@ -40,7 +45,10 @@ export function NumberSetting({
       return
     }
     setError(null)
-    if (n !== value) onCommit(n)
+    if (n !== value) {
+      setCommitted(n)
+      onCommit(n)
+    }
   }
 
   return (
