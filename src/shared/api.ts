@@ -24,6 +24,7 @@ import { NewScheduleSchema, ScheduleDetailSchema, ScheduleIdSchema, ScheduleSche
 import { LaneByName, LaneSchema, LaneUpdateSchema } from './lane'
 import { AbsolutePathSchema, NewWatchSchema, WatchIdSchema, WatchSchema, WatchUpdateSchema } from './watch'
 import { SearchQuerySchema, SearchResultSchema } from './search'
+import { BackendInfoSchema } from './backend'
 import { ApiError, parseOrThrow } from './errors'
 import { jsonShapeProblem } from './json-shape'
 import { METHOD_NAMES, type MethodName } from './methods'
@@ -125,6 +126,8 @@ export const api = {
     input: SearchQuerySchema.extend({ folder: AbsolutePathSchema.optional() }),
     output: SearchResultSchema,
   },
+  /** Where the queue lives (SQLite, or BullMQ on Redis), what it supports, and the machines working from it. */
+  getBackend: { http: { method: 'GET', path: '/api/backend' }, input: Empty, output: BackendInfoSchema },
 } as const satisfies Record<MethodName, MethodSpec>
 
 export type Api = typeof api

@@ -115,6 +115,8 @@ export const JobSchema = z.object({
   /** The job's own memory limit as given (its kind may set one too); null: none of its own. */
   maxMemoryMb: z.number().int().nullable(),
   usage: JobUsageSchema.nullable(),
+  /** The machine running it or that ran it last, where the queue is shared by several (BullMQ); absent on one machine. */
+  machine: z.string().nullable().optional(),
 })
 export type Job = z.infer<typeof JobSchema>
 

@@ -43,6 +43,7 @@ export const METHOD_NAMES = [
   'updateLane',
   'listKinds',
   'searchDocuments',
+  'getBackend',
 ] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 

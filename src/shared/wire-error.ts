@@ -19,6 +19,8 @@ export const API_ERROR_CODES = [
   'storage_readonly',
   'storage_corrupt',
   'storage_unavailable',
+  /** The queue's backend (BullMQ on Redis, say) lacks the feature asked for; the message names it. */
+  'unsupported',
   /** The client could not reach Offload at all (said by the client, never by the server). */
   'unreachable',
   'internal',
@@ -46,6 +48,7 @@ export const HTTP_STATUS: Record<ApiErrorCode, number> = {
   payload_too_large: 413,
   headers_too_large: 431,
   internal: 500,
+  unsupported: 501,
   storage_readonly: 503,
   storage_corrupt: 503,
   storage_unavailable: 503,

@@ -1,3 +1,4 @@
+import { localBackend } from '../../src/main/engine/host'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/main/engine/database'
@@ -108,6 +109,7 @@ async function engineWith(launcher: Launcher) {
       kinds,
       reports: new StatsReporter({ store }),
       searchDocuments: createDocumentSearch(tempDir()),
+      backend: () => localBackend(tempDir(), engine, Date.now()),
     }),
   )
   engine.start()

@@ -1,9 +1,9 @@
 import { monotonicFactory } from 'ulid'
-import { BATCH_REF, DEFAULT_LANE, JOB_STATUSES, MAX_DELAY_MS, MAX_DEPENDENCIES } from '../../shared/job'
+import { BATCH_REF, JOB_STATUSES, MAX_DEPENDENCIES } from '../../shared/job'
 import type { MethodName, MethodOutput, ParsedInput } from '../../shared/api'
-import { ApiError, describeIssues } from '../../shared/errors'
+import { ApiError } from '../../shared/errors'
 import type { Attempt, BulkResult, BulkTarget, Job, JobPage, JobStatus, LogLine, ParsedListJobsQuery, ParsedNewJob, Priority } from '../../shared/job'
-import { askKind, type KindRegistry } from '../kinds/registry'
+import type { KindRegistry } from '../kinds/registry'
 import { BulkTally, narrowTarget, targetChunks } from './bulk'
 import type { Clock, Engine } from './engine'
 import type { JobInsert, JobStore } from './job-store'
@@ -13,18 +13,11 @@ import type { Schedules } from './schedules'
 import type { StatsReporter } from './stats-report'
 import type { Watches } from './watches'
 import { StorageError } from './storage-error'
+import { makeJobRow, type JobRowOptions } from './job-row'
 import type { DocumentSearch } from './document-search'
+import type { BackendInfo } from '../../shared/backend'
 
-/** As long as a name given by hand may be (the contract's limit). */
-const MAX_NAME_LENGTH = 200
-
-export interface CommandOptions {
-  defaultMaxAttempts: number
-  backoffBaseMs: number
-  backoffCapMs: number
-  /** Largest accepted params, as JSON. */
-  maxParamsBytes: number
-}
+export type CommandOptions = JobRowOptions
 
 export const DEFAULT_COMMAND_OPTIONS: CommandOptions = {
   defaultMaxAttempts: 3,
@@ -298,49 +291,13 @@ export class JobCommands {
 
   /** The checks only the kinds can make (their params), and the row to insert (schedules and watches make their jobs' rows here too). */
   prepareJob(input: ParsedNewJob, now: number): JobInsert {
-    const loaded = this.kinds.get(input.kind)
-    if (!loaded) {
-      throw new ApiError('unknown_kind', `No job kind "${input.kind}"; known kinds: ${this.kinds.names().join(', ')}`)
-    }
-    const parsed = loaded.kind.params.safeParse(input.params)
-    if (!parsed.success) {
-      const { message, detail } = describeIssues(parsed.error.issues)
-      throw new ApiError('invalid_params', `Invalid params for "${input.kind}": ${message}`, detail)
-    }
-    const slots = input.slots ?? 1
-    // Read only when it can matter: a batch of ten thousand one-slot jobs should not copy the settings each time.
-    const limit = slots > 1 ? this.engine.settings().concurrency : slots
-    if (slots > limit) {
-      const message = `${slots} slots is more than the ${limit} jobs Offload runs at once (the concurrency setting)`
-      throw new ApiError('invalid_input', `slots: ${message}`, [{ path: 'slots', message }])
-    }
-    const params: unknown = parsed.data ?? {}
-    const paramsJson = JSON.stringify(params)
-    const size = Buffer.byteLength(paramsJson)
-    if (size > this.options.maxParamsBytes) {
-      throw new ApiError('invalid_params', `Params are ${size} bytes; the limit is ${this.options.maxParamsBytes}`)
-    }
-    return {
-      id: this.nextId(now),
-      kind: input.kind,
-      name: input.name ?? askKind(loaded.kind.jobName, params, MAX_NAME_LENGTH) ?? input.kind,
-      paramsJson,
-      priority: input.priority,
-      maxAttempts: input.maxAttempts ?? this.options.defaultMaxAttempts,
-      timeoutMs: input.timeoutMs ?? null,
-      maxMemoryMb: input.maxMemoryMb ?? null,
-      backoffBaseMs: this.options.backoffBaseMs,
-      backoffCapMs: this.options.backoffCapMs,
-      createdAt: now,
-      runAfter: dueAt(input, now),
-      lane: input.lane ?? loaded.kind.lane ?? DEFAULT_LANE,
-      slots,
-      hold: input.hold === true,
-      after: input.after,
-      onDependencyFailure: input.onDependencyFailure,
-      key:
-        input.key === undefined ? undefined : { value: input.key, mode: input.keyMode ?? 'dedupe', debounceMs: input.debounceMs, maxWaitMs: input.maxWaitMs },
-    }
+    return makeJobRow(input, now, {
+      kinds: this.kinds,
+      options: this.options,
+      // Read only when it can matter: a batch of ten thousand one-slot jobs should not copy the settings each time.
+      concurrency: () => this.engine.settings().concurrency,
+      nextId: this.nextId,
+    })
   }
 }
 
@@ -363,10 +320,23 @@ export interface HandlerDeps {
   kinds: KindRegistry
   reports: StatsReporter
   searchDocuments: DocumentSearch
+  /** Where this queue lives and who works from it. */
+  backend: () => BackendInfo
 }
 
 /** The contract's methods, over the commands and the scheduler. Every transport calls these with input it has parsed. */
-export function createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports, searchDocuments }: HandlerDeps): EngineHandlers {
+export function createHandlers({
+  commands,
+  retention,
+  schedules,
+  watches,
+  lanes,
+  engine,
+  kinds,
+  reports,
+  searchDocuments,
+  backend,
+}: HandlerDeps): EngineHandlers {
   return {
     createJob: (input) => commands.createJob(input),
     createJobs: ({ jobs }) => ({ ids: commands.createJobs(jobs) }),
@@ -419,17 +389,8 @@ export function createHandlers({ commands, retention, schedules, watches, lanes,
     updateLane: (input) => lanes.update(input),
     listKinds: () => ({ kinds: kinds.describe(), errors: [...kinds.errors] }),
     searchDocuments,
+    getBackend: () => backend(),
   }
-}
-
-/** When a new job is due: runAt or delayMs from now (the contract allows one at most); a time past is now. */
-function dueAt(input: ParsedNewJob, now: number): number {
-  if (input.delayMs !== undefined) return now + input.delayMs
-  if (input.runAt === undefined) return now
-  const at = Date.parse(input.runAt)
-  if (at - now > MAX_DELAY_MS)
-    throw new ApiError('invalid_input', `runAt: ${input.runAt} is more than a year away`, [{ path: 'runAt', message: 'More than a year away' }])
-  return Math.max(now, at)
 }
 
 /**

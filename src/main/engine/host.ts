@@ -21,6 +21,9 @@ import { WatchStore } from './watch-store'
 import { Watches, type WatchOptions } from './watches'
 import type { Launcher } from '../common/launcher'
 import { WORKER_ENV } from '../common/protocol'
+import { hostname } from 'node:os'
+import type { BackendInfo } from '../../shared/backend'
+import { SQLITE_CAPABILITIES } from '../backends/capabilities'
 
 export interface Host {
   /** The scheduler: dispatch, runs, pause, settings, stats, events. */
@@ -156,7 +159,8 @@ export async function openHost(options: HostOptions): Promise<Host> {
   }
   let closed: Promise<void> | undefined
   const searchDocuments = createDocumentSearch(paths.state, options.nativeBinding)
-  const handlers = createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports, searchDocuments })
+  const backend = (): BackendInfo => localBackend(options.dataDir, engine, clock.now())
+  const handlers = createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports, searchDocuments, backend })
   return {
     engine,
     commands,
@@ -176,6 +180,19 @@ export async function openHost(options: HostOptions): Promise<Host> {
           unlock()
         }),
       )),
+  }
+}
+
+/** The embedded engine: this data folder, every feature, and this machine as its one worker. */
+export function localBackend(dataDir: string, engine: Engine, now: number): BackendInfo {
+  const { workers, counts } = engine.stats()
+  return {
+    name: 'sqlite',
+    location: dataDir,
+    capabilities: SQLITE_CAPABILITIES,
+    workers: [
+      { id: 'local', machine: hostname(), pid: process.pid, lanes: [], concurrency: workers.max, running: counts.running, seenAt: new Date(now).toISOString() },
+    ],
   }
 }
 
