@@ -23,6 +23,8 @@ export default defineConfig({
           watchdog: resolve('src/main/worker/host-watchdog-thread.ts'),
           // Headless server: the engine under plain Node, with the panel over HTTP.
           headless: resolve('src/main/headless/serve.ts'),
+          // `offload worker --redis`: a machine running jobs from a shared BullMQ queue.
+          work: resolve('src/main/headless/work.ts'),
           // The `offload` command (bin/offload.js), a client of the HTTP API.
           cli: resolve('src/main/cli/index.ts'),
         },

@@ -11,9 +11,9 @@ import { dataFolders } from './folders'
  * the one server.json names, Ctrl+C reaches it directly), with its own flags
  * and help: the server's entry reads them from process.argv.
  */
-async function serve(args: string[]): Promise<'serving'> {
+async function serve(args: string[], what: 'serve' | 'work' = 'serve'): Promise<'serving'> {
   const here = import.meta.dirname
-  const entry = import.meta.filename.endsWith('.ts') ? join(here, '..', 'headless', 'serve.ts') : join(here, 'headless.js')
+  const entry = import.meta.filename.endsWith('.ts') ? join(here, '..', 'headless', `${what}.ts`) : join(here, `${what === 'serve' ? 'headless' : 'work'}.js`)
   process.argv = [process.argv[0]!, entry, ...args]
   await import(pathToFileURL(entry).href)
   return 'serving'
@@ -44,6 +44,8 @@ async function main(argv: string[]): Promise<number | 'serving'> {
     // `offload --data d serve` means what `offload serve --data d` does.
     return serve([...before, ...argv.slice(at + 1)])
   }
+  // `offload worker --redis URL` takes jobs from a shared queue, in this process, as serve does.
+  if (argv[at] === 'worker') return serve([...argv.slice(0, at), ...argv.slice(at + 1)], 'work')
   // What follows the first `--` after `add` (or `schedule add`) is a command to run, never add's own flags.
   const dashes = argv.indexOf('--', at)
   const adds = argv[at] === 'add' || (argv[at] === 'schedule' && argv[at + 1] === 'add')

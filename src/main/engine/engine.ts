@@ -115,7 +115,7 @@ const PROMOTE_BATCH = 500
 const MAX_WAKE_MS = 60_000
 
 // Another try cannot help: the params, the kind, a program not installed. (An http_error may be a 503 that passes.)
-const NOT_RETRYABLE: ReadonlySet<JobError['code']> = new Set(['invalid_params', 'unknown_kind', 'cancelled', 'missing_tool'])
+export const NOT_RETRYABLE: ReadonlySet<JobError['code']> = new Set(['invalid_params', 'unknown_kind', 'cancelled', 'missing_tool'])
 export const SETTING_PAUSED = 'paused'
 
 /**

@@ -58,6 +58,8 @@ export interface HostOptions {
   clock?: Clock
   /** Free memory and load as admission reads them (tests set them; default: this machine's). */
   machine?: MachineProbes
+  /** Kinds and their state from another data folder: a worker host runs its jobs from a scratch one, with the user's kinds. */
+  kindsFrom?: string
 }
 
 /** Tuning for the scheduler, the commands and the watches (tests make backoff, flushes and folder looks fast). */
@@ -72,6 +74,7 @@ export type HostTuning = Partial<EngineOptions> & Partial<CommandOptions> & Part
  */
 export async function openHost(options: HostOptions): Promise<Host> {
   const paths = dataPaths(options.dataDir)
+  const kindPaths = options.kindsFrom === undefined ? paths : dataPaths(options.kindsFrom)
   ensureDataFolder(options.dataDir)
   const unlock = lockDataFolder(options.dataDir, paths.lock)
   try {
@@ -84,7 +87,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
   let db: Database.Database
   let kinds: KindRegistry
   try {
-    kinds = await loadKinds(paths.kinds)
+    kinds = await loadKinds(kindPaths.kinds)
     db = openDatabase(paths.database, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   } catch (error) {
     unlock()
@@ -117,9 +120,9 @@ export async function openHost(options: HostOptions): Promise<Host> {
       {
         ...options.engine,
         workerEnv: {
-          [WORKER_ENV.kindsDir]: paths.kinds,
+          [WORKER_ENV.kindsDir]: kindPaths.kinds,
           [WORKER_ENV.scratchDir]: paths.scratch,
-          [WORKER_ENV.stateDir]: paths.state,
+          [WORKER_ENV.stateDir]: kindPaths.state,
           ...(options.nativeBinding ? { [WORKER_ENV.sqliteBinding]: options.nativeBinding } : {}),
           ...options.engine?.workerEnv,
         },
@@ -158,7 +161,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
     throw describeOpenFailure(paths.database, error) ?? error
   }
   let closed: Promise<void> | undefined
-  const searchDocuments = createDocumentSearch(paths.state, options.nativeBinding)
+  const searchDocuments = createDocumentSearch(kindPaths.state, options.nativeBinding)
   const backend = (): BackendInfo => localBackend(options.dataDir, engine, clock.now())
   const handlers = createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports, searchDocuments, backend })
   return {
