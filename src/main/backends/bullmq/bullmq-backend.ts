@@ -21,6 +21,7 @@ const STATES: Record<JobStatus, JobState[]> = {
   failed: ['failed'],
   cancelled: ['failed'],
 }
+const FORGET_WORKER_MS = 3600_000
 /** Jobs read from Redis per round trip while a page is filled. */
 const READ_CHUNK = 200
 
@@ -38,7 +39,7 @@ export class BullBackend {
   private readonly eventConnections: Redis[] = []
 
   constructor(readonly target: RedisTarget) {
-    this.redis = connectRedis(target)
+    this.redis = connectRedis(target, 'answers')
   }
 
   async enqueue(rows: readonly JobInsert[], now: number): Promise<void> {
@@ -204,10 +205,15 @@ export class BullBackend {
   async workers(now: number): Promise<WorkerHost[]> {
     const all = await this.redis.hgetall(KEYS.workers)
     const hosts: WorkerHost[] = []
-    for (const text of Object.values(all)) {
+    const gone: string[] = []
+    for (const [id, text] of Object.entries(all)) {
       const parsed = WorkerHostSchema.safeParse(JSON.parse(text))
-      if (parsed.success && now - Date.parse(parsed.data.seenAt) < WORKER_SEEN_MS) hosts.push(parsed.data)
+      const silentMs = parsed.success ? now - Date.parse(parsed.data.seenAt) : Infinity
+      if (parsed.success && silentMs < WORKER_SEEN_MS) hosts.push(parsed.data)
+      // A host killed before it could sign off leaves its entry: gone for an hour, it is forgotten.
+      else if (silentMs > FORGET_WORKER_MS) gone.push(id)
     }
+    if (gone.length > 0) await this.redis.hdel(KEYS.workers, ...gone)
     return hosts.sort((a, b) => a.machine.localeCompare(b.machine) || a.id.localeCompare(b.id))
   }
 

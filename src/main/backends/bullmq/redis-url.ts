@@ -50,9 +50,15 @@ export function lastingOptions(): RedisOptions {
   }
 }
 
-/** A connection for as long as the process runs; ioredis reconnects by itself, and its errors are said by whoever uses it. */
-export function connectRedis(target: RedisTarget): Redis {
-  const redis = new Redis(target.url, lastingOptions())
+/**
+ * A connection for as long as the process runs; ioredis reconnects by itself,
+ * and its errors are said by whoever uses it. One that `answers` is for a
+ * person's requests: a command caught by Redis going away fails after one try
+ * to reconnect, rather than hanging until Redis is back and then doing what
+ * the person was already told had failed.
+ */
+export function connectRedis(target: RedisTarget, use: 'lasting' | 'answers' = 'lasting'): Redis {
+  const redis = new Redis(target.url, { ...lastingOptions(), ...(use === 'answers' ? { maxRetriesPerRequest: 1 } : {}) })
   // Without a listener an 'error' event would end the process.
   redis.on('error', () => undefined)
   return redis

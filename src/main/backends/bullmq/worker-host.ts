@@ -73,7 +73,8 @@ export class RedisWorkerHost {
       dataDir: runDir,
       kindsFrom: options.dataDir,
       launcher: options.launcher,
-      engine: { ...options.engine, concurrency: options.concurrency },
+      // An attempt's end is heard through the engine's events: sent at once, not a few times a second, it is handed back sooner.
+      engine: { eventMs: 2, ...options.engine, concurrency: options.concurrency },
       ...(options.probes ? { machine: options.probes } : {}),
     })
     const host = new RedisWorkerHost(options, executor, runDir)

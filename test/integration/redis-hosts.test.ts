@@ -1,0 +1,185 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { parseRequest, type MethodInput, type MethodName, type MethodOutput } from '../../src/shared/api'
+import type { Job, JobStatus } from '../../src/shared/job'
+import { BullBackend } from '../../src/main/backends/bullmq/bullmq-backend'
+import { createRedisServer, type RedisServer } from '../../src/main/backends/bullmq/redis-handlers'
+import { parseRedisUrl } from '../../src/main/backends/bullmq/redis-url'
+import { loadKinds } from '../../src/main/kinds/registry'
+import { CLI, offload } from '../cli-helpers'
+import { dataDirWithKinds, processesMatching, tempDir, uniqueMarker, waitFor } from '../helpers'
+import { startRedis, type RedisProcess } from '../redis-server'
+
+/** Two machines, as far as one can tell: separate `offload worker` processes, each with its own data folder. */
+let redis: RedisProcess
+let server: RedisServer
+let call: <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>
+const hosts: ChildProcess[] = []
+const LEASE_S = 3
+
+beforeAll(async () => {
+  redis = await startRedis()
+}, 20_000)
+afterAll(async () => {
+  await redis?.stop()
+})
+
+beforeEach(async () => {
+  const flush = new Redis(redis.url, { maxRetriesPerRequest: 1 })
+  flush.on('error', () => undefined)
+  await flush.flushall()
+  flush.disconnect()
+  const dataDir = dataDirWithKinds(['sleep.mjs', 'spawner.mjs'])
+  server = createRedisServer(new BullBackend(parseRedisUrl(redis.url)), await loadKinds(join(dataDir, 'kinds')))
+  call = async (method, input) => (await (server.handlers[method] as (input: unknown) => unknown)(parseRequest(method, input))) as never
+})
+
+afterEach(async () => {
+  for (const host of hosts.splice(0)) if (host.exitCode === null && host.signalCode === null) host.kill('SIGKILL')
+  await server.close()
+})
+
+async function startWorkerHost(name: string, concurrency = 2): Promise<ChildProcess> {
+  const dataDir = dataDirWithKinds(['sleep.mjs', 'spawner.mjs'])
+  const args = [CLI, 'worker', '--redis', redis.url, '--data', dataDir, '--concurrency', String(concurrency), '--lease', String(LEASE_S), '--name', name]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: tempDir() } })
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  hosts.push(child)
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`worker ${name} exited (${child.exitCode}): ${output}`)
+    return (await call('getBackend', {})).workers.some((w) => w.machine === name)
+  }, `worker ${name} to be listed`)
+  return child
+}
+
+/** Polls the job; while Redis is away the API says so, and the polling goes on. */
+async function until(id: string, statuses: JobStatus[], timeoutMs = 30_000): Promise<Job> {
+  let last: Job | undefined
+  return waitFor(
+    async () => {
+      try {
+        last = await call('getJob', { id })
+      } catch (error) {
+        if ((error as { code?: string }).code === 'storage_unavailable') return false
+        throw error
+      }
+      return statuses.includes(last.status) && last
+    },
+    () => `job ${id} to be ${statuses.join(' or ')} (it is ${last?.status})`,
+    timeoutMs,
+  )
+}
+
+async function allJobs(): Promise<Job[]> {
+  const jobs: Job[] = []
+  let cursor: string | undefined
+  do {
+    const page = await call('listJobs', { limit: 1000, ...(cursor ? { cursor } : {}) })
+    jobs.push(...page.jobs)
+    cursor = page.nextCursor ?? undefined
+  } while (cursor)
+  return jobs
+}
+
+it('shares 2,000 jobs between two worker hosts, each job run exactly once', async () => {
+  await Promise.all([startWorkerHost('host-a'), startWorkerHost('host-b')])
+  const file = join(tempDir(), 'ran')
+  const ids: string[] = []
+  for (let batch = 0; batch < 2; batch++) {
+    const jobs = Array.from({ length: 1000 }, (_, n) => ({ kind: 'sleep', params: { ms: 0, file, mark: `${batch * 1000 + n}` } }))
+    ids.push(...(await call('createJobs', { jobs })).ids)
+  }
+  await waitFor(async () => (await call('getStats', {})).counts.succeeded === 2000, 'all 2,000 jobs to succeed', 110_000)
+  const marks = readFileSync(file, 'utf8').trim().split('\n')
+  expect(marks).toHaveLength(2000)
+  expect(new Set(marks).size).toBe(2000)
+  const jobs = await allJobs()
+  expect(jobs.map((j) => j.id).sort()).toEqual([...ids].sort())
+  expect(jobs.every((j) => j.status === 'succeeded' && j.attempts === 1)).toBe(true)
+  const byMachine = new Map<string, number>()
+  for (const job of jobs) byMachine.set(job.machine ?? '?', (byMachine.get(job.machine ?? '?') ?? 0) + 1)
+  expect([...byMachine.keys()].sort()).toEqual(['host-a', 'host-b'])
+}, 150_000)
+
+it('moves the jobs of a worker host killed with -9 to another within the lease, as new attempts', async () => {
+  const a = await startWorkerHost('host-a', 2)
+  await call('pauseQueue', {})
+  const { ids } = await call('createJobs', { jobs: [0, 1].map(() => ({ kind: 'sleep', params: { ms: 2500 } })) })
+  await call('resumeQueue', {})
+  await waitFor(async () => {
+    const jobs = await Promise.all(ids.map((id) => call('getJob', { id })))
+    return jobs.every((j) => j.status === 'running' && j.machine === 'host-a')
+  }, 'both jobs running on host-a')
+  await startWorkerHost('host-b', 2)
+  a.kill('SIGKILL')
+  const killedAt = Date.now()
+  for (const id of ids) {
+    const moved = await until(id, ['running', 'succeeded'], 30_000).then(async function again(job): Promise<Job> {
+      if (job.machine === 'host-b') return job
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      return again(await call('getJob', { id }))
+    })
+    expect(Date.now() - killedAt).toBeLessThan((LEASE_S + 5) * 1000)
+    expect(moved.attempts).toBe(2)
+  }
+  for (const id of ids) expect(await until(id, ['succeeded'])).toMatchObject({ machine: 'host-b', attempts: 2 })
+}, 60_000)
+
+it('kills a job running on another host within 2 s of a cancel from the API', async () => {
+  await startWorkerHost('host-a')
+  const marker = uniqueMarker()
+  const job = await call('createJob', { kind: 'spawner', params: { marker } })
+  await waitFor(() => processesMatching(marker).length > 0, 'the job to start its child on host-a')
+  const asked = Date.now()
+  await call('cancelJob', { id: job.id })
+  await waitFor(() => processesMatching(marker).length === 0, 'the child to be gone', 2000)
+  expect(Date.now() - asked).toBeLessThan(2000)
+  expect(await until(job.id, ['cancelled'])).toMatchObject({ status: 'cancelled', machine: 'host-a' })
+  // Counted as cancelled, not failed, once its host has ended it (BullMQ keeps it among the failed).
+  await waitFor(async () => {
+    const { counts } = await call('getStats', {})
+    return counts.running === 0 && counts.cancelled === 1 && counts.failed === 0
+  }, 'the stats to count it cancelled')
+}, 30_000)
+
+it('says so while Redis is away, and goes on with every job once it is back', async () => {
+  await startWorkerHost('host-a', 2)
+  const { ids } = await call('createJobs', { jobs: Array.from({ length: 12 }, () => ({ kind: 'sleep', params: { ms: 150 } })) })
+  await until(ids[1]!, ['succeeded'])
+  const health: string[] = []
+  server.subscribe((event) => event.type === 'storage' && health.push(event.storage.status))
+  await redis.kill()
+  await expect(
+    waitFor(
+      async () =>
+        call('getStats', {}).then(
+          () => false,
+          (error: { code?: string }) => error.code === 'storage_unavailable',
+        ),
+      'the API to say Redis is away',
+      5000,
+    ),
+  ).resolves.toBe(true)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  await redis.start()
+  for (const id of ids) await until(id, ['succeeded'], 30_000)
+  await waitFor(() => health.includes('ok'), 'the health to come back')
+  expect(health[0]).toBe('unavailable')
+}, 60_000)
+
+it('refuses an unreachable or malformed Redis URL with a clear message and exit 2, within 5 s', async () => {
+  for (const command of ['worker', 'serve']) {
+    const run = await offload([command, '--redis', 'redis://127.0.0.1:1', '--data', tempDir()], { timeoutMs: 10_000 })
+    expect(run.code).toBe(2)
+    expect(run.ms).toBeLessThan(5000)
+    expect(run.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1 .*redis-server/)
+    const bad = await offload([command, '--redis', 'http://example.org', '--data', tempDir()])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('is not a Redis URL')
+  }
+}, 30_000)
