@@ -158,5 +158,7 @@ export const ImportResultSchema = z.object({
   lanes: Tally,
   /** A settings record was applied. */
   settings: z.boolean(),
+  /** What the queue took differently from how it was given (on a backend that keeps less), for a person to read. */
+  notes: z.array(z.string()).optional(),
 })
 export type ImportResult = z.infer<typeof ImportResultSchema>

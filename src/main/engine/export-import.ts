@@ -46,7 +46,7 @@ const iso = (ms: number): string => new Date(ms).toISOString()
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
 const ms = (instant: string): number => Date.parse(instant)
 const msOrNull = (instant: string | null): number | null => (instant === null ? null : ms(instant))
-const line = (record: unknown): string => `${JSON.stringify(record)}\n`
+export const line = (record: unknown): string => `${JSON.stringify(record)}\n`
 
 const ENDED: ReadonlySet<JobStatus> = new Set(['failed', 'cancelled'])
 
@@ -55,7 +55,7 @@ function lineError(code: ApiErrorCode, at: number, path: string, message: string
   return new ApiError(code, `Line ${at}${path ? `, ${path}` : ''}: ${message}`, [{ line: at, path, message }])
 }
 
-interface Parsed {
+export interface Parsed {
   jobs: { at: number; record: JobRecord }[]
   schedules: { at: number; record: ScheduleRecord }[]
   watches: { at: number; record: WatchRecord }[]
@@ -120,6 +120,14 @@ export function parseExport(text: string): Parsed {
   return parsed
 }
 
+/** Every job, schedule and watch names a kind this machine has; the first that does not is refused by its line. */
+export function checkKinds(parsed: Parsed, kinds: KindRegistry): void {
+  const records = [...parsed.jobs, ...parsed.schedules, ...parsed.watches].sort((a, b) => a.at - b.at)
+  const unknown = records.find(({ record }) => !kinds.get(record.kind))
+  if (!unknown) return
+  throw lineError('unknown_kind', unknown.at, 'kind', `No job kind "${unknown.record.kind}"; known kinds: ${kinds.names().join(', ')}`)
+}
+
 function checked<T extends z.ZodType>(schema: T, value: unknown, at: number): z.output<T> {
   const result = schema.safeParse(value)
   if (result.success) return result.data
@@ -177,7 +185,7 @@ export class QueueTransfer {
   /** Checks every line, then stores it all in one transaction; the engine takes the new jobs up at once. */
   importText(text: string): ImportResult {
     const parsed = parseExport(text)
-    this.checkKinds(parsed)
+    checkKinds(parsed, this.deps.kinds)
     const now = this.deps.clock.now()
     const { store } = this.deps
     const result: ImportResult = {
@@ -248,14 +256,6 @@ export class QueueTransfer {
     engine.jobsAdded([])
     this.deps.schedules.check()
     this.deps.watches.adopt(watches)
-  }
-
-  private checkKinds(parsed: Parsed): void {
-    const records = [...parsed.jobs, ...parsed.schedules, ...parsed.watches].sort((a, b) => a.at - b.at)
-    const unknown = records.find(({ record }) => !this.deps.kinds.get(record.kind))
-    if (!unknown) return
-    const message = `No job kind "${unknown.record.kind}"; known kinds: ${this.deps.kinds.names().join(', ')}`
-    throw lineError('unknown_kind', unknown.at, 'kind', message)
   }
 
   /**

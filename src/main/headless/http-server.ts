@@ -33,9 +33,9 @@ export const MAX_IMPORT_BYTES = 64 * 1024 * 1024
 
 /** Export and import of the whole queue: they stream JSON Lines, so they stand beside the contract's JSON routes. */
 export interface TransferRoutes {
-  /** The export, a chunk of lines at a time. */
-  exportChunks(): Iterable<string>
-  importText(text: string): ImportResult
+  /** The export, a chunk of lines at a time (read from a store here, or from Redis as it answers). */
+  exportChunks(): Iterable<string> | AsyncIterable<string>
+  importText(text: string): ImportResult | Promise<ImportResult>
 }
 
 export interface HttpServerOptions {
@@ -359,14 +359,14 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         `The import is over the ${formatBytes(importLimit)} limit; split the file into parts, each starting with the header line and with jobs after those they depend on, and import them in order`,
       )
     })
-    sendJson(res, 200, options.transfer.importText(text))
+    sendJson(res, 200, await options.transfer.importText(text))
   }
 
   /** Chunk by chunk, waiting while the client is behind and giving other requests a turn between chunks. */
-  async function streamExport(res: ServerResponse, chunks: Iterable<string>): Promise<void> {
-    const iterator = chunks[Symbol.iterator]()
+  async function streamExport(res: ServerResponse, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
+    const iterator = Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]()
     // The first chunk before the head: a failure to read anything is still a typed error.
-    let next = iterator.next()
+    let next = await iterator.next()
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'content-type': EXPORT_CONTENT_TYPE,
@@ -374,7 +374,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       'content-disposition': 'attachment; filename="offload-export.jsonl"',
     })
     try {
-      for (; !next.done; next = iterator.next()) {
+      for (; !next.done; next = await iterator.next()) {
         if (res.destroyed) return
         if (res.write(next.value)) await new Promise((resolve) => setImmediate(resolve))
         else
@@ -390,7 +390,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       }
       res.end()
     } finally {
-      iterator.return?.()
+      await iterator.return?.()
     }
   }
 

@@ -1,5 +1,6 @@
 import { BullBackend } from '../backends/bullmq/bullmq-backend'
 import { createRedisServer, type RedisServer } from '../backends/bullmq/redis-handlers'
+import { RedisTransfer } from '../backends/bullmq/redis-transfer'
 import { probeRedis } from '../backends/bullmq/redis-probe'
 import type { RedisTarget } from '../backends/bullmq/redis-url'
 import { dataPaths, ensureDataFolder } from '../engine/data-folder'
@@ -30,13 +31,15 @@ export async function startRedisHeadless(options: RedisHeadlessOptions): Promise
   ensureDataFolder(options.dataDir)
   refuseIfServed(options.dataDir)
   const kinds = await loadKinds(dataPaths(options.dataDir).kinds)
-  const server = createRedisServer(new BullBackend(options.redis), kinds)
+  const backend = new BullBackend(options.redis)
+  const server = createRedisServer(backend, kinds)
   let api
   try {
     api = await startLocalApiServer({
       dataDir: options.dataDir,
       handlers: server.handlers,
       subscribe: (listener) => server.subscribe(listener),
+      transfer: new RedisTransfer(backend, kinds),
       port: options.port,
       ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),
     })

@@ -1,16 +1,21 @@
-import { Queue, QueueEvents, type Job as BullJob, type JobState } from 'bullmq'
+import { Queue, QueueEvents, type JobState } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { DEFAULT_LANE, JOB_STATUSES, type Job, type JobPage, type JobStatus, type LogLine, type ParsedListJobsQuery, type Priority } from '../../../shared/job'
 import { WorkerHostSchema, type WorkerHost } from '../../../shared/backend'
 import { ApiError } from '../../../shared/errors'
+import type { JobRecord } from '../../../shared/export'
 import type { JobInsert } from '../../engine/job-store'
-import { fromBullJob, queueName, rankOf, toBullJob, type QueuedData } from './job-shape'
-import { KEYS, WORKER_SEEN_MS } from './redis-keys'
+import { jobOfRecord, recordOfBull, rowOfRecord } from './job-records'
+import { fromBullJob, queueName, rankOf, toBullJob, type Bull } from './job-shape'
+import { ENDED_STATUSES, KEYS, WORKER_SEEN_MS, type EndedStatus } from './redis-keys'
 import { connectRedis, type RedisTarget } from './redis-url'
 
-type Bull = BullJob<QueuedData>
+/** Where a job is: in a lane's queue, or kept among those that ended outside any queue. */
+type Located = { id: string; lane: string } | { id: string; kept: EndedStatus }
 
-/** The BullMQ states each Offload status can be in (cancelled also lives in KEYS.cancelled). */
+const isEnded = (status: JobStatus): status is EndedStatus => (ENDED_STATUSES as string[]).includes(status)
+
+/** The BullMQ states each Offload status can be in (each ended status also has its KEYS.ended hash). */
 const STATES: Record<JobStatus, JobState[]> = {
   held: [],
   waiting: [],
@@ -43,6 +48,7 @@ export class BullBackend {
   }
 
   async enqueue(rows: readonly JobInsert[], now: number): Promise<void> {
+    if (rows.length === 0) return
     const byLane = new Map<string, JobInsert[]>()
     for (const row of rows) byLane.set(row.lane, [...(byLane.get(row.lane) ?? []), row])
     await this.redis.sadd(KEYS.lanes, ...byLane.keys())
@@ -59,23 +65,75 @@ export class BullBackend {
   async get(id: string): Promise<Job | null> {
     const found = await this.find(id)
     if (found) return found.job
-    const tomb = await this.redis.hget(KEYS.cancelled, id)
-    return tomb ? (JSON.parse(tomb) as Job) : null
+    const kept = await this.kept(id)
+    return kept && jobOfRecord(kept)
+  }
+
+  /** Every job whole, in id order, a page at a time: what an export holds. */
+  async *records(pageSize: number): AsyncGenerator<JobRecord[]> {
+    const cancelling = new Set(await this.redis.smembers(KEYS.cancelling))
+    const located = await this.locate(await this.lanes(), JOB_STATUSES)
+    for (let at = 0; at < located.length; at += pageSize) {
+      const page = await this.readAs(
+        located.slice(at, at + pageSize),
+        (bull, state) => recordOfBull(bull, state, cancelling.has(bull.id!) && state === 'active'),
+        (r) => r,
+      )
+      if (page.length > 0) yield page
+    }
+  }
+
+  /** Which of these ids a job has, in a queue or kept. */
+  async stored(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>()
+    if (ids.length === 0) return found
+    const lanes = await this.lanes()
+    const pipeline = this.redis.pipeline()
+    for (const status of ENDED_STATUSES) pipeline.hmget(KEYS.ended[status], ...ids)
+    for (const lane of lanes) for (const id of ids) pipeline.exists(this.queue(lane).toKey(id))
+    const answers = (await pipeline.exec()) ?? []
+    const failed = answers.find(([error]) => error)
+    if (failed) throw failed[0]!
+    ENDED_STATUSES.forEach((_, s) => ((answers[s]?.[1] ?? []) as (string | null)[]).forEach((text, i) => text !== null && found.add(ids[i]!)))
+    lanes.forEach((_, l) => ids.forEach((id, i) => answers[ENDED_STATUSES.length + l * ids.length + i]?.[1] === 1 && found.add(id)))
+    return found
+  }
+
+  /** Jobs that ended elsewhere (an import's finished ones), kept as they were, in one transaction. */
+  async keep(records: readonly JobRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const multi = this.redis.multi()
+    for (const record of records) multi.hset(KEYS.ended[record.status as EndedStatus], record.id, JSON.stringify(record))
+    await multi.exec()
+    this.changed(records.map((r) => r.id))
+  }
+
+  /** A job that ended outside any queue, as kept. */
+  private async kept(id: string): Promise<JobRecord | null> {
+    const texts = await Promise.all(ENDED_STATUSES.map((status) => this.redis.hget(KEYS.ended[status], id)))
+    const text = texts.find((t) => t !== null)
+    return text ? (JSON.parse(text) as JobRecord) : null
+  }
+
+  /** Every job, queued or kept, in id order. */
+  private async locate(lanes: readonly string[], statuses: readonly JobStatus[]): Promise<Located[]> {
+    const states = [...new Set(statuses.flatMap((s) => STATES[s]))]
+    const located: Located[] = []
+    for (const lane of lanes) {
+      const ids = states.length > 0 ? await this.queue(lane).getRanges(states, 0, -1) : []
+      for (const id of ids) located.push({ id, lane })
+    }
+    for (const status of statuses.filter(isEnded)) for (const id of await this.redis.hkeys(KEYS.ended[status])) located.push({ id, kept: status })
+    const unique = [...new Map(located.map((l) => [l.id, l])).values()]
+    return unique.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   }
 
   async list(query: ParsedListJobsQuery): Promise<JobPage> {
     const lanes = query.lane ? [query.lane] : await this.lanes()
     const statuses = query.status ? [query.status] : JOB_STATUSES
-    const states = [...new Set(statuses.flatMap((s) => STATES[s]))]
-    const located: { id: string; lane: string | null }[] = []
-    for (const lane of lanes) {
-      const ids = states.length > 0 ? await this.queue(lane).getRanges(states, 0, -1) : []
-      for (const id of ids) located.push({ id, lane })
-    }
-    if (statuses.includes('cancelled')) for (const id of await this.redis.hkeys(KEYS.cancelled)) located.push({ id, lane: null })
     const newest = query.sort === 'newest'
-    const unique = [...new Map(located.map((l) => [l.id, l])).values()]
-    unique.sort((a, b) => (a.id < b.id ? (newest ? 1 : -1) : a.id > b.id ? (newest ? -1 : 1) : 0))
+    const unique = await this.locate(lanes, statuses)
+    if (newest) unique.reverse()
     const after = query.cursor
     const candidates = after ? unique.filter((l) => (newest ? l.id < after : l.id > after)) : unique.slice(query.offset ?? 0)
     const cancelling = new Set(await this.redis.smembers(KEYS.cancelling))
@@ -105,8 +163,12 @@ export class BullBackend {
       counts.succeeded += c.completed ?? 0
       counts.failed += c.failed ?? 0
     }
-    const [tombs, ranCancelled] = await Promise.all([this.redis.hlen(KEYS.cancelled), this.redis.scard(KEYS.cancelledRuns)])
-    counts.cancelled += tombs + ranCancelled
+    const [kept, ranCancelled] = await Promise.all([
+      Promise.all(ENDED_STATUSES.map((s) => this.redis.hlen(KEYS.ended[s]))),
+      this.redis.scard(KEYS.cancelledRuns),
+    ])
+    ENDED_STATUSES.forEach((status, i) => (counts[status] += kept[i]!))
+    counts.cancelled += ranCancelled
     counts.failed = Math.max(0, counts.failed - ranCancelled)
     return counts
   }
@@ -124,25 +186,22 @@ export class BullBackend {
   /** Before it runs, it leaves its queue for the cancelled list; running, its host is told to stop it (and it ends cancelled). */
   async cancel(id: string, now: number): Promise<Job> {
     const found = await this.find(id)
-    if (!found) {
-      if (await this.redis.hexists(KEYS.cancelled, id))
-        throw new ApiError('wrong_state', `Job ${id} is already cancelled; only jobs not yet finished can be cancelled`)
-      throw notFound(id)
-    }
-    const { bull, job } = found
-    if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled')
-      throw new ApiError('wrong_state', `Job ${id} is already ${job.status}; only jobs not yet finished can be cancelled`)
+    if (!found) throw await this.missing(id, 'only jobs not yet finished can be cancelled')
+    const { bull, job, state } = found
+    if (isEnded(job.status)) throw new ApiError('wrong_state', `Job ${id} is already ${job.status}; only jobs not yet finished can be cancelled`)
     const stamp = new Date(now).toISOString()
-    const cancelled: Job = { ...job, status: 'cancelled', finishedAt: stamp, error: { code: 'cancelled', message: 'Cancelled' } }
+    const error = { code: 'cancelled' as const, message: 'Cancelled' }
+    const cancelled: Job = { ...job, status: 'cancelled', finishedAt: stamp, error }
     if (job.status !== 'running') {
-      await this.redis.hset(KEYS.cancelled, id, JSON.stringify(cancelled))
+      const record: JobRecord = { ...recordOfBull(bull, state), status: 'cancelled', finishedAt: stamp, error }
+      await this.redis.hset(KEYS.ended.cancelled, id, JSON.stringify(record))
       try {
         await bull.remove()
         this.changed([id])
         return cancelled
       } catch {
         // It was taken by a worker meanwhile (its lock refuses removal): stop it there instead.
-        await this.redis.hdel(KEYS.cancelled, id)
+        await this.redis.hdel(KEYS.ended.cancelled, id)
       }
     }
     await this.redis.sadd(KEYS.cancelling, id)
@@ -152,16 +211,16 @@ export class BullBackend {
   }
 
   async retry(id: string, now: number): Promise<Job> {
-    const tomb = await this.redis.hget(KEYS.cancelled, id)
-    if (tomb) {
-      const job = JSON.parse(tomb) as Job
-      await this.enqueue([rowOf(job, now)], now)
-      await this.redis.hdel(KEYS.cancelled, id)
+    const kept = await this.kept(id)
+    if (kept && kept.status !== 'succeeded') {
+      // Sent again as it was asked for: a fresh run.
+      await this.enqueue([rowOfRecord(kept, now)], now)
+      await this.redis.hdel(KEYS.ended[kept.status as EndedStatus], id)
       this.changed([id])
       return (await this.get(id))!
     }
     const found = await this.find(id)
-    if (!found) throw notFound(id)
+    if (!found) throw await this.missing(id, 'only failed or cancelled jobs can be retried')
     if (found.job.status !== 'failed' && found.job.status !== 'cancelled')
       throw new ApiError('wrong_state', `Job ${id} is ${found.job.status}; only failed or cancelled jobs can be retried`)
     await this.redis.multi().srem(KEYS.cancelling, id).srem(KEYS.cancelledRuns, id).exec()
@@ -173,7 +232,8 @@ export class BullBackend {
   }
 
   async remove(id: string): Promise<void> {
-    if ((await this.redis.hdel(KEYS.cancelled, id)) > 0) return this.changed([id])
+    const dropped = await Promise.all(ENDED_STATUSES.map((s) => this.redis.hdel(KEYS.ended[s], id)))
+    if (dropped.some((n) => n > 0)) return this.changed([id])
     const found = await this.find(id)
     if (!found) throw notFound(id)
     if (found.job.status === 'running') throw new ApiError('wrong_state', `Job ${id} is running; cancel it before removing it`)
@@ -184,7 +244,7 @@ export class BullBackend {
 
   async setPriority(id: string, priority: Priority): Promise<Job> {
     const found = await this.find(id)
-    if (!found) throw notFound(id)
+    if (!found) throw await this.missing(id, 'only scheduled or queued jobs can change priority')
     if (found.job.status !== 'queued' && found.job.status !== 'scheduled')
       throw new ApiError('wrong_state', `Job ${id} is ${found.job.status}; only scheduled or queued jobs can change priority`)
     await found.bull.changePriority({ priority: rankOf(priority) })
@@ -262,57 +322,53 @@ export class BullBackend {
     return queue
   }
 
-  private async find(id: string): Promise<{ bull: Bull; job: Job; lane: string } | null> {
+  private async find(id: string): Promise<{ bull: Bull; job: Job; lane: string; state: JobState | 'unknown' } | null> {
     for (const lane of await this.lanes()) {
       const queue = this.queue(lane)
       const bull = (await queue.getJob(id)) as Bull | undefined
       if (!bull) continue
       const [state, cancelling] = await Promise.all([bull.getState(), this.redis.sismember(KEYS.cancelling, id)])
-      return { bull, job: fromBullJob(bull, state, cancelling === 1 && state === 'active'), lane }
+      return { bull, job: fromBullJob(bull, state, cancelling === 1 && state === 'active'), lane, state }
     }
     return null
   }
 
-  private async read(located: readonly { id: string; lane: string | null }[], cancelling: ReadonlySet<string>): Promise<Job[]> {
-    const tombIds = located.filter((l) => l.lane === null).map((l) => l.id)
-    const tombs = tombIds.length > 0 ? await this.redis.hmget(KEYS.cancelled, ...tombIds) : []
-    const tombOf = new Map(tombIds.map((id, i) => [id, tombs[i]]))
-    const jobs = await Promise.all(
-      located.map(async ({ id, lane }): Promise<Job | null> => {
-        if (lane === null) {
-          const tomb = tombOf.get(id)
-          return tomb ? (JSON.parse(tomb) as Job) : null
+  /** Not in any queue: kept as ended (and so in the wrong state for what was asked), or not there at all. */
+  private async missing(id: string, rule: string): Promise<ApiError> {
+    const kept = await this.kept(id)
+    return kept ? new ApiError('wrong_state', `Job ${id} is already ${kept.status}; ${rule}`) : notFound(id)
+  }
+
+  private async read(located: readonly Located[], cancelling: ReadonlySet<string>): Promise<Job[]> {
+    return this.readAs(located, (bull, state) => fromBullJob(bull, state, cancelling.has(bull.id!) && state === 'active'), jobOfRecord)
+  }
+
+  private async readAs<T>(
+    located: readonly Located[],
+    fromBull: (bull: Bull, state: JobState | 'unknown') => T,
+    fromKept: (record: JobRecord) => T,
+  ): Promise<T[]> {
+    const keptTexts = new Map<string, string | null>()
+    for (const status of ENDED_STATUSES) {
+      const ids = located.flatMap((l) => ('kept' in l && l.kept === status ? [l.id] : []))
+      if (ids.length === 0) continue
+      const texts = await this.redis.hmget(KEYS.ended[status], ...ids)
+      ids.forEach((id, i) => keptTexts.set(id, texts[i] ?? null))
+    }
+    const read = await Promise.all(
+      located.map(async (at): Promise<T | null> => {
+        if ('kept' in at) {
+          const text = keptTexts.get(at.id)
+          return text ? fromKept(JSON.parse(text) as JobRecord) : null
         }
-        const bull = (await this.queue(lane).getJob(id)) as Bull | undefined
-        if (!bull) return null
-        const state = await bull.getState()
-        return fromBullJob(bull, state, cancelling.has(id) && state === 'active')
+        const bull = (await this.queue(at.lane).getJob(at.id)) as Bull | undefined
+        return bull ? fromBull(bull, await bull.getState()) : null
       }),
     )
-    return jobs.filter((j): j is Job => j !== null)
+    return read.filter((item): item is Awaited<T> => item !== null)
   }
 }
 
 function notFound(id: string): ApiError {
   return new ApiError('not_found', `No job with id ${id}`)
-}
-
-/** A cancelled job sent again: as it was asked for, a fresh run. */
-function rowOf(job: Job, now: number): JobInsert {
-  return {
-    id: job.id,
-    kind: job.kind,
-    name: job.name,
-    paramsJson: JSON.stringify(job.params ?? {}),
-    priority: job.priority,
-    maxAttempts: job.maxAttempts,
-    timeoutMs: job.timeoutMs,
-    maxMemoryMb: job.maxMemoryMb,
-    backoffBaseMs: 1000,
-    backoffCapMs: 5 * 60_000,
-    createdAt: Date.parse(job.createdAt),
-    runAfter: now,
-    lane: job.lane,
-    slots: 1,
-  }
 }

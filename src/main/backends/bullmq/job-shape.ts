@@ -18,6 +18,8 @@ export interface QueuedData {
   outcome?: { machine: string; summary: string | null; error: JobError | null; usage: JobUsage | null; cancelled: boolean }
 }
 
+export type Bull = BullJob<QueuedData>
+
 /** BullMQ runs the lowest number first; 0 would mean "no priority" and jump the prioritized ones. */
 const RANK: Record<Priority, number> = { urgent: 1, high: 2, normal: 3, low: 4 }
 
@@ -109,7 +111,8 @@ export function fromBullJob(bull: BullJob<QueuedData>, state: JobState | 'unknow
     createdAt: new Date(data.createdAt).toISOString(),
     startedAt: iso(bull.processedOn),
     finishedAt: finished ? iso(bull.finishedOn) : null,
-    runAfter: new Date(bull.delay > 0 ? bull.timestamp + bull.delay : data.runAfter).toISOString(),
+    // A retry's backoff is BullMQ's delay; otherwise the time it was asked for, to the millisecond.
+    runAfter: new Date(bull.attemptsMade > 0 && bull.delay > 0 ? bull.timestamp + bull.delay : data.runAfter).toISOString(),
     result: status === 'succeeded' ? (bull.returnvalue ?? null) : null,
     summary: outcome?.summary ?? null,
     error: status === 'queued' && state !== 'delayed' ? null : error,

@@ -2,8 +2,11 @@
 export const KEYS = {
   /** Every lane a job was sent to: the queues there are. */
   lanes: 'offload:lanes',
-  /** Jobs cancelled before they ran: taken out of their queue, kept here (id → the job as JSON). */
-  cancelled: 'offload:cancelled',
+  /**
+   * Jobs that ended outside any queue, by status (id → JobRecord as JSON, the
+   * shape an export holds): cancelled before they ran, or imported finished.
+   */
+  ended: { succeeded: 'offload:ended:succeeded', failed: 'offload:ended:failed', cancelled: 'offload:ended:cancelled' },
   /** Running jobs asked to stop; a worker host that starts one of them ends it at once. */
   cancelling: 'offload:cancelling',
   /** Jobs that were running when cancelled: BullMQ keeps them as failed, Offload counts them as cancelled. */
@@ -13,6 +16,9 @@ export const KEYS = {
   /** Pub/sub: the id of a job to stop, for whichever host runs it. */
   cancelChannel: 'offload:cancel',
 } as const
+
+export type EndedStatus = keyof typeof KEYS.ended
+export const ENDED_STATUSES = Object.keys(KEYS.ended) as EndedStatus[]
 
 /** A worker host is listed while it said something this recently (it says so every second or two). */
 export const WORKER_SEEN_MS = 10_000

@@ -134,6 +134,7 @@ export async function importQueue(ctx: Context, source: string, options: { json?
   const result = ImportResultSchema.parse(await response.json())
   if (options.json) ctx.out(JSON.stringify(result, null, 2))
   ctx.err(importSaid(result))
+  for (const note of result.notes ?? []) ctx.err(note)
   return EXIT.ok
 }
 
