@@ -31,14 +31,17 @@ export class PanelHarness {
   dataDir = ''
   private server: ChildProcess | undefined
   private port = 0
+  private serveArgs: string[] = []
 
   /** `init` runs in the page before its own scripts (stubs for browser APIs). */
-  async open(options: { kinds?: string[]; viewport?: { width: number; height: number }; init?: string } = {}): Promise<void> {
+  /** `serve` takes `serveArgs` besides its data folder and port (`--redis URL`). */
+  async open(options: { kinds?: string[]; viewport?: { width: number; height: number }; init?: string; serveArgs?: string[] } = {}): Promise<void> {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`)
     mkdirSync(SHOTS, { recursive: true })
     this.dataDir = mkdtempSync(join(tmpdir(), 'offload-e2e-'))
     for (const kind of options.kinds ?? ['sleep.mjs']) cpSync(join(FIXTURE_KINDS, kind), join(this.dataDir, 'kinds', kind))
     this.port = await freePort()
+    this.serveArgs = options.serveArgs ?? []
     await this.startServer()
     // The other tests load this box: its real load must not throttle the panel's tests (those of the throttle turn it on).
     await this.api('PUT', '/api/settings', { adaptiveConcurrency: false })
@@ -56,7 +59,7 @@ export class PanelHarness {
   }
 
   async startServer(): Promise<void> {
-    const args = ['--import', 'tsx', SERVE, '--data', this.dataDir, '--port', String(this.port), '--grace', '0']
+    const args = ['--import', 'tsx', SERVE, '--data', this.dataDir, '--port', String(this.port), '--grace', '0', ...this.serveArgs]
     this.server = spawn(process.execPath, args, { cwd: ROOT, stdio: 'ignore' })
     this.info = await waitForServerInfo(this.dataDir, this.server)
   }

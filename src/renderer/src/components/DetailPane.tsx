@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react'
 import { DEFAULT_LANE, type Attempt, type Job, type LogLine } from '../../../shared/job'
 import { useTransport } from '../context'
 import { dueText, formatBytes, formatDuration, formatTime, jobDuration, usageText, usageTitle } from '../format'
-import { useApp } from '../state/app-store'
+import { useApp, useSupports } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 import { useAction } from '../use-action'
 import { useNow } from '../use-now'
@@ -47,6 +47,7 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
   // Read again whenever a try begins or ends (a change of status or attempt count), and every second while one runs.
   const running = job?.status === 'running'
   const tryKey = job ? `${job.status}:${job.attempts}` : ''
+  const keepsAttempts = useSupports('attempts')
   useEffect(() => {
     let stopped = false
     const fetchAll = (): void => {
@@ -54,10 +55,12 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
         (result) => !stopped && setLines(result.lines),
         () => {},
       )
-      void transport.api.getJobAttempts({ id }).then(
-        (result) => !stopped && setAttempts(result.attempts),
-        () => {},
-      )
+      if (keepsAttempts) {
+        void transport.api.getJobAttempts({ id }).then(
+          (result) => !stopped && setAttempts(result.attempts),
+          () => {},
+        )
+      }
     }
     fetchAll()
     const timer = running ? setInterval(fetchAll, LOG_POLL_MS) : undefined
@@ -65,7 +68,7 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
       stopped = true
       clearInterval(timer)
     }
-  }, [id, tryKey, running, transport])
+  }, [id, tryKey, running, transport, keepsAttempts])
 
   const dependencies = useDependencies(id)
   const [moving, setMoving] = useState(false)
@@ -99,6 +102,11 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
         <span>priority {job.priority}</span>
         {job.lane !== DEFAULT_LANE && <span>lane {job.lane}</span>}
         {job.slots > 1 && <span>{job.slots} slots</span>}
+        {job.machine && (
+          <span data-testid="machine">
+            {job.status === 'running' ? 'running on' : 'ran on'} {job.machine}
+          </span>
+        )}
         <span>
           try {Math.max(job.attempts, 1)} of {job.maxAttempts}
         </span>
@@ -170,18 +178,20 @@ export function DetailPane({ id, onRunAgain }: { id: string; onRunAgain: (job: J
         <h3>Log</h3>
         <LogView lines={lines} name={job.name} finished={finished} />
       </section>
-      <section>
-        <h3>Tries</h3>
-        {attempts.length === 0 ? (
-          <p className="muted">Not begun yet.</p>
-        ) : (
-          <ol className="attempts">
-            {attempts.map((a) => (
-              <AttemptItem key={a.seq} attempt={a} now={now} />
-            ))}
-          </ol>
-        )}
-      </section>
+      {keepsAttempts && (
+        <section>
+          <h3>Tries</h3>
+          {attempts.length === 0 ? (
+            <p className="muted">Not begun yet.</p>
+          ) : (
+            <ol className="attempts">
+              {attempts.map((a) => (
+                <AttemptItem key={a.seq} attempt={a} now={now} />
+              ))}
+            </ol>
+          )}
+        </section>
+      )}
       <section>
         <h3>Params</h3>
         <pre>{JSON.stringify(job.params, null, 2)}</pre>

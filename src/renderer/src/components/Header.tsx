@@ -1,5 +1,6 @@
+import type { WorkerHost } from '../../../shared/backend'
 import { MAX_CONCURRENCY, THROUGHPUT_BUCKET_SECONDS } from '../../../shared/job'
-import { useApp } from '../state/app-store'
+import { useApp, useSupports } from '../state/app-store'
 import { throttleText } from '../throttle-text'
 import { useAction } from '../use-action'
 import { QuietNote } from './QuietNote'
@@ -24,6 +25,12 @@ export function Header(props: {
   const stats = useApp((s) => s.stats)
   const settings = useApp((s) => s.settings)
   const connection = useApp((s) => s.connection)
+  const machines = useApp((s) => (s.backend?.name === 'bullmq' ? s.backend.workers : null))
+  const canSearch = useSupports('search')
+  const canSchedule = useSupports('schedules')
+  const canWatch = useSupports('watches')
+  const hasSettings = useSupports('settings')
+  const hasReport = useSupports('statsReport')
   const act = useAction()
   const perMinute = stats ? stats.finished.slice(-6).reduce((a, b) => a + b, 0) * (60 / (6 * THROUGHPUT_BUCKET_SECONDS)) : 0
   const setConcurrency = (n: number): void => {
@@ -46,6 +53,7 @@ export function Header(props: {
           </span>
           <span className="meter-label">workers busy</span>
         </div>
+        {machines && <Machines hosts={machines} />}
         <ThrottleNote />
         <div className="meter throughput">
           <Sparkline values={stats?.finished ?? []} label="Jobs finished, last five minutes" />
@@ -53,17 +61,19 @@ export function Header(props: {
         </div>
       </div>
       <div className="header-actions">
-        <div className="stepper" role="group" aria-label="Jobs at once">
-          <button type="button" aria-label="Fewer jobs at once" onClick={() => setConcurrency((settings?.concurrency ?? 1) - 1)}>
-            −
-          </button>
-          <span aria-live="polite" data-testid="concurrency">
-            {settings?.concurrency ?? '–'} at once
-          </span>
-          <button type="button" aria-label="More jobs at once" onClick={() => setConcurrency((settings?.concurrency ?? 1) + 1)}>
-            +
-          </button>
-        </div>
+        {hasSettings && (
+          <div className="stepper" role="group" aria-label="Jobs at once">
+            <button type="button" aria-label="Fewer jobs at once" onClick={() => setConcurrency((settings?.concurrency ?? 1) - 1)}>
+              −
+            </button>
+            <span aria-live="polite" data-testid="concurrency">
+              {settings?.concurrency ?? '–'} at once
+            </span>
+            <button type="button" aria-label="More jobs at once" onClick={() => setConcurrency((settings?.concurrency ?? 1) + 1)}>
+              +
+            </button>
+          </div>
+        )}
         {stats?.paused ? (
           <button type="button" className="primary pause-toggle" onClick={() => void act((api) => api.resumeQueue({}))} title="Resume (P)">
             ▶ Resume
@@ -73,26 +83,61 @@ export function Header(props: {
             ❚❚ Pause all
           </button>
         )}
-        <button type="button" onClick={onSearch} aria-pressed={showingSearch} title="Search documents (Ctrl+K)">
-          Search
-        </button>
-        <button type="button" onClick={onSchedules} aria-pressed={showingSchedules}>
-          Schedules
-        </button>
-        <button type="button" onClick={onWatches} aria-pressed={showingWatches}>
-          Watches
-        </button>
-        <button type="button" onClick={onStats} aria-pressed={showingStats}>
-          Stats
-        </button>
-        <button type="button" onClick={onSettings} aria-label="Settings">
-          ⚙
-        </button>
+        {canSearch && (
+          <button type="button" onClick={onSearch} aria-pressed={showingSearch} title="Search documents (Ctrl+K)">
+            Search
+          </button>
+        )}
+        {canSchedule && (
+          <button type="button" onClick={onSchedules} aria-pressed={showingSchedules}>
+            Schedules
+          </button>
+        )}
+        {canWatch && (
+          <button type="button" onClick={onWatches} aria-pressed={showingWatches}>
+            Watches
+          </button>
+        )}
+        {hasReport && (
+          <button type="button" onClick={onStats} aria-pressed={showingStats}>
+            Stats
+          </button>
+        )}
+        {hasSettings && (
+          <button type="button" onClick={onSettings} aria-label="Settings">
+            ⚙
+          </button>
+        )}
         <button type="button" className="primary" onClick={onNewJob} title="New job (N)">
           + New job
         </button>
       </div>
     </header>
+  )
+}
+
+/** With Redis: the machines working from the queue, each with its load, behind a count beside the workers meter. */
+function Machines({ hosts }: { hosts: readonly WorkerHost[] }) {
+  return (
+    <details className="machines" data-testid="machines">
+      <summary>
+        {hosts.length} {hosts.length === 1 ? 'machine' : 'machines'}
+      </summary>
+      {hosts.length === 0 ? (
+        <p>
+          No machine is taking jobs. Start one with <code>offload worker --redis URL</code>.
+        </p>
+      ) : (
+        <ul aria-label="Connected workers">
+          {hosts.map((host) => (
+            <li key={host.id}>
+              <strong>{host.machine}</strong> {host.running}/{host.concurrency} busy
+              {host.lanes.length > 0 ? ` · lanes ${host.lanes.join(', ')}` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+    </details>
   )
 }
 

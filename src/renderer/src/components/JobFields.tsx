@@ -1,5 +1,6 @@
 import { DEFAULT_LANE, PRIORITIES, type KindInfo, type KindLoadError, type Priority } from '../../../shared/job'
 import type { Field, FormValues } from '../../../shared/schema-form'
+import { useSupports } from '../state/app-store'
 
 /** What the kinds folder could not load, and why: above a form that picks a kind. */
 export function KindErrorsNote({ errors }: { errors: KindLoadError[] }) {
@@ -157,6 +158,7 @@ export function PlacementFields(props: {
   errors: { lane?: string | undefined; slots?: string | undefined }
 }) {
   const { idPrefix, lane, onLane, slots, onSlots, errors } = props
+  const slotted = useSupports('slots')
   return (
     <div className="row-fields">
       <TextField
@@ -169,14 +171,16 @@ export function PlacementFields(props: {
         maxLength={64}
         code
       />
-      <LimitField
-        id={`${idPrefix}-slots`}
-        label="Slots"
-        hint="Empty: 1. A job using several cores counts as several."
-        value={slots}
-        onChange={onSlots}
-        error={errors.slots}
-      />
+      {slotted && (
+        <LimitField
+          id={`${idPrefix}-slots`}
+          label="Slots"
+          hint="Empty: 1. A job using several cores counts as several."
+          value={slots}
+          onChange={onSlots}
+          error={errors.slots}
+        />
+      )}
     </div>
   )
 }

@@ -82,6 +82,7 @@ export const JobRow = memo(function JobRow({ id, index, tabbable }: { id: string
           {job.kind}
           {job.priority !== 'normal' ? ` · ${job.priority}` : ''}
           {job.lane !== DEFAULT_LANE ? ` · lane ${job.lane}` : ''}
+          {job.machine ? ` · on ${job.machine}` : ''}
         </span>
       </span>
       <span role="gridcell" className="col-status">

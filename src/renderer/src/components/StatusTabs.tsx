@@ -1,5 +1,5 @@
 import { JOB_STATUSES, type JobStatus } from '../../../shared/job'
-import { useApp } from '../state/app-store'
+import { useApp, useSupports } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 
 const LABELS: Record<JobStatus | 'all', string> = {
@@ -14,22 +14,26 @@ const LABELS: Record<JobStatus | 'all', string> = {
   cancelled: 'Cancelled',
 }
 
-const TABS = ['all', ...JOB_STATUSES] as const
+const ALL_TABS = ['all', ...JOB_STATUSES] as const
 
 export function StatusTabs() {
   const counts = useApp((s) => s.stats?.counts)
   const status = useJobs((s) => s.filter.status)
   const setFilter = useJobs((s) => s.setFilter)
   const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : undefined
-  const current = TABS.indexOf(status ?? 'all')
+  // A backend without holds or dependencies never has jobs held or waiting: no tabs for them.
+  const holds = useSupports('hold')
+  const depends = useSupports('dependencies')
+  const tabs = ALL_TABS.filter((tab) => (tab !== 'held' || holds) && (tab !== 'waiting' || depends))
+  const current = tabs.indexOf(status ?? 'all')
   const choose = (index: number, list: HTMLElement | null): void => {
-    const tab = TABS[(index + TABS.length) % TABS.length]!
+    const tab = tabs[(index + tabs.length) % tabs.length]!
     setFilter({ status: tab === 'all' ? null : tab })
     list?.querySelector<HTMLElement>(`[data-tab="${tab}"]`)?.focus()
   }
   // One tab stop for the row of tabs; the arrow keys, Home and End move along it (the ARIA tabs pattern).
   const onKeyDown = (e: React.KeyboardEvent<HTMLDivElement>): void => {
-    const moves: Record<string, number> = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: TABS.length - 1 }
+    const moves: Record<string, number> = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: tabs.length - 1 }
     const to = moves[e.key]
     if (to === undefined) return
     e.preventDefault()
@@ -38,7 +42,7 @@ export function StatusTabs() {
   return (
     <nav aria-label="Jobs by status">
       <div className="tabs" role="tablist" aria-label="Jobs by status" onKeyDown={onKeyDown}>
-        {TABS.map((tab) => {
+        {tabs.map((tab) => {
           const selected = (status ?? 'all') === tab
           const count = tab === 'all' ? total : counts?.[tab]
           return (

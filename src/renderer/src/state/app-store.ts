@@ -1,5 +1,6 @@
 import { create } from 'zustand'
 import type { OffloadEvent } from '../../../shared/api'
+import type { BackendFeature, BackendInfo } from '../../../shared/backend'
 import type { Job, JobStatus, KindInfo, KindLoadError, Settings, Stats } from '../../../shared/job'
 import type { ConnectionStatus, Transport } from '../api/transport'
 import { PageLoader, useJobs } from './jobs-store'
@@ -12,6 +13,8 @@ interface AppState {
   settings: Settings | null
   kinds: KindInfo[]
   kindErrors: KindLoadError[]
+  /** Where the queue lives and what it supports; with Redis, the machines working from it. */
+  backend: BackendInfo | null
   /** A short message for the user (an action failed, a bulk action partly failed). */
   notice: { text: string; tone: 'info' | 'error' } | null
   notify: (text: string, tone?: 'info' | 'error') => void
@@ -24,9 +27,22 @@ export const useApp = create<AppState>()((set) => ({
   settings: null,
   kinds: [],
   kindErrors: [],
+  backend: null,
   notice: null,
   notify: (text, tone = 'info') => set({ notice: { text, tone } }),
 }))
+
+/**
+ * Whether the queue's backend does this. Until it is known, yes: the
+ * embedded engine does everything, and a control that appears a moment late
+ * is worse than one that goes away once Redis says it lacks it.
+ */
+export function useSupports(feature: BackendFeature): boolean {
+  return useApp((s) => s.backend?.capabilities[feature] ?? true)
+}
+
+/** With Redis, the list of worker machines is read again this often (they say they are alive every 2 s). */
+const WORKERS_REFRESH_MS = 3000
 
 /** Renders at most this often however fast events come: 20 frames a second is smooth, and leaves the CPU to the jobs. */
 const APPLY_INTERVAL_MS = 50
@@ -47,10 +63,26 @@ export function startSync(transport: Transport, loader: PageLoader, onJobs?: (jo
   let pendingStats: Stats | null = null
   let timer: ReturnType<typeof setTimeout> | undefined
   let lastCounts = ''
+  let workersReadAt = 0
+
+  /** Machines come and go with no event of their own: while stats arrive, the list is read again now and then. */
+  const refreshWorkers = (): void => {
+    if (useApp.getState().backend?.name !== 'bullmq' || Date.now() - workersReadAt < WORKERS_REFRESH_MS) return
+    workersReadAt = Date.now()
+    void transport.api.getBackend({}).then(
+      (backend) => useApp.setState({ backend }),
+      () => undefined,
+    )
+  }
 
   const load = async (): Promise<void> => {
-    const [stats, settings, kinds] = await Promise.all([transport.api.getStats({}), transport.api.getSettings({}), transport.api.listKinds({})])
-    useApp.setState({ stats, settings, kinds: kinds.kinds, kindErrors: kinds.errors })
+    const [stats, settings, kinds, backend] = await Promise.all([
+      transport.api.getStats({}),
+      transport.api.getSettings({}),
+      transport.api.listKinds({}),
+      transport.api.getBackend({}),
+    ])
+    useApp.setState({ stats, settings, kinds: kinds.kinds, kindErrors: kinds.errors, backend })
     await loader.refresh()
   }
 
@@ -69,6 +101,7 @@ export function startSync(transport: Transport, loader: PageLoader, onJobs?: (jo
       lastCounts = counts
       useApp.setState({ stats: pendingStats })
       pendingStats = null
+      refreshWorkers()
     }
   }
 
