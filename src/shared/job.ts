@@ -437,6 +437,20 @@ export const MAX_KEEP_JOBS = 10_000_000
 /** 1 TiB: a value beyond it is a typo, refused rather than holding every job back for good. */
 export const MAX_MIN_FREE_MEMORY_MB = 1_048_576
 export const MAX_IO_OVERCOMMIT = 8
+/**
+ * The desktop app joining a shared queue on Redis: as a `worker` it also
+ * runs jobs from there beside its own; as a `client` its panel drives that
+ * queue instead of this computer's.
+ */
+export const RedisJoinSchema = z.strictObject({
+  url: z
+    .string()
+    .max(2000)
+    .regex(/^rediss?:\/\/[^/\s]+(\/\d{1,2})?\/?$/, 'A Redis URL, like redis://192.168.1.20:6379 (or rediss:// for TLS)'),
+  role: z.enum(['worker', 'client']),
+})
+export type RedisJoin = z.infer<typeof RedisJoinSchema>
+
 export const SettingsSchema = z.object({
   /** Jobs running at once. */
   concurrency: z.number().int().min(1).max(MAX_CONCURRENCY),
@@ -475,6 +489,8 @@ export const SettingsSchema = z.object({
   workerMaxJobs: z.number().int().min(1).max(1_000_000).nullable(),
   /** A worker whose memory is above this after a job is replaced; null: never. */
   workerMaxRssMb: MemoryLimitSchema.nullable(),
+  /** A shared queue on Redis to join, taken up at the next start; null: this computer's queue only. Desktop only. */
+  redis: RedisJoinSchema.nullable(),
 })
 export type Settings = z.infer<typeof SettingsSchema>
 

@@ -310,6 +310,7 @@ describe('engine with real worker processes', () => {
       ioOvercommit: 2,
       workerMaxJobs: null,
       workerMaxRssMb: 1024,
+      redis: null,
     })
   })
 

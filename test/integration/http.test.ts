@@ -82,6 +82,7 @@ describe('HTTP API', () => {
       ioOvercommit: 2,
       workerMaxJobs: null,
       workerMaxRssMb: 1024,
+      redis: null,
     })
     expect((await call('GET', '/api/stats')).body).toMatchObject({ paused: false, workers: { max: 3 }, throttle: { limit: 3, reason: null } })
     const kinds = await call('GET', '/api/kinds')

@@ -2,7 +2,7 @@ import { app, BrowserWindow, dialog, Notification } from 'electron'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { OffloadEvent } from '../../shared/api'
+import type { ApiHandlers, OffloadEvent } from '../../shared/api'
 import { DESKTOP_FOLDER_NAME } from '../../shared/desktop-data-folder'
 import type { MachineProbes } from '../engine/admission'
 import { dataPaths, DataFolderError } from '../engine/data-folder'
@@ -10,6 +10,7 @@ import { createIndexedCheck } from '../engine/document-search'
 import { DatabaseOpenError } from '../engine/database'
 import { openHost, type Host } from '../engine/host'
 import { onWindowClose, quitQuestion } from '../desktop/lifecycle'
+import { joinRedis } from '../backends/bullmq/redis-join'
 import { startsHidden } from '../desktop/login-item'
 import { storageNotice } from '../desktop/storage-notice'
 import type { TrayAction } from '../desktop/tray-model'
@@ -51,6 +52,8 @@ export interface DesktopTuning {
 
 export interface DesktopApp {
   host: Host
+  /** What the panel is served: this computer's queue, or a shared one on Redis (the `redis` setting). */
+  panelHandlers: ApiHandlers
   localApi: LocalApiSwitch
   window(): BrowserWindow | undefined
 }
@@ -118,10 +121,13 @@ export async function runDesktopApp(paths: DesktopPaths, launch: DesktopLaunch, 
     return undefined
   }
   const { engine } = host
+  // The command line and scripts (the local API) keep reaching this computer's own queue.
+  const joined = await joinRedis(engine.settings().redis, host, { dataDir, launcher: createUtilityLauncher(paths.workerEntry) })
+  if (joined.said && Notification.isSupported()) new Notification({ title: 'Offload and Redis', body: joined.said }).show()
 
-  /** Engine events plus the shell's own (reveal), as one stream per window. */
+  /** The panel's queue's events plus the shell's own (reveal), as one stream per window. */
   const subscribe = (listener: (event: OffloadEvent) => void): (() => void) => {
-    const unsubscribe = engine.subscribe(listener)
+    const unsubscribe = joined.subscribe(listener)
     revealListeners.add(listener)
     return () => {
       unsubscribe()
@@ -129,7 +135,7 @@ export async function runDesktopApp(paths: DesktopPaths, launch: DesktopLaunch, 
     }
   }
 
-  const disposeIpc = registerIpcHandlers(host.handlers, appUrl)
+  const disposeIpc = registerIpcHandlers(joined.handlers, appUrl)
   const disposeDocuments = registerDocumentHandlers(createIndexedCheck(dataPaths(dataDir).state, paths.nativeBinding), appUrl)
   const power = followPower(engine, () => host.schedules.check())
   const localApi = followLocalApi({ dataDir, host, ...(existsSync(paths.rendererFile) ? { rendererDir: dirname(paths.rendererFile) } : {}) })
@@ -219,6 +225,7 @@ export async function runDesktopApp(paths: DesktopPaths, launch: DesktopLaunch, 
       disposeIpc()
       disposeDocuments()
       await localApi.close()
+      await joined.close()
       await host.close(QUIT_GRACE_MS)
       // Only now: until the database is closed, a headless server must still find this app and refuse the folder.
       localApi.removeInfo()
@@ -231,5 +238,5 @@ export async function runDesktopApp(paths: DesktopPaths, launch: DesktopLaunch, 
   })
 
   if (!startsHidden(launch.argv, loginItem.openedAtLogin())) showWindow()
-  return { host, localApi, window: () => window }
+  return { host, panelHandlers: joined.handlers, localApi, window: () => window }
 }

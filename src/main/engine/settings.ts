@@ -25,6 +25,7 @@ export function defaultSettings(): Settings {
     ioOvercommit: 2,
     workerMaxJobs: null,
     workerMaxRssMb: 1024,
+    redis: null,
   }
 }
 

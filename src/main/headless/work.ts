@@ -3,14 +3,14 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { availableParallelism } from 'node:os'
 import { LaneNameSchema, MAX_CONCURRENCY } from '../../shared/job'
-import { RedisWorkerHost } from '../backends/bullmq/worker-host'
+import { DEFAULT_LEASE_MS, RedisWorkerHost } from '../backends/bullmq/worker-host'
 import { probeRedis } from '../backends/bullmq/redis-probe'
 import { parseRedisUrl, RedisUrlError } from '../backends/bullmq/redis-url'
 import { DataFolderError, ensureDataFolder } from '../engine/data-folder'
 import { createForkLauncher } from '../node/fork-launcher'
 import { resolveWorkerEntry } from './worker-entry'
 
-const DEFAULT_LEASE_S = 15
+const DEFAULT_LEASE_S = DEFAULT_LEASE_MS / 1000
 const DEFAULT_GRACE_S = 10
 const USAGE = `Usage: offload worker --redis <url> [--concurrency <n>] [--lanes <a,b>] [--data <dir>] [--lease <seconds>] [--name <machine>]
 

@@ -8,7 +8,7 @@ import type { JobInsert } from '../../engine/job-store'
 import { jobOfRecord, recordOfBull, rowOfRecord } from './job-records'
 import { fromBullJob, queueName, rankOf, toBullJob, type Bull } from './job-shape'
 import { ENDED_STATUSES, KEYS, WORKER_SEEN_MS, type EndedStatus } from './redis-keys'
-import { connectRedis, type RedisTarget } from './redis-url'
+import { CONNECT_TIMEOUT_MS, connectRedis, type RedisTarget } from './redis-url'
 
 /** Where a job is: in a lane's queue, or kept among those that ended outside any queue. */
 type Located = { id: string; lane: string } | { id: string; kept: EndedStatus }
@@ -42,6 +42,7 @@ export class BullBackend {
   private readonly events = new Map<string, QueueEvents>()
   private readonly listeners = new Set<(ids: string[]) => void>()
   private readonly eventConnections: Redis[] = []
+  private connected: Promise<void> | undefined
 
   constructor(readonly target: RedisTarget) {
     this.redis = connectRedis(target, 'answers')
@@ -282,6 +283,19 @@ export class BullBackend {
     this.listeners.add(listener)
     for (const lane of await this.lanes()) this.listen(lane)
     return () => this.listeners.delete(listener)
+  }
+
+  /**
+   * Resolves once the first connection is made (or has had its time): a
+   * request that comes in while it is still being made waits for it rather
+   * than being told Redis is away.
+   */
+  firstConnection(): Promise<void> {
+    return (this.connected ??= new Promise<void>((resolve) => {
+      if (this.redis.status === 'ready') return resolve()
+      const timer = setTimeout(resolve, CONNECT_TIMEOUT_MS)
+      this.redis.once('ready', () => (clearTimeout(timer), resolve()))
+    }))
   }
 
   /** Connected now: while Redis is away, commands would wait for its return, so callers are answered at once instead. */

@@ -51,6 +51,7 @@ export function createRedisServer(backend: BullBackend, kinds: KindRegistry, clo
   let unsubscribe: (() => void) | undefined
 
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    await backend.firstConnection()
     if (!backend.reachable()) {
       markHealth(false)
       throw new ApiError('storage_unavailable', health.message!)

@@ -34,6 +34,9 @@ export interface WorkerHostOptions {
   probes?: MachineProbes
 }
 
+/** How long a job stays a host's without a word from it, unless told otherwise. */
+export const DEFAULT_LEASE_MS = 15_000
+
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled'])
 
 /**

@@ -8,6 +8,42 @@ import { NumberSetting } from './NumberSetting'
 import { QuietHoursSetting } from './QuietHoursSetting'
 import { useBrowserNotify } from '../browser-notifications'
 
+const ROLE_TEXT = { off: 'No: this computer’s queue only', worker: 'As a worker: also run its jobs here', client: 'As a client: this panel shows it' } as const
+
+/** Joining a shared queue on Redis: taken up when the app next starts, since the panel and the workers change with it. */
+function RedisJoinSetting({ settings, update }: { settings: Settings; update: (patch: Partial<Settings>) => void }) {
+  const [url, setUrl] = useState(settings.redis?.url ?? '')
+  const [role, setRole] = useState<keyof typeof ROLE_TEXT>(settings.redis?.role ?? 'off')
+  const saved = settings.redis ? `${settings.redis.role}:${settings.redis.url}` : 'off'
+  const asked = role === 'off' ? 'off' : `${role}:${url.trim()}`
+  return (
+    <div className="redis-join">
+      <label className="field">
+        <span>Join a shared queue on Redis</span>
+        <select value={role} onChange={(e) => setRole(e.target.value as keyof typeof ROLE_TEXT)}>
+          {Object.entries(ROLE_TEXT).map(([value, text]) => (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          ))}
+        </select>
+      </label>
+      {role !== 'off' && (
+        <label className="field">
+          <span>Redis URL</span>
+          <input type="text" value={url} placeholder="redis://192.168.1.20:6379" spellCheck={false} onChange={(e) => setUrl(e.target.value)} />
+        </label>
+      )}
+      <button type="button" disabled={asked === saved} onClick={() => update({ redis: role === 'off' ? null : { url: url.trim(), role } })}>
+        Save
+      </button>
+      <p className="muted">
+        Takes effect when Offload next starts. The queue’s server runs <code>offload serve --redis URL</code>.
+      </p>
+    </div>
+  )
+}
+
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const settings = useApp((s) => s.settings)
   const { where } = useTransport().transport
@@ -55,6 +91,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         <p className="muted">
           Scripts and the <code>offload</code> command reach the app on this computer only, with the token in <code>server.json</code> in its data folder.
         </p>
+        <RedisJoinSetting settings={settings} update={update} />
       </fieldset>
       {where === 'browser' && <BrowserNotificationSettings />}
       <fieldset className="retention">
