@@ -467,6 +467,13 @@ export function buildProgram(io: CliIo, afterDashes: string[] | undefined, setEx
     .argument('[options...]')
 
   program
+    .command('worker')
+    .description('Run jobs from a shared queue on Redis, beside offload serve --redis (offload worker --help)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .argument('[options...]')
+
+  program
     .command('completion')
     .description(`A completion script for ${SHELLS.join(', ')}`)
     .argument('<shell>', SHELLS.join(' | '))
