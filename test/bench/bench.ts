@@ -14,6 +14,7 @@ import { startHeadless } from '../../src/main/headless/start-server'
 import { resolveWorkerEntry } from '../../src/main/headless/worker-entry'
 import { MAX_CONCURRENCY, type NewJob } from '../../src/shared/job'
 import { indexBench } from './index-documents'
+import { HOST_CONCURRENCY, NOOP_JOBS, redisBench, SLEEP_JOBS, SLEEP_MS } from './redis'
 import { searchBench } from './search'
 import { thumbnailsBench } from './thumbnails'
 
@@ -308,6 +309,19 @@ const search = await searchBench()
 log(`search over ${search.documents.toLocaleString('en')} documents: p50 ${search.searchP50Ms} ms, p95 ${search.searchP95Ms} ms (target < 50)`)
 const thumbs = await thumbnailsBench()
 log(`thumbnails of 12 MP JPEGs: ${thumbs.thumbnailsPerSec} per second`)
+// Offload on Redis: worker hosts as separate `offload worker` processes, against BullMQ by itself in this process.
+// Every row runs on one redis-server with AOF at appendfsync always, BullMQ's own too.
+const redis = await redisBench()
+if (redis) {
+  const bullmq = `BullMQ in-process (concurrency ${HOST_CONCURRENCY}, the 1-host run's slots; same Redis, AOF appendfsync always)`
+  const times = (two: number, one: number): string => `×${(two / one).toFixed(1)}`
+  log(
+    `Redis, no-op jobs (${NOOP_JOBS.toLocaleString('en')}): 1 host ${round(redis.redisNoopPerSec1)}/s, 2 hosts ${round(redis.redisNoopPerSec2)}/s (${times(redis.redisNoopPerSec2, redis.redisNoopPerSec1)}), ${HOST_CONCURRENCY} slots each; ${bullmq} ${round(redis.bullmqNoopPerSec)}/s`,
+  )
+  log(
+    `Redis, ${SLEEP_MS} ms sleep jobs (${SLEEP_JOBS}): 1 host ${round(redis.redisSleepPerSec1)}/s, 2 hosts ${round(redis.redisSleepPerSec2)}/s (${times(redis.redisSleepPerSec2, redis.redisSleepPerSec1)}), ${HOST_CONCURRENCY} slots each; ${bullmq} ${round(redis.bullmqSleepPerSec)}/s`,
+  )
+}
 
 for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 console.log(
@@ -334,5 +348,11 @@ console.log(
     searchP50Ms: search.searchP50Ms,
     searchP95Ms: search.searchP95Ms,
     thumbnailsPerSec: thumbs.thumbnailsPerSec,
+    bullmqNoopPerSec: redis ? round(redis.bullmqNoopPerSec) : null,
+    bullmqSleepPerSec: redis ? round(redis.bullmqSleepPerSec, 1) : null,
+    redisNoopPerSec1: redis ? round(redis.redisNoopPerSec1) : null,
+    redisNoopPerSec2: redis ? round(redis.redisNoopPerSec2) : null,
+    redisSleepPerSec1: redis ? round(redis.redisSleepPerSec1, 1) : null,
+    redisSleepPerSec2: redis ? round(redis.redisSleepPerSec2, 1) : null,
   }),
 )
