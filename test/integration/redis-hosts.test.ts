@@ -32,7 +32,7 @@ beforeEach(async () => {
   flush.on('error', () => undefined)
   await flush.flushall()
   flush.disconnect()
-  const dataDir = dataDirWithKinds(['sleep.mjs', 'spawner.mjs'])
+  const dataDir = dataDirWithKinds(['sleep.mjs', 'spawner.mjs', 'flaky.mjs'])
   server = createRedisServer(new BullBackend(parseRedisUrl(redis.url)), await loadKinds(join(dataDir, 'kinds')))
   call = async (method, input) => (await (server.handlers[method] as (input: unknown) => unknown)(parseRequest(method, input))) as never
 })
@@ -43,7 +43,7 @@ afterEach(async () => {
 })
 
 async function startWorkerHost(name: string, concurrency = 2): Promise<ChildProcess> {
-  const dataDir = dataDirWithKinds(['sleep.mjs', 'spawner.mjs'])
+  const dataDir = dataDirWithKinds(['sleep.mjs', 'spawner.mjs', 'flaky.mjs'])
   const args = [CLI, 'worker', '--redis', redis.url, '--data', dataDir, '--concurrency', String(concurrency), '--lease', String(LEASE_S), '--name', name]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: tempDir() } })
   let output = ''
@@ -171,6 +171,45 @@ it('says so while Redis is away, and goes on with every job once it is back', as
   await waitFor(() => health.includes('ok'), 'the health to come back')
   expect(health[0]).toBe('unavailable')
 }, 60_000)
+
+it('a panel that subscribes while Redis is away hears of the jobs once it is back', async () => {
+  await startWorkerHost('host-a', 1)
+  const first = await call('createJob', { kind: 'sleep', params: { ms: 10 } })
+  await until(first.id, ['succeeded'])
+  await redis.kill()
+  const late = createRedisServer(new BullBackend(parseRedisUrl(redis.url)), await loadKinds(join(dataDirWithKinds(['sleep.mjs']), 'kinds')))
+  const succeeded = new Set<string>()
+  late.subscribe((event) => {
+    if (event.type === 'jobs') for (const job of event.jobs) if (job.status === 'succeeded') succeeded.add(job.id)
+  })
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await redis.start()
+    const { id } = await waitFor(
+      () =>
+        call('createJob', { kind: 'sleep', params: { ms: 10 } }).catch((error: unknown) => {
+          if ((error as { code?: string }).code === 'storage_unavailable') return null
+          throw error
+        }),
+      'Redis to take a job again',
+    )
+    await waitFor(() => succeeded.has(id), 'the late panel to hear the job succeed')
+  } finally {
+    await late.close()
+  }
+}, 60_000)
+
+it('a retry waiting out its backoff is due a backoff after the try that failed, not after the job was made', async () => {
+  await startWorkerHost('host-a', 1)
+  const made = await call('createJob', { kind: 'flaky', params: { counter: join(tempDir(), 'count'), failures: 1 }, maxAttempts: 2, delayMs: 2000 })
+  const retrying = await waitFor(async () => {
+    const job = await call('getJob', { id: made.id })
+    return job.attempts === 1 && job.status === 'queued' && job.error !== null && job
+  }, 'the retry to wait out its backoff')
+  // A retry shows queued with its error while it waits (as locally). The try ran at 2 s at the earliest and the backoff is at least 750 ms; BullMQ's own timestamp is the job's making.
+  expect(Date.parse(retrying.runAfter)).toBeGreaterThanOrEqual(Date.parse(made.createdAt) + 2750)
+  await until(made.id, ['succeeded'])
+}, 30_000)
 
 it('refuses an unreachable or malformed Redis URL with a clear message and exit 2, within 5 s', async () => {
   for (const command of ['worker', 'serve']) {

@@ -68,6 +68,18 @@ it('as a worker, it also runs jobs from the shared queue, in its own worker proc
   expect(await call(shared.handlers, 'getJob', { id: job.id })).toMatchObject({ machine: 'laptop' })
 }, 30_000)
 
+it('as a worker, quitting hands its running job back to the shared queue at once, not after its lease', async () => {
+  const shared = await sharedQueue()
+  const { join } = await joined('worker')
+  const job = await call<{ id: string }>(shared.handlers, 'createJob', { kind: 'sleep', params: { ms: 60_000 } })
+  const status = async (): Promise<{ status: string; attempts: number }> => call(shared.handlers, 'getJob', { id: job.id })
+  await waitFor(async () => (await status()).status === 'running', 'the job to run here')
+  await join.close()
+  // The lease is 15 s: back in a few, it was handed back rather than left to go stale.
+  await waitFor(async () => (await status()).status === 'queued', 'the job back in the queue', 5000)
+  expect((await status()).attempts).toBe(1)
+}, 30_000)
+
 it('a Redis it cannot reach leaves the app on its own queue, and says so', async () => {
   const started = Date.now()
   const { host, join } = await joined('client', 'redis://127.0.0.1:1')

@@ -122,7 +122,11 @@ export async function runDesktopApp(paths: DesktopPaths, launch: DesktopLaunch, 
   }
   const { engine } = host
   // The command line and scripts (the local API) keep reaching this computer's own queue.
-  const joined = await joinRedis(engine.settings().redis, host, { dataDir, launcher: createUtilityLauncher(paths.workerEntry) })
+  const joined = await joinRedis(engine.settings().redis, host, {
+    dataDir,
+    launcher: createUtilityLauncher(paths.workerEntry),
+    ...(paths.nativeBinding ? { nativeBinding: paths.nativeBinding } : {}),
+  })
   if (joined.said && Notification.isSupported()) new Notification({ title: 'Offload and Redis', body: joined.said }).show()
 
   /** The panel's queue's events plus the shell's own (reveal), as one stream per window. */

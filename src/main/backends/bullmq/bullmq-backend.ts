@@ -77,7 +77,7 @@ export class BullBackend {
     for (let at = 0; at < located.length; at += pageSize) {
       const page = await this.readAs(
         located.slice(at, at + pageSize),
-        (bull, state) => recordOfBull(bull, state, cancelling.has(bull.id!) && state === 'active'),
+        (bull, state, retryAt) => recordOfBull(bull, state, cancelling.has(bull.id!) && state === 'active', retryAt),
         (r) => r,
       )
       if (page.length > 0) yield page
@@ -279,9 +279,9 @@ export class BullBackend {
   }
 
   /** Ids of jobs that changed, as BullMQ's event streams (and this server's own changes) tell. */
-  async subscribe(listener: (ids: string[]) => void): Promise<() => void> {
+  subscribe(listener: (ids: string[]) => void): () => void {
     this.listeners.add(listener)
-    for (const lane of await this.lanes()) this.listen(lane)
+    void this.listenToLanes()
     return () => this.listeners.delete(listener)
   }
 
@@ -313,6 +313,15 @@ export class BullBackend {
     for (const listener of this.listeners) listener(ids)
   }
 
+  /** The lanes there are now; with Redis away, once it is back (lanes made later are listened to as they come, by queue()). */
+  private async listenToLanes(): Promise<void> {
+    try {
+      for (const lane of await this.lanes()) this.listen(lane)
+    } catch {
+      this.redis.once('ready', () => void this.listenToLanes())
+    }
+  }
+
   private listen(lane: string): void {
     if (this.events.has(lane)) return
     const connection = connectRedis(this.target)
@@ -342,7 +351,8 @@ export class BullBackend {
       const bull = (await queue.getJob(id)) as Bull | undefined
       if (!bull) continue
       const [state, cancelling] = await Promise.all([bull.getState(), this.redis.sismember(KEYS.cancelling, id)])
-      return { bull, job: fromBullJob(bull, state, cancelling === 1 && state === 'active'), lane, state }
+      const retryAt = await this.retryAt(lane, bull, state)
+      return { bull, job: fromBullJob(bull, state, cancelling === 1 && state === 'active', retryAt), lane, state }
     }
     return null
   }
@@ -353,13 +363,24 @@ export class BullBackend {
     return kept ? new ApiError('wrong_state', `Job ${id} is already ${kept.status}; ${rule}`) : notFound(id)
   }
 
+  /**
+   * When a retry waiting out its backoff is due. BullMQ keeps a job's
+   * timestamp as its creation time and its delay as the last backoff; only
+   * the delayed set's score says when the wait ends.
+   */
+  private async retryAt(lane: string, bull: Bull, state: JobState | 'unknown'): Promise<number | undefined> {
+    if (state !== 'delayed' || bull.attemptsMade === 0) return undefined
+    const score = await this.redis.zscore(this.queue(lane).toKey('delayed'), bull.id!)
+    return score === null ? undefined : Math.floor(Number(score) / DELAYED_SCORE_SCALE)
+  }
+
   private async read(located: readonly Located[], cancelling: ReadonlySet<string>): Promise<Job[]> {
-    return this.readAs(located, (bull, state) => fromBullJob(bull, state, cancelling.has(bull.id!) && state === 'active'), jobOfRecord)
+    return this.readAs(located, (bull, state, retryAt) => fromBullJob(bull, state, cancelling.has(bull.id!) && state === 'active', retryAt), jobOfRecord)
   }
 
   private async readAs<T>(
     located: readonly Located[],
-    fromBull: (bull: Bull, state: JobState | 'unknown') => T,
+    fromBull: (bull: Bull, state: JobState | 'unknown', retryAt: number | undefined) => T,
     fromKept: (record: JobRecord) => T,
   ): Promise<T[]> {
     const keptTexts = new Map<string, string | null>()
@@ -376,12 +397,17 @@ export class BullBackend {
           return text ? fromKept(JSON.parse(text) as JobRecord) : null
         }
         const bull = (await this.queue(at.lane).getJob(at.id)) as Bull | undefined
-        return bull ? fromBull(bull, await bull.getState()) : null
+        if (!bull) return null
+        const state = await bull.getState()
+        return fromBull(bull, state, await this.retryAt(at.lane, bull, state))
       }),
     )
     return read.filter((item): item is Awaited<T> => item !== null)
   }
 }
+
+/** BullMQ scores a delayed job by its due time in milliseconds times 4096 (the low bits order jobs due together). */
+const DELAYED_SCORE_SCALE = 4096
 
 function notFound(id: string): ApiError {
   return new ApiError('not_found', `No job with id ${id}`)

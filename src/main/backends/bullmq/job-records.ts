@@ -11,8 +11,8 @@ import { fromBullJob, type Bull } from './job-shape'
  */
 
 /** A BullMQ job whole, for an export or for keeping once it leaves its queue. */
-export function recordOfBull(bull: Bull, state: JobState | 'unknown', cancelling = false): JobRecord {
-  const job = fromBullJob(bull, state, cancelling)
+export function recordOfBull(bull: Bull, state: JobState | 'unknown', cancelling = false, retryAt?: number): JobRecord {
+  const job = fromBullJob(bull, state, cancelling, retryAt)
   const backoff = bull.opts.backoff
   return {
     ...recordOfJob(job),

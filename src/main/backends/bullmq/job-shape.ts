@@ -86,7 +86,7 @@ function statusOf(state: JobState | 'unknown', bull: BullJob<QueuedData>, cancel
 const iso = (ms: number | undefined | null): string | null => (ms ? new Date(ms).toISOString() : null)
 
 /** A BullMQ job as the contract shows every job. */
-export function fromBullJob(bull: BullJob<QueuedData>, state: JobState | 'unknown', cancelling = false): Job {
+export function fromBullJob(bull: BullJob<QueuedData>, state: JobState | 'unknown', cancelling = false, retryAt?: number): Job {
   const data = bull.data
   const status = statusOf(state, bull, cancelling)
   const outcome = data.outcome
@@ -111,8 +111,8 @@ export function fromBullJob(bull: BullJob<QueuedData>, state: JobState | 'unknow
     createdAt: new Date(data.createdAt).toISOString(),
     startedAt: iso(bull.processedOn),
     finishedAt: finished ? iso(bull.finishedOn) : null,
-    // A retry's backoff is BullMQ's delay; otherwise the time it was asked for, to the millisecond.
-    runAfter: new Date(bull.attemptsMade > 0 && bull.delay > 0 ? bull.timestamp + bull.delay : data.runAfter).toISOString(),
+    // A retry waiting out its backoff is due when the backoff ends; otherwise at the time it was asked for, to the millisecond.
+    runAfter: new Date(retryAt ?? data.runAfter).toISOString(),
     result: status === 'succeeded' ? (bull.returnvalue ?? null) : null,
     summary: outcome?.summary ?? null,
     error: status === 'queued' && state !== 'delayed' ? null : error,

@@ -251,7 +251,7 @@ export function createRedisServer(backend: BullBackend, kinds: KindRegistry, clo
     subscribe(listener) {
       listeners.add(listener)
       if (!unsubscribe) {
-        void backend.subscribe(changed).then((off) => (unsubscribe = off))
+        unsubscribe = backend.subscribe(changed)
         statsTimer = setInterval(() => changed([]), STATS_INTERVAL_MS)
         statsTimer.unref()
       }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { UnrecoverableError, Worker, type Job as BullJob, type MinimalJob } from 'bullmq'
+import { UnrecoverableError, WaitingError, Worker, type Job as BullJob, type MinimalJob } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { ulid } from 'ulid'
 import type { WorkerHost } from '../../../shared/backend'
@@ -32,10 +32,15 @@ export interface WorkerHostOptions {
   engine?: HostTuning
   /** Free memory and load as admission reads them (default: this machine's). */
   probes?: MachineProbes
+  /** better-sqlite3 built for the runtime (the desktop app's Electron). */
+  nativeBinding?: string
 }
 
 /** How long a job stays a host's without a word from it, unless told otherwise. */
 export const DEFAULT_LEASE_MS = 15_000
+
+/** How long closing waits for running jobs to be handed back, past the grace. */
+const HAND_BACK_MS = 5000
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled'])
 
@@ -57,8 +62,12 @@ export class RedisWorkerHost {
   private readonly waiters = new Map<string, (job: Job) => void>()
   private readonly redis: Redis
   private readonly subscriber: Redis
+  private readonly laneConnections: Redis[] = []
   private beat: NodeJS.Timeout | undefined
   private closing = false
+  /** Resolves when the host hands its running jobs back (closing, past the grace). */
+  private readonly handingBack: Promise<'hand back'>
+  private handBack: () => void = () => undefined
 
   private constructor(
     private readonly options: WorkerHostOptions,
@@ -68,6 +77,7 @@ export class RedisWorkerHost {
     this.machine = options.machine ?? hostname()
     this.redis = connectRedis(options.target)
     this.subscriber = connectRedis(options.target)
+    this.handingBack = new Promise((resolve) => (this.handBack = () => resolve('hand back')))
   }
 
   static async start(options: WorkerHostOptions): Promise<RedisWorkerHost> {
@@ -79,6 +89,7 @@ export class RedisWorkerHost {
       // An attempt's end is heard through the engine's events: sent at once, not a few times a second, it is handed back sooner.
       engine: { eventMs: 2, ...options.engine, concurrency: options.concurrency },
       ...(options.probes ? { machine: options.probes } : {}),
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     })
     const host = new RedisWorkerHost(options, executor, runDir)
     await host.begin()
@@ -94,16 +105,25 @@ export class RedisWorkerHost {
     return this.running.size
   }
 
+  /**
+   * Stops taking jobs; those running get `graceMs` to finish, and the rest
+   * go back to their queues at once for another host (their attempt
+   * counted), rather than waiting out their lease.
+   */
   async close(graceMs = 0): Promise<void> {
     if (this.closing) return
     this.closing = true
     clearInterval(this.beat)
-    // Running jobs go back to their queues for another host: a closed worker's locks are released, not left to expire.
-    await Promise.allSettled([...this.workers.values()].map((w) => w.close(graceMs === 0)))
-    await this.executor.close(graceMs)
+    const handBack = setTimeout(this.handBack, graceMs)
+    // With Redis away a hand-back would wait for it: past HAND_BACK_MS those jobs are left to their lease.
+    let giveUp: NodeJS.Timeout | undefined
+    const closed = Promise.allSettled([...this.workers.values()].map((w) => w.close()))
+    await Promise.race([closed, new Promise((resolve) => (giveUp = setTimeout(resolve, graceMs + HAND_BACK_MS)))])
+    clearTimeout(handBack)
+    clearTimeout(giveUp)
+    await this.executor.close(0)
     await this.redis.hdel(KEYS.workers, this.id).catch(() => undefined)
-    this.redis.disconnect()
-    this.subscriber.disconnect()
+    for (const connection of [this.redis, this.subscriber, ...this.laneConnections]) connection.disconnect()
     rmSync(this.runDir, { recursive: true, force: true })
   }
 
@@ -129,8 +149,10 @@ export class RedisWorkerHost {
 
   private laneWorker(lane: string): Worker {
     const lease = this.options.leaseMs
-    const worker = new Worker(queueName(lane), (job: Bull) => this.run(job), {
-      connection: connectRedis(this.options.target),
+    const connection = connectRedis(this.options.target)
+    this.laneConnections.push(connection)
+    const worker = new Worker(queueName(lane), (job: Bull, token?: string) => this.run(job, token), {
+      connection,
       name: this.machine,
       concurrency: this.options.concurrency,
       lockDuration: lease,
@@ -163,7 +185,7 @@ export class RedisWorkerHost {
   }
 
   /** One attempt: into the embedded engine, and its end back to BullMQ. */
-  private async run(bull: Bull): Promise<unknown> {
+  private async run(bull: Bull, token: string | undefined): Promise<unknown> {
     const id = bull.id!
     if ((await this.redis.sismember(KEYS.cancelling, id)) === 1) return this.end(bull, { cancelled: true, error: null, summary: null, usage: null })
     let local: Job
@@ -186,7 +208,12 @@ export class RedisWorkerHost {
     const finished = new Promise<Job>((resolve) => this.waiters.set(local.id, resolve))
     const relay = setInterval(() => void this.relay(bull, local.id, logged).then((n) => (logged = n)), 500)
     try {
-      const last = await finished
+      const last = await Promise.race([finished, this.handingBack])
+      if (last === 'hand back') {
+        this.stop(id)
+        await bull.moveToWait(token)
+        throw new WaitingError()
+      }
       await this.relay(bull, local.id, logged)
       return await this.end(bull, {
         cancelled: last.status === 'cancelled',
@@ -205,14 +232,14 @@ export class RedisWorkerHost {
 
   /** Progress as it is now, and the log lines written since the last call; how many have gone. */
   private async relay(bull: Bull, localId: string, sent: number): Promise<number> {
-    const job = this.executor.commands.getJob(localId)
-    const lines = this.executor.commands.getJobLogs(localId).slice(sent)
     try {
+      const job = this.executor.commands.getJob(localId)
+      const lines = this.executor.commands.getJobLogs(localId).slice(sent)
       await bull.updateProgress(job.progress)
       for (const line of lines) await bull.log(`${line.at}\t${line.line}`)
       return sent + lines.length
     } catch {
-      // Redis away for now: the lines go with the next relay.
+      // Redis away for now (the lines go with the next relay), or the host closing under it.
       return sent
     }
   }
