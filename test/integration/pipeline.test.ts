@@ -19,12 +19,18 @@ describe('pipelining short jobs', () => {
     host.engine.pause()
     const slow = host.api.createJob({ kind: 'sleep', params: { ms: 1500 }, priority: 'urgent' })
     const quick = host.api.createJobs({ jobs: Array.from({ length: 5 }, () => ({ kind: 'sleep', params: { ms: 0 } })) }).ids
+    const dueAt = quick.map((id) => host.api.getJob({ id }).runAfter)
     host.engine.resume()
     await waitFor(() => peak > 1, 'quick jobs to be sent ahead behind the slow one')
     await waitFor(() => host.engine.stats().counts.running === 1, 'the waiting jobs to be recalled', 1200)
     expect(quick.map((id) => host.api.getJob({ id: id }).status)).toEqual(Array(5).fill('queued'))
+    // Handed back, they keep their place in line: the same due time, and they still run in the order they came.
+    expect(quick.map((id) => host.api.getJob({ id }).runAfter)).toEqual(dueAt)
     expect(host.api.getJob({ id: slow.id }).status).toBe('running')
-    for (const id of quick) expect((await waitForStatus(host, id, 'succeeded')).attempts).toBe(1)
+    const done = []
+    for (const id of quick) done.push(await waitForStatus(host, id, 'succeeded'))
+    expect(done.map((job) => job.attempts)).toEqual(Array(5).fill(1))
+    expect([...done].sort((a, b) => a.startedAt!.localeCompare(b.startedAt!) || a.id.localeCompare(b.id)).map((job) => job.id)).toEqual(quick)
   })
 
   it('cancelling a job that waits behind a busy head takes it out without killing the worker', async () => {

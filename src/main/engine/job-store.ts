@@ -537,7 +537,7 @@ export class JobStore {
         RETURNING *`),
       running: db.prepare<[], { id: string; started: 0 | 1 }>(`SELECT id, started_at IS NOT NULL AS started FROM jobs WHERE status = 'running'`),
       requeueNeverStarted: db.prepare<[{ id: string; now: number }], JobRow>(`
-        UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_after = @now, updated_at = @now, progress = 0, progress_message = NULL
+        UPDATE jobs SET status = 'queued', attempts = attempts - 1, updated_at = @now, progress = 0, progress_message = NULL
         WHERE id = @id AND status = 'running' AND started_at IS NULL
         RETURNING *`),
       requeueInterrupted: db.prepare<[{ id: string; now: number }], JobRow>(`
@@ -548,8 +548,9 @@ export class JobStore {
           error_code = 'interrupted', error_message = 'Offload stopped while this job was running', error_detail = NULL
         WHERE id = @id AND status = 'running'
         RETURNING *`),
+      // Claimed when due, a job handed back keeps its run_after, and so its place among the jobs of its priority.
       requeueUnfinished: db.prepare<[{ id: string; attempt: number; now: number }], JobRow>(`
-        UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_after = @now, updated_at = @now,
+        UPDATE jobs SET status = 'queued', attempts = attempts - 1, updated_at = @now,
                         progress = 0, progress_message = NULL, started_at = NULL
         WHERE id = @id AND attempts = @attempt AND status = 'running'
         RETURNING *`),
