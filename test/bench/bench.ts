@@ -7,15 +7,16 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { chromium } from 'playwright-core'
 import { createForkLauncher } from '../../src/main/node/fork-launcher'
 import { openHost, type Host } from '../../src/main/engine/host'
-import { startHeadless } from '../../src/main/headless/start-server'
 import { resolveWorkerEntry } from '../../src/main/headless/worker-entry'
-import { MAX_CONCURRENCY, type NewJob } from '../../src/shared/job'
+import type { NewJob } from '../../src/shared/job'
+import { floorBench } from './floor'
 import { indexBench } from './index-documents'
+import { panelBench } from './panel'
 import { HOST_CONCURRENCY, NOOP_JOBS, redisBench, SLEEP_JOBS, SLEEP_MS } from './redis'
 import { searchBench } from './search'
+import { startupBench } from './startup'
 import { thumbnailsBench } from './thumbnails'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -207,62 +208,6 @@ async function cleanup(): Promise<{ perSec: number; lagP99: number }> {
   return { perSec: removed / seconds, lagP99: lag.percentile(99) / 1e6 }
 }
 
-/**
- * The panel in Chromium against the headless server: time to the first rows
- * with 100,000 jobs stored, and frame times while as many jobs as may run at
- * once report progress.
- */
-async function uiBench(): Promise<{ firstRowsMs: number; frameP95Ms: number; reporting: number }> {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  })
-  const serve = async (concurrency: number) => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'offload-bench-ui-'))
-    dirs.push(dataDir)
-    cpSync(join(ROOT, 'test', 'fixtures', 'kinds', 'sleep.mjs'), join(dataDir, 'kinds', 'sleep.mjs'))
-    return startHeadless({ dataDir, port: 0, worker: WORKER, rendererDir: join(ROOT, 'out', 'renderer'), engine: { concurrency } })
-  }
-
-  const big = await serve(1)
-  big.host.engine.pause()
-  for (let i = 0; i < 10; i++)
-    big.host.api.createJobs({ jobs: Array.from({ length: 10_000 }, (_, j) => ({ kind: 'sleep', name: `job ${i * 10_000 + j}`, params: { ms: 1 } })) })
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  // Not waiting for "load": twice in a loaded run it never came within 30 s though the panel had drawn its rows.
-  await page.goto(`${big.info.url}/?token=${big.info.token}`, { waitUntil: 'commit' })
-  await page.waitForSelector('[data-job-id]')
-  const firstRowsMs = await page.evaluate(() => performance.now())
-  await page.close()
-  await big.stop(0)
-
-  const busy = await serve(MAX_CONCURRENCY)
-  busy.host.api.createJobs({ jobs: Array.from({ length: 200 }, (_, i) => ({ kind: 'sleep', name: `progress ${i}`, params: { ms: 20_000 } })) })
-  await until(() => busy.host.engine.stats().counts.running === MAX_CONCURRENCY)
-  const live = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  await live.goto(`${busy.info.url}/?token=${busy.info.token}`, { waitUntil: 'commit' })
-  await live.waitForSelector('[data-job-id]')
-  // A string, not a function: the TypeScript loader would wrap a function with helpers the page lacks.
-  const frames = await live.evaluate<number[]>(`new Promise((resolve) => {
-    const deltas = []
-    let last = performance.now()
-    const end = last + 3000
-    const tick = (now) => {
-      deltas.push(now - last)
-      last = now
-      if (now < end) requestAnimationFrame(tick)
-      else resolve(deltas)
-    }
-    requestAnimationFrame(tick)
-  })`)
-  const reporting = busy.host.engine.stats().counts.running
-  await live.close()
-  await busy.stop(0)
-  await browser.close()
-  frames.sort((a, b) => a - b)
-  return { firstRowsMs, frameP95Ms: percentile(frames, 0.95), reporting }
-}
-
 const enqueueBatchPerSec = await enqueueBatch()
 log(`enqueue, batches of 10,000: ${round(enqueueBatchPerSec)} jobs/s`)
 const enqueueSinglePerSec = await enqueueSingle()
@@ -300,8 +245,22 @@ log(`clean-up: ${round(clean.perSec)} finished jobs/s removed while dispatching;
 const fireMs = await scheduleFire()
 log(`schedules: 1,000 due at once enqueued in ${round(fireMs, 1)} ms`)
 
-const ui = await uiBench()
-log(`panel: first rows ${round(ui.firstRowsMs)} ms with 100,000 jobs; frame p95 ${round(ui.frameP95Ms, 1)} ms while ${ui.reporting} jobs report progress`)
+const ui = await panelBench()
+log(
+  `panel: first rows ${round(ui.firstRowsMs)} ms with 100,000 jobs; main-thread work per 16.7 ms p95 ${round(ui.frameWorkP95Ms, 1)} ms (CPU ${round(ui.frameCpuP95Ms, 1)} ms), ${ui.longTasks} long tasks, while ${ui.reporting} jobs report progress`,
+)
+
+const startup = await startupBench()
+log(
+  `start-up to first page and stats: ${startup.startupEmptyMs} ms empty (${startup.rssEmptyMb} MB), ${startup.startupMillionMs} ms with 1,000,000 finished and 10,000 queued (${startup.rssMillionMb} MB); 10,000 interrupted recovered: ${startup.recover10kMs} ms from spawn, openHost ${startup.recoverOpenMs} ms (${startup.rssRecoverMb} MB)`,
+)
+
+// The floor: the same SQL without the engine around it, and the same messages without a job behind them.
+const floor = await floorBench()
+const share = (figure: number, floorFigure: number): string => `${Math.round((100 * figure) / floorFigure)} %`
+log(
+  `floor: the engine's SQL per no-op, raw, ${round(floor.sqliteNoopPerSec)}/s (the schema's cheapest statements ${round(floor.sqliteNoopMinimalPerSec)}/s); run/started/done round trips ${round(floor.ipcSerialPerSec)}/s one at a time, ${round(floor.ipcPipelinedPerSec)}/s pipelined on ${floor.ipcWorkers} workers → no-op dispatch is ${share(noopPerSec, Math.min(floor.sqliteNoopPerSec, floor.ipcPipelinedPerSec))} of the lower floor`,
+)
 
 const indexing = await indexBench()
 log(`index-documents: ${round(indexing.documentsPerSec)} documents/s; an unchanged re-run ${round(indexing.unchangedRescanMs)} ms`)
@@ -342,8 +301,15 @@ console.log(
     cleanupLoopLagP99Ms: round(clean.lagP99, 2),
     schedule1000FireMs: round(fireMs, 1),
     uiFirstRowsMs: round(ui.firstRowsMs),
-    uiFrameP95Ms: round(ui.frameP95Ms, 1),
+    uiFrameWorkP95Ms: round(ui.frameWorkP95Ms, 1),
+    uiFrameCpuP95Ms: round(ui.frameCpuP95Ms, 1),
+    uiLongTasks: ui.longTasks,
     uiProgressJobs: ui.reporting,
+    ...startup,
+    floorSqliteNoopPerSec: round(floor.sqliteNoopPerSec),
+    floorSqliteMinimalPerSec: round(floor.sqliteNoopMinimalPerSec),
+    floorIpcSerialPerSec: round(floor.ipcSerialPerSec),
+    floorIpcPipelinedPerSec: round(floor.ipcPipelinedPerSec),
     indexDocumentsPerSec: round(indexing.documentsPerSec),
     searchP50Ms: search.searchP50Ms,
     searchP95Ms: search.searchP95Ms,
