@@ -20,7 +20,7 @@ const ROOMS = {
   'src/main/desktop': ['engine', 'kinds', 'worker', 'node', 'electron', 'headless', 'cli'],
   'src/main/headless': ['desktop', 'electron', 'cli'],
   // A second home for the queue (BullMQ on Redis): beside the engine, below the shells.
-  'src/main/backends': ['desktop', 'electron', 'cli'],
+  'src/main/backends': ['desktop', 'electron', 'cli', 'headless', 'node'],
   // The command line is a client of the HTTP API: the contract, and nothing of the engine (`offload serve` runs the server as a process).
   'src/main/cli': ['engine', 'kinds', 'worker', 'node', 'desktop', 'electron', 'headless'],
   'src/renderer': ['main', 'preload'],

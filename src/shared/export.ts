@@ -162,3 +162,10 @@ export const ImportResultSchema = z.object({
   notes: z.array(z.string()).optional(),
 })
 export type ImportResult = z.infer<typeof ImportResultSchema>
+
+/** Export and import of the whole queue: they stream JSON Lines, so they stand beside the contract's JSON routes. */
+export interface TransferRoutes {
+  /** The export, a chunk of lines at a time (read from a store here, or from Redis as it answers). */
+  exportChunks(): Iterable<string> | AsyncIterable<string>
+  importText(text: string): ImportResult | Promise<ImportResult>
+}

@@ -204,6 +204,20 @@ describe('export and import', () => {
     expect(target.api.listSchedules({}).schedules).toHaveLength(1)
   })
 
+  it('which shared Redis queue a computer joins stays its own: never exported, never imported', async () => {
+    const source = await startHost({ kinds: KINDS })
+    source.api.updateSettings({ redis: { url: 'redis://:secret@10.0.0.5:6379', role: 'worker' } })
+    const text = await (await transferApi(source)).exportText()
+    expect(text).not.toContain('secret')
+    const lines = text.split('\n')
+    const at = lines.findIndex((l) => l.includes('"type":"settings"'))
+    const record = JSON.parse(lines[at]!) as { settings: Record<string, unknown> }
+    lines[at] = JSON.stringify({ ...record, settings: { ...record.settings, redis: { url: 'redis://10.0.0.9:6379', role: 'client' } } })
+    const target = await startHost({ kinds: KINDS })
+    expect((await (await transferApi(target)).importText(lines.join('\n'))).status).toBe(200)
+    expect(target.api.getSettings({}).redis).toBeNull()
+  })
+
   it('a waiting job imported with its parent runs after the parent succeeds', async () => {
     const source = await startHost({ kinds: KINDS })
     source.api.pauseQueue({})

@@ -136,6 +136,16 @@ function checked<T extends z.ZodType>(schema: T, value: unknown, at: number): z.
 }
 
 /**
+ * The settings that belong to the queue. Which shared Redis queue this
+ * computer joins (and its password) is the computer's own: never written
+ * out, never taken from a file.
+ */
+function queueSettings<T extends { redis?: unknown }>(settings: T): Omit<T, 'redis'> {
+  const { redis: _computers, ...queue } = settings
+  return queue
+}
+
+/**
  * Moving a queue between data folders: an export streams every job,
  * schedule, watch, lane setting and the settings as JSON Lines; an import
  * checks a whole file, then stores it in one transaction (a bad file
@@ -153,7 +163,7 @@ export class QueueTransfer {
   *exportChunks(): Generator<string> {
     const { store, engine } = this.deps
     const header = line({ type: 'offload-export', version: EXPORT_VERSION, exportedAt: iso(this.deps.clock.now()) })
-    const settings: SettingsRecord = { type: 'settings', settings: engine.settings(), paused: engine.stats().paused }
+    const settings: SettingsRecord = { type: 'settings', settings: queueSettings(engine.settings()), paused: engine.stats().paused }
     const { lanes, schedules, watches } = store.read(() => ({
       lanes: [...this.deps.laneStore.all()].map(([name, policy]): LaneRecord => ({ type: 'lane', name, ...policy })),
       schedules: this.deps.scheduleStore.all(),
@@ -233,7 +243,7 @@ export class QueueTransfer {
       }
       if (parsed.settings) {
         const { settings, paused } = parsed.settings.record
-        const given = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<Settings>
+        const given = Object.fromEntries(Object.entries(queueSettings(settings)).filter(([, value]) => value !== undefined)) as Partial<Settings>
         saveSettings(store, { ...this.deps.engine.settings(), ...given })
         if (paused !== undefined) store.setSetting(SETTING_PAUSED, String(paused))
       }
@@ -251,7 +261,7 @@ export class QueueTransfer {
         if (settings.paused) engine.pause()
         else engine.resume()
       }
-      engine.updateSettings(settings.settings)
+      engine.updateSettings(queueSettings(settings.settings))
     }
     engine.jobsAdded([])
     this.deps.schedules.check()

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream'
 import { api, EVENTS_PATH, METHOD_NAMES, parseRequest, type ApiHandlers, type MethodName, type OffloadEvent } from '../../shared/api'
 import { CONTENT_SECURITY_POLICY } from '../../shared/content-security-policy'
 import { ApiError, HTTP_STATUS } from '../../shared/errors'
-import { EXPORT_CONTENT_TYPE, EXPORT_PATH, IMPORT_PATH, type ImportResult } from '../../shared/export'
+import { EXPORT_CONTENT_TYPE, EXPORT_PATH, IMPORT_PATH, type TransferRoutes } from '../../shared/export'
 
 /** Large enough for a batch of 10,000 ordinary jobs, small enough that no request can exhaust memory. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -30,13 +30,6 @@ const LINGER_MAX_BYTES = 4 * MAX_BODY_BYTES
  * that depend on them.
  */
 export const MAX_IMPORT_BYTES = 64 * 1024 * 1024
-
-/** Export and import of the whole queue: they stream JSON Lines, so they stand beside the contract's JSON routes. */
-export interface TransferRoutes {
-  /** The export, a chunk of lines at a time (read from a store here, or from Redis as it answers). */
-  exportChunks(): Iterable<string> | AsyncIterable<string>
-  importText(text: string): ImportResult | Promise<ImportResult>
-}
 
 export interface HttpServerOptions {
   handlers: ApiHandlers

@@ -3,7 +3,8 @@ import { readFileSync, rmSync } from 'node:fs'
 import type { ApiHandlers, OffloadEvent } from '../../shared/api'
 import { ServerInfoSchema, type ServerInfo } from '../../shared/server-info'
 import { dataPaths, writePrivateFile } from '../engine/data-folder'
-import { createHttpServer, type TransferRoutes } from './http-server'
+import type { TransferRoutes } from '../../shared/export'
+import { createHttpServer } from './http-server'
 import { isAlive } from '../common/process-alive'
 
 /**
