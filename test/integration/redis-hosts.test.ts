@@ -7,6 +7,7 @@ import { parseRequest, type MethodInput, type MethodName, type MethodOutput } fr
 import type { Job, JobStatus } from '../../src/shared/job'
 import { BullBackend } from '../../src/main/backends/bullmq/bullmq-backend'
 import { createRedisServer, type RedisServer } from '../../src/main/backends/bullmq/redis-handlers'
+import { KEYS } from '../../src/main/backends/bullmq/redis-keys'
 import { parseRedisUrl } from '../../src/main/backends/bullmq/redis-url'
 import { loadKinds } from '../../src/main/kinds/registry'
 import { CLI, offload } from '../cli-helpers'
@@ -145,6 +146,20 @@ it('kills a job running on another host within 2 s of a cancel from the API', as
     const { counts } = await call('getStats', {})
     return counts.running === 0 && counts.cancelled === 1 && counts.failed === 0
   }, 'the stats to count it cancelled')
+}, 30_000)
+
+it('a cancel whose message the host missed still reaches the job, at its next relay', async () => {
+  await startWorkerHost('host-a')
+  const marker = uniqueMarker()
+  const job = await call('createJob', { kind: 'spawner', params: { marker } })
+  await waitFor(() => processesMatching(marker).length > 0, 'the job to start its child on host-a')
+  // Marked for cancel, as cancelJob does, but never published: as if the host's subscriber was reconnecting.
+  const raw = new Redis(redis.url, { maxRetriesPerRequest: 1 })
+  raw.on('error', () => undefined)
+  await raw.sadd(KEYS.cancelling, job.id)
+  raw.disconnect()
+  await waitFor(() => processesMatching(marker).length === 0, 'the child to be gone', 10_000)
+  await waitFor(async () => (await call('getStats', {})).counts.cancelled === 1, 'the job counted cancelled')
 }, 30_000)
 
 it('says so while Redis is away, and goes on with every job once it is back', async () => {

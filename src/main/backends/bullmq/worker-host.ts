@@ -233,6 +233,8 @@ export class RedisWorkerHost {
   /** Progress as it is now, and the log lines written since the last call; how many have gone. */
   private async relay(bull: Bull, localId: string, sent: number): Promise<number> {
     try {
+      // A cancel is published once: one sent while this host's subscriber was reconnecting is found here.
+      if ((await this.redis.sismember(KEYS.cancelling, bull.id!)) === 1) this.stop(bull.id!)
       const job = this.executor.commands.getJob(localId)
       const lines = this.executor.commands.getJobLogs(localId).slice(sent)
       await bull.updateProgress(job.progress)
