@@ -8,8 +8,6 @@ import { DatabaseOpenError } from '../engine/database'
 import { AlreadyRunningError } from './local-api-server'
 import { startHeadless } from './start-server'
 import { resolveWorkerEntry } from './worker-entry'
-import { startRedisHeadless } from './start-redis-server'
-import { parseRedisUrl, RedisUrlError } from '../backends/bullmq/redis-url'
 
 const DEFAULT_PORT = 7340
 const DEFAULT_GRACE_MS = 10_000
@@ -67,6 +65,11 @@ if (args.redis !== undefined) {
 } else await serveLocal()
 
 async function serveRedis(url: string): Promise<void> {
+  // Loaded only here: BullMQ and ioredis are a good part of start-up, and a local serve needs neither.
+  const [{ startRedisHeadless }, { parseRedisUrl, RedisUrlError }] = await Promise.all([
+    import('./start-redis-server'),
+    import('../backends/bullmq/redis-url'),
+  ])
   let served
   try {
     served = await startRedisHeadless({ dataDir, port, redis: parseRedisUrl(url), ...(rendererDir ? { rendererDir } : {}) })
