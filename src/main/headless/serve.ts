@@ -66,10 +66,7 @@ if (args.redis !== undefined) {
 
 async function serveRedis(url: string): Promise<void> {
   // Loaded only here: BullMQ and ioredis are a good part of start-up, and a local serve needs neither.
-  const [{ startRedisHeadless }, { parseRedisUrl, RedisUrlError }] = await Promise.all([
-    import('./start-redis-server'),
-    import('../backends/bullmq/redis-url'),
-  ])
+  const [{ startRedisHeadless }, { parseRedisUrl, RedisUrlError }] = await Promise.all([import('./start-redis-server'), import('../backends/bullmq/redis-url')])
   let served
   try {
     served = await startRedisHeadless({ dataDir, port, redis: parseRedisUrl(url), ...(rendererDir ? { rendererDir } : {}) })
