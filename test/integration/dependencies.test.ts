@@ -196,5 +196,6 @@ describe('dependencies', () => {
       { name: 'fails', code: 'exit_code' },
     ])
     db.close()
-  })
+    // Four server starts and 161 jobs: its own wait allows 60 s, which the default 30 s cut short on a loaded CI machine.
+  }, 90_000)
 })
