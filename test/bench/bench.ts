@@ -18,6 +18,7 @@ import { HOST_CONCURRENCY, NOOP_JOBS, redisBench, SLEEP_JOBS, SLEEP_MS } from '.
 import { searchBench } from './search'
 import { startupBench } from './startup'
 import { thumbnailsBench } from './thumbnails'
+import { percentile, until } from './wait'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const WORKER = resolveWorkerEntry(join(ROOT, 'src', 'main', 'headless'))
@@ -33,17 +34,6 @@ async function freshHost(concurrency = cores, clock?: { now(): number }): Promis
   return openHost({ dataDir, launcher: createForkLauncher(WORKER), engine: { concurrency }, ...(clock ? { clock } : {}) })
 }
 
-function until(done: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (done()) return resolve()
-      setTimeout(check, 5)
-    }
-    check()
-  })
-}
-
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
 const round = (n: number, digits = 0): number => Number(n.toFixed(digits))
 const log = (line: string): void => console.log(line)
 

@@ -12,6 +12,7 @@ import { chromium, type Page } from 'playwright-core'
 import { startHeadless } from '../../src/main/headless/start-server'
 import { resolveWorkerEntry } from '../../src/main/headless/worker-entry'
 import { MAX_CONCURRENCY } from '../../src/shared/job'
+import { percentile, until } from './wait'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const WORKER = resolveWorkerEntry(join(ROOT, 'src', 'main', 'headless'))
@@ -65,18 +66,6 @@ const countLongEntries = (from: number, to: number): string => `(() => {
   const count = (starts) => starts && starts.filter((t) => t >= ${from} && t < ${to}).length
   return { longTasks: count(window.__offloadLong.longtask), longAnimationFrames: count(window.__offloadLong['long-animation-frame']) }
 })()`
-
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
-
-function until(done: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (done()) return resolve()
-      setTimeout(check, 5)
-    }
-    check()
-  })
-}
 
 /**
  * Sums the renderer main thread's top-level tasks over consecutive 16.7 ms
