@@ -19,6 +19,13 @@ describe('memory limits, worker recycling and what attempts take', () => {
     expect(nextTry!.workerPid).not.toBe(hogTry!.workerPid)
   })
 
+  it('a worker that dies of a full heap is out_of_memory, however long the native stack V8 prints after saying so', async () => {
+    const host = await startHost({ kinds: ['crash.mjs'], engine: { concurrency: 1 } })
+    const job = host.api.createJob({ kind: 'crash', params: { heapReport: true, signal: 'SIGABRT' }, maxMemoryMb: 512, maxAttempts: 1 })
+    const failed = await waitForStatus(host, job.id, 'failed', 30_000)
+    expect(failed.error).toMatchObject({ code: 'out_of_memory', message: 'Used more than 512 MB (its memory limit) (its worker ran out of heap)' })
+  })
+
   it('a shell job whose process grows past the limit fails with out_of_memory, and its processes are gone', async () => {
     const host = await startHost({ kinds: ['noop.mjs'] })
     const pidFile = join(tempDir(), 'pid')

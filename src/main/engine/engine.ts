@@ -943,9 +943,10 @@ export class Engine {
       // The head counts even if it never began: a worker that dies while starting must not get the same job forever.
       if (at === 0 || run.startedAt !== undefined) {
         const detail = { exitCode: code, signal, output: [...worker.outputTail] }
-        const error: JobError = heapExhausted(worker)
-          ? { code: 'out_of_memory', message: `${overLimit(worker.memoryLimitMb!)} (its worker ran out of heap)`, detail }
-          : { code: 'worker_crashed', message: `The worker ${how}`, detail }
+        const error: JobError =
+          worker.heapExhausted && worker.memoryLimitMb !== null
+            ? { code: 'out_of_memory', message: `${overLimit(worker.memoryLimitMb)} (its worker ran out of heap)`, detail }
+            : { code: 'worker_crashed', message: `The worker ${how}`, detail }
         this.endRun(run, { ok: false, error })
         continue
       }
@@ -1077,10 +1078,6 @@ export class Engine {
 }
 
 /** A V8 heap limit ends the worker with this on its stderr; only a worker started with a limit counts it against the job. */
-function heapExhausted(worker: PooledWorker): boolean {
-  return worker.memoryLimitMb !== null && worker.outputTail.some((line) => /heap out of memory/i.test(line))
-}
-
 function overLimit(limitMb: number): string {
   return `Used more than ${limitMb} MB (its memory limit)`
 }

@@ -38,6 +38,8 @@ export class PooledWorker {
   memoryLimitMb: number | null = null
   /** The last lines it printed, for a crash report. */
   readonly outputTail: string[] = []
+  /** V8 said it ran out of heap: remembered on sight, as the native stack it prints after can push the line out of the tail. */
+  heapExhausted = false
   idleTimer: NodeJS.Timeout | undefined
   /** Whose raw output each stream carries now, as the worker's markers say. */
   readonly outputOwner: Record<'stdout' | 'stderr', string | undefined> = { stdout: undefined, stderr: undefined }
@@ -66,6 +68,7 @@ export class PooledWorker {
   }
 
   remember(line: string): void {
+    if (/heap out of memory/i.test(line)) this.heapExhausted = true
     this.outputTail.push(line)
     if (this.outputTail.length > OUTPUT_TAIL_LINES) this.outputTail.shift()
   }
