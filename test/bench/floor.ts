@@ -96,9 +96,7 @@ type Commit<T> = (claim: number, finishing: readonly T[]) => T[]
  * `started` UPDATE and attemptBegin (markStarted) are not run.
  */
 function engineCommit(db: Database.Database): Commit<Claimed> {
-  const ready = db.prepare<[{ now: number; limit: number; exceptKinds: null; onlyKinds: null; exceptLanes: null; single: 0 | 1 }], { id: string }>(
-    READY_JOBS_SQL,
-  )
+  const ready = db.prepare<[{ now: number; limit: number; exceptKinds: null; exceptLanes: null; single: 0 | 1 }], { id: string }>(READY_JOBS_SQL)
   const start = db.prepare<[{ id: string; now: number }], Claimed>(`
     UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = NULL, updated_at = @now,
                     progress = 0, progress_message = NULL, finished_at = NULL, cpu_ms = NULL, peak_rss_bytes = NULL
@@ -145,7 +143,7 @@ function engineCommit(db: Database.Database): Commit<Claimed> {
     due.all({ now, limit: PROMOTE_BATCH })
     if (claim === 0) return []
     const claimed: Claimed[] = []
-    for (const { id } of ready.all({ now, limit: claim, exceptKinds: null, onlyKinds: null, exceptLanes: null, single: 1 })) {
+    for (const { id } of ready.all({ now, limit: claim, exceptKinds: null, exceptLanes: null, single: 1 })) {
       const row = start.get({ id, now })
       if (row) claimed.push({ id: row.id, attempts: row.attempts })
     }

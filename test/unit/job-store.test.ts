@@ -3,7 +3,7 @@ import { writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DatabaseOpenError, openDatabase } from '../../src/main/engine/database'
-import { JobStore, openRoom, READY_JOBS_SQL, type JobInsert } from '../../src/main/engine/job-store'
+import { JobStore, openRoom, READY_JOBS_OF_KINDS_SQL, READY_JOBS_SQL, type JobInsert } from '../../src/main/engine/job-store'
 import { MIGRATIONS } from '../../src/main/engine/migrations'
 import type { Priority } from '../../src/shared/job'
 import { tempDir } from '../helpers'
@@ -121,12 +121,18 @@ describe('job store', () => {
     const plan = (sql: string) =>
       db
         .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .all(...(sql.includes('@') ? [{ now: 1, limit: 5, exceptKinds: null, onlyKinds: null, exceptLanes: null, single: 0 }] : []))
+        .all(
+          ...(sql.includes('@')
+            ? [{ now: 1, limit: 5, exceptKinds: null, exceptLanes: null, single: 0, ...(sql.includes('@onlyKinds') ? { onlyKinds: '["download"]' } : {}) }]
+            : []),
+        )
         .map((r) => (r as { detail: string }).detail)
         .join(' | ')
     const ready = plan(READY_JOBS_SQL)
     expect(ready).toContain('INDEX jobs_ready')
     expect(ready).not.toContain('TEMP B-TREE')
+    // Past the CPU-bound jobs, straight to the queued ones of the I/O-bound kinds.
+    expect(plan(READY_JOBS_OF_KINDS_SQL)).toContain('INDEX jobs_queued_by_kind (kind=?')
     expect(plan(`SELECT * FROM jobs WHERE status = 'failed' AND id < 'Z' ORDER BY id DESC LIMIT 5`)).toContain('jobs_by_status')
     expect(plan(`SELECT * FROM jobs WHERE kind = 'shell' ORDER BY id DESC LIMIT 5`)).toContain('jobs_by_kind')
   })

@@ -269,13 +269,23 @@ function toJob(row: JobRow): Job {
  * index is walked; `single` keeps only jobs of one slot and no memory limit
  * of their own (those sent ahead, which share a worker).
  */
-export const READY_JOBS_SQL = `
-  SELECT id, kind, lane, slots FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now
+const READY_FILTERS = `
     AND (@exceptKinds IS NULL OR kind NOT IN (SELECT value FROM json_each(@exceptKinds)))
-    AND (@onlyKinds IS NULL OR kind IN (SELECT value FROM json_each(@onlyKinds)))
     AND (@exceptLanes IS NULL OR lane NOT IN (SELECT value FROM json_each(@exceptLanes)))
     AND (@single = 0 OR (slots = 1 AND max_memory_mb IS NULL))
   ORDER BY priority DESC, run_after, id LIMIT @limit`
+
+export const READY_JOBS_SQL = `
+  SELECT id, kind, lane, slots FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now${READY_FILTERS}`
+
+/**
+ * The due jobs of some kinds only (the I/O-bound ones, once no CPU-bound job
+ * fits), from the index by kind: walking jobs_ready past every queued
+ * CPU-bound job took milliseconds a claim with ten thousand of them queued.
+ */
+export const READY_JOBS_OF_KINDS_SQL = `
+  SELECT id, kind, lane, slots FROM jobs INDEXED BY jobs_queued_by_kind
+  WHERE status = 'queued' AND kind IN (SELECT value FROM json_each(@onlyKinds)) AND run_after <= @now${READY_FILTERS}`
 
 const NO_PARENTS: readonly string[] = []
 
@@ -293,7 +303,6 @@ interface ReadyQuery {
   now: number
   limit: number
   exceptKinds: string | null
-  onlyKinds: string | null
   exceptLanes: string | null
   single: 0 | 1
 }
@@ -459,6 +468,7 @@ export class JobStore {
       ),
       edgesOf: db.prepare<[string], { parent_id: string; settled: 0 | 1 }>(`SELECT parent_id, settled FROM job_deps WHERE job_id = ? ORDER BY parent_id`),
       ready: db.prepare<[ReadyQuery], ReadyRow>(READY_JOBS_SQL),
+      readyOfKinds: db.prepare<[ReadyQuery & { onlyKinds: string }], ReadyRow>(READY_JOBS_OF_KINDS_SQL),
       // Claimed is not yet started: started_at stays empty until the worker says it began (markStarted).
       start: db.prepare<[{ id: string; now: number }], JobRow>(`
         UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = NULL, updated_at = @now,
@@ -883,14 +893,14 @@ export class JobStore {
         const cpuClosedBefore = cpuClosed
         const want = limit - claimed.length
         const exceptKinds = room.bound === 'cpu' ? [...room.exceptKinds, ...ioKinds] : room.exceptKinds
-        const rows = this.stmt.ready.all({
+        const query: ReadyQuery = {
           now,
           limit: want,
           exceptKinds: exceptKinds.length > 0 ? JSON.stringify(exceptKinds) : null,
-          onlyKinds: cpuClosed ? JSON.stringify(ioKinds) : null,
           exceptLanes: room.closedLanes.size > 0 ? JSON.stringify([...room.closedLanes]) : null,
           single: room.singleSlot ? 1 : 0,
-        })
+        }
+        const rows = cpuClosed ? this.stmt.readyOfKinds.all({ ...query, onlyKinds: JSON.stringify(ioKinds) }) : this.stmt.ready.all(query)
         for (const ready of rows) {
           if (room.closedLanes.has(ready.lane)) continue
           const slots = Math.min(ready.slots, room.widest(ready.lane))

@@ -319,4 +319,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE job_attempts ADD COLUMN cpu_ms INTEGER;
   ALTER TABLE job_attempts ADD COLUMN peak_rss_bytes INTEGER;
   `,
+  `
+  -- The queued jobs of given kinds, most urgent first (issue 15): once the CPU-bound slots are full,
+  -- I/O-bound kinds are looked for here rather than by walking every queued job in jobs_ready.
+  CREATE INDEX jobs_queued_by_kind ON jobs (kind, priority DESC, run_after, id) WHERE status = 'queued';
+  `,
 ]
