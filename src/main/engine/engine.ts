@@ -561,6 +561,10 @@ export class Engine {
       if (this.closing && this.runs.size === 0) this.drained?.()
       return
     }
+    for (const start of batch.starts.values()) {
+      const run = this.runs.get(start.id)
+      if (run?.attempt === start.attempt) run.startWritten = true
+    }
     const started: ActiveRun[] = []
     for (const claimed of written.fresh) {
       // The same workers, in the same order, that claimForFreeSlots planned for (nothing ran in between).
@@ -997,7 +1001,7 @@ export class Engine {
     if (ending?.kind === 'cancelled') return undefined
     const [error, retryable] =
       ending?.kind === 'error' ? [ending.error, ending.retryable] : outcome.ok ? [undefined, false] : [outcome.error, !NOT_RETRYABLE.has(outcome.error.code)]
-    const start = { startedAt: run.startedAt ?? null, workerPid: run.worker.process.pid, usage: run.usage }
+    const start = { startedAt: run.startedAt ?? null, written: run.startWritten === true, workerPid: run.worker.process.pid, usage: run.usage }
     if (!error)
       return this.store.markSucceeded(id, run.attempt, outcome.ok ? { json: outcome.resultJson, summary: outcome.summary } : { json: 'null' }, now, start)
     const job = this.store.markAttemptFailed(id, run.attempt, error, { retryable, now, jitter: this.random(), ...start })

@@ -132,6 +132,8 @@ export interface StartUpdate {
 /** How an attempt began, for the outcome writes that also record its start (when both come in one turn). */
 export interface AttemptStart {
   startedAt: number | null
+  /** False when the start was never written, so the attempt's row is written whole, without first looking for it. */
+  written?: boolean | undefined
   workerPid?: number | undefined
   usage?: AttemptUsage | undefined
 }
@@ -1038,7 +1040,12 @@ export class JobStore {
         this.ended(row, 'failed', opts.now, true)
         this.follow(this.graph.failed(row, 'failed', opts.now))
       }
-      this.endAttempt(id, attempt, 'failed', error, opts.now, { startedAt: opts.startedAt ?? null, workerPid: opts.workerPid, usage: opts.usage })
+      this.endAttempt(id, attempt, 'failed', error, opts.now, {
+        startedAt: opts.startedAt ?? null,
+        written: opts.written,
+        workerPid: opts.workerPid,
+        usage: opts.usage,
+      })
       return toJob(row)
     })
   }
@@ -1182,7 +1189,8 @@ export class JobStore {
     const { exitCode, signal } = processEnd(error)
     const usage = { cpuMs: start.usage?.cpuMs ?? null, peakRssBytes: start.usage?.peakRssBytes ?? null }
     const ended = { id, attempt, now, outcome, code: error?.code ?? null, message: error?.message ?? null, exitCode, signal, ...usage }
-    if (this.stmt.attemptEnd.run(ended).changes > 0 || start.startedAt === null) return
+    if (start.written !== false && this.stmt.attemptEnd.run(ended).changes > 0) return
+    if (start.startedAt === null) return
     this.stmt.attemptWhole.run({ ...ended, at: start.startedAt, pid: start.workerPid ?? null })
   }
 

@@ -10,6 +10,8 @@ export interface ActiveRun {
   worker: PooledWorker
   /** When the worker began executing it (engine clock); unset while it waits in the worker's inbox. */
   startedAt?: number
+  /** Its start is in the database (a commit has written it): only then has its attempt a row to end. */
+  startWritten?: boolean
   timeoutTimer?: NodeJS.Timeout
   /** When its timeout fires (engine clock); pushed back by the time it was held. */
   timeoutAt?: number
