@@ -416,6 +416,8 @@ interface AttemptEnd {
 export class JobStore {
   readonly limits: StoreLimits
   private readonly stmt
+  /** One wrapper for every write: better-sqlite3 builds a transaction function with four variants each time it is asked for one. */
+  private readonly inTransaction: (fn: () => unknown) => unknown
   private readonly history: JobHistory
   private readonly committedCounts: StatusCounts
   /** By kind as well; counted the first time anyone asks (a scan of the table), then kept in step like committedCounts. */
@@ -432,6 +434,7 @@ export class JobStore {
   ) {
     this.limits = { ...DEFAULT_STORE_LIMITS, ...limits }
     this.graph = new DependencyGraph<JobRow>(db)
+    this.inTransaction = db.transaction((fn: () => unknown) => fn())
     this.stmt = {
       insert: db.prepare(`
         INSERT INTO jobs (id, kind, name, params, priority, status, max_attempts, timeout_ms,
@@ -1280,12 +1283,12 @@ export class JobStore {
     this.frames.push(frame)
     let result: T
     try {
-      result = this.db.transaction(() => {
+      result = this.inTransaction(() => {
         const value = fn()
         // Once per transaction, inside it: a hundred jobs ending in one commit make a handful of upserts.
         if (outermost && frame.endings.length > 0) this.history.record(frame.endings)
         return value
-      })()
+      }) as T
     } catch (error) {
       throw this.translate(error)
     } finally {
