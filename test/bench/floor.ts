@@ -87,21 +87,20 @@ const USAGE = { cpuMs: 0, peakRssBytes: 48_000_000 }
 type Commit<T> = (claim: number, finishing: readonly T[]) => T[]
 
 /**
- * The statements are copied from job-store.ts (start :463, succeed :485,
- * attemptEnd :568, attemptWhole :573, due :474) in the order the engine runs
- * them; the dependency graph and history are the engine's own classes, since
- * they run inside the same transaction. A no-op's 'started' and 'done' arrive
- * in one turn, so its start is written with its outcome (attemptWhole, after
- * an attemptEnd that finds no row: job-store.ts endAttempt) and the separate
- * `started` UPDATE and attemptBegin (markStarted) are not run.
+ * The statements are copied from job-store.ts (start, succeed, attemptWhole,
+ * due) in the order the engine runs them; the dependency graph and history
+ * are the engine's own classes, since they run inside the same transaction.
+ * A no-op's 'started' and 'done' arrive in one turn, so its start is written
+ * with its outcome (attemptWhole: job-store.ts endAttempt, with the start
+ * unwritten) and the separate `started` UPDATE and attemptBegin (markStarted)
+ * are not run.
  */
 function engineCommit(db: Database.Database): Commit<Claimed> {
-  const ready = db.prepare<[{ now: number; limit: number; exceptKinds: null; exceptLanes: null; single: 0 | 1 }], { id: string }>(READY_JOBS_SQL)
-  const start = db.prepare<[{ id: string; now: number }], Claimed>(`
+  const ready = db.prepare<[{ now: number; limit: number; exceptKinds: null; exceptLanes: null; single: 0 | 1 }], Claimed>(READY_JOBS_SQL)
+  const start = db.prepare<[{ id: string; now: number }]>(`
     UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = NULL, updated_at = @now,
                     progress = 0, progress_message = NULL, finished_at = NULL, cpu_ms = NULL, peak_rss_bytes = NULL
-    WHERE id = @id AND status = 'queued'
-    RETURNING *`)
+    WHERE id = @id AND status = 'queued'`)
   const succeed = db.prepare<
     [{ id: string; attempt: number; result: string; summary: null; now: number; startedAt: number; cpuMs: number; peakRssBytes: number }],
     SucceededRow
@@ -111,11 +110,6 @@ function engineCommit(db: Database.Database): Commit<Claimed> {
                     error_code = NULL, error_message = NULL, error_detail = NULL
     WHERE id = @id AND attempts = @attempt AND status = 'running'
     RETURNING *`)
-  const attemptEnd = db.prepare<[AttemptEnd]>(`
-    UPDATE job_attempts SET finished_at = @now, outcome = @outcome, error_code = @code, error_message = @message,
-                            exit_code = @exitCode, signal = @signal, cpu_ms = @cpuMs, peak_rss_bytes = @peakRssBytes
-    WHERE job_id = @id AND attempt = @attempt AND outcome = 'running'
-      AND seq = (SELECT max(seq) FROM job_attempts WHERE job_id = @id)`)
   const attemptWhole = db.prepare<[AttemptEnd & { at: number; pid: number }]>(`
     INSERT INTO job_attempts (job_id, seq, attempt, started_at, finished_at, outcome, error_code, error_message, exit_code, signal, worker_pid,
                               cpu_ms, peak_rss_bytes)
@@ -135,7 +129,7 @@ function engineCommit(db: Database.Database): Commit<Claimed> {
       const row = succeed.get({ id, attempt: attempts, result: 'null', summary: null, now, startedAt: now, ...USAGE })
       if (!row) throw new Error(`Job ${id} was not running when the floor bench finished it`)
       const ended: AttemptEnd = { id, attempt: attempts, now, outcome: 'succeeded', code: null, message: null, exitCode: null, signal: null, ...USAGE }
-      if (attemptEnd.run(ended).changes === 0) attemptWhole.run({ ...ended, at: now, pid: process.pid })
+      attemptWhole.run({ ...ended, at: now, pid: process.pid })
       graph.succeeded(id, now)
       endings.push({ kind: row.kind, at: now, outcome: 'succeeded', runMs: now - row.started_at, waitMs: Math.max(0, row.started_at - row.run_after) })
     }
@@ -143,9 +137,8 @@ function engineCommit(db: Database.Database): Commit<Claimed> {
     due.all({ now, limit: PROMOTE_BATCH })
     if (claim === 0) return []
     const claimed: Claimed[] = []
-    for (const { id } of ready.all({ now, limit: claim, exceptKinds: null, exceptLanes: null, single: 1 })) {
-      const row = start.get({ id, now })
-      if (row) claimed.push({ id: row.id, attempts: row.attempts })
+    for (const { id, attempts } of ready.all({ now, limit: claim, exceptKinds: null, exceptLanes: null, single: 1 })) {
+      if (start.run({ id, now }).changes > 0) claimed.push({ id, attempts: attempts + 1 })
     }
     return claimed
   })

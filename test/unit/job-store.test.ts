@@ -82,6 +82,22 @@ describe('job store', () => {
     expect(store.claim(10, 10_000)).toEqual([])
   })
 
+  it('a claimed job is as the database has it, on a first try and on a retry after progress, usage and an error', () => {
+    const { store } = openStore()
+    const job = row({ paramsJson: '{"path":"/a"}', priority: 'high', maxMemoryMb: 64 })
+    store.insert([job])
+    const [first] = store.claim(1, 10_000)
+    expect(first!.job).toEqual(store.get(job.id))
+    store.markStarted([{ id: job.id, attempt: 1, at: 10_001, workerPid: 42 }])
+    store.saveProgress([{ id: job.id, attempt: 1, fraction: 0.5, message: 'half' }], 10_002)
+    const error = { code: 'job_error' as const, message: 'boom' }
+    store.markAttemptFailed(job.id, 1, error, { retryable: true, now: 10_003, jitter: 0, usage: { cpuMs: 5, peakRssBytes: 1000 } })
+    store.promoteDue(1_000_000, 10)
+    const [second] = store.claim(1, 1_000_000)
+    expect(second).toMatchObject({ attempt: 2, job: { status: 'running', attempts: 2, progress: { fraction: 0, message: null }, usage: null } })
+    expect(second!.job).toEqual(store.get(job.id))
+  })
+
   it('claims CPU-bound jobs only within their own room; I/O-bound ones pass them, in order, within the whole room', () => {
     const { store } = openStore()
     const rows = [row({ kind: 'shell' }), row({ kind: 'shell' }), row({ kind: 'hash-files' }), row({ kind: 'shell' }), row({ kind: 'hash-files' })]

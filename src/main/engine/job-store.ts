@@ -278,7 +278,7 @@ const READY_FILTERS = `
   ORDER BY priority DESC, run_after, id LIMIT @limit`
 
 export const READY_JOBS_SQL = `
-  SELECT id, kind, lane, slots FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now${READY_FILTERS}`
+  SELECT * FROM jobs INDEXED BY jobs_ready WHERE status = 'queued' AND run_after <= @now${READY_FILTERS}`
 
 /**
  * The due jobs of some kinds only (the I/O-bound ones, once no CPU-bound job
@@ -286,20 +286,29 @@ export const READY_JOBS_SQL = `
  * CPU-bound job took milliseconds a claim with ten thousand of them queued.
  */
 export const READY_JOBS_OF_KINDS_SQL = `
-  SELECT id, kind, lane, slots FROM jobs INDEXED BY jobs_queued_by_kind
+  SELECT * FROM jobs INDEXED BY jobs_queued_by_kind
   WHERE status = 'queued' AND kind IN (SELECT value FROM json_each(@onlyKinds)) AND run_after <= @now${READY_FILTERS}`
+
+/** A queued row as the `start` statement leaves it (updated_at aside, which a Job does not carry): the two change together. */
+function asClaimed(row: JobRow): JobRow {
+  return {
+    ...row,
+    status: 'running',
+    attempts: row.attempts + 1,
+    started_at: null,
+    progress: 0,
+    progress_message: null,
+    finished_at: null,
+    cpu_ms: null,
+    peak_rss_bytes: null,
+  }
+}
 
 const NO_PARENTS: readonly string[] = []
 
 /** Room for any number of jobs, of any width, in any lane. */
 export const openRoom = (): ClaimRoom => ({ room: Infinity, laneRoom: new Map(), closedLanes: new Set(), exceptKinds: [], widest: () => Infinity })
 
-interface ReadyRow {
-  id: string
-  kind: string
-  lane: string
-  slots: number
-}
 
 interface ReadyQuery {
   now: number
@@ -472,14 +481,14 @@ export class JobStore {
         `SELECT * FROM jobs WHERE id > ? ORDER BY id LIMIT ?`,
       ),
       edgesOf: db.prepare<[string], { parent_id: string; settled: 0 | 1 }>(`SELECT parent_id, settled FROM job_deps WHERE job_id = ? ORDER BY parent_id`),
-      ready: db.prepare<[ReadyQuery], ReadyRow>(READY_JOBS_SQL),
-      readyOfKinds: db.prepare<[ReadyQuery & { onlyKinds: string }], ReadyRow>(READY_JOBS_OF_KINDS_SQL),
+      ready: db.prepare<[ReadyQuery], JobRow>(READY_JOBS_SQL),
+      readyOfKinds: db.prepare<[ReadyQuery & { onlyKinds: string }], JobRow>(READY_JOBS_OF_KINDS_SQL),
       // Claimed is not yet started: started_at stays empty until the worker says it began (markStarted).
-      start: db.prepare<[{ id: string; now: number }], JobRow>(`
+      // No RETURNING (a tenth of a claim's cost): claim has the row from the ready query and makes the change itself (asClaimed).
+      start: db.prepare<[{ id: string; now: number }]>(`
         UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = NULL, updated_at = @now,
                         progress = 0, progress_message = NULL, finished_at = NULL, cpu_ms = NULL, peak_rss_bytes = NULL
-        WHERE id = @id AND status = 'queued'
-        RETURNING *`),
+        WHERE id = @id AND status = 'queued'`),
       started: db.prepare<[{ id: string; attempt: number; at: number }], JobRow>(`
         UPDATE jobs SET started_at = @at, updated_at = @at
         WHERE id = @id AND attempts = @attempt AND status = 'running' AND started_at IS NULL
@@ -920,8 +929,8 @@ export class JobStore {
             room.closedLanes.add(ready.lane)
             continue
           }
-          const row = this.stmt.start.get({ id: ready.id, now })
-          if (!row) continue
+          if (this.stmt.start.run({ id: ready.id, now }).changes === 0) continue
+          const row = asClaimed(ready)
           this.moved(row.kind, 'queued', 'running')
           claimed.push({ job: toJob(row), attempt: row.attempts })
           room.room -= slots
