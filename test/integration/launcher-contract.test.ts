@@ -60,6 +60,18 @@ function launcherContract(name: string, make: () => Launcher): void {
       o.worker.kill()
     })
 
+    it('runs the jobs of one runs message in their order, as if each had come alone', async () => {
+      const o = observe(make())
+      await ready(o)
+      const jobs = [1, 2, 3].map((n) => ({ id: `batch-${n}`, attempt: 1, kind: 'add', params: { a: n, b: n } }))
+      o.worker.send({ type: 'runs', jobs })
+      await waitFor(() => o.messages.filter((m) => m.type === 'done').length === 3, 'three results')
+      const order = o.messages.flatMap((m) => (m.type === 'started' || m.type === 'done' ? [`${m.type} ${m.id}`] : []))
+      expect(order).toEqual(['started batch-1', 'done batch-1', 'started batch-2', 'done batch-2', 'started batch-3', 'done batch-3'])
+      expect(o.messages.flatMap((m) => (m.type === 'done' ? [m.resultJson] : []))).toEqual(['{"sum":2}', '{"sum":4}', '{"sum":6}'])
+      o.worker.kill()
+    })
+
     it('passes on what the worker prints, and its exit code, once', async () => {
       const o = observe(make())
       await ready(o)

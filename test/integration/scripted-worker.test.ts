@@ -59,9 +59,11 @@ function racingLauncher(slow: Set<string>) {
       const process: WorkerProcess = {
         pid: undefined,
         send: (message: EngineToWorker) => {
-          if (message.type === 'run') {
-            burst = Math.max(burst, ++sinceReply)
-            inbox.push(message.job.id)
+          if (message.type === 'run' || message.type === 'runs') {
+            const ids = message.type === 'run' ? [message.job.id] : message.jobs.map((job) => job.id)
+            sinceReply += ids.length
+            burst = Math.max(burst, sinceReply)
+            inbox.push(...ids)
             if (!current) runQuick()
           } else if (message.type === 'recall') {
             if (current && slow.has(current)) {

@@ -4,9 +4,19 @@ import type { JobError, KindLoadError } from '../../shared/job'
  * Messages between the engine and a worker process, one union per direction.
  * The same shapes travel over child_process IPC and utilityProcess ports.
  */
+/** What a worker needs to run one attempt of a job. */
+export interface RunJob {
+  id: string
+  attempt: number
+  kind: string
+  params: unknown
+}
+
 export type EngineToWorker =
   /** Jobs run in the order sent; one sent while the worker is busy waits in its inbox. */
-  | { type: 'run'; job: { id: string; attempt: number; kind: string; params: unknown } }
+  | { type: 'run'; job: RunJob }
+  /** Several, as if each were sent as a 'run' in this order: one message per commit rather than one per job. */
+  | { type: 'runs'; jobs: RunJob[] }
   | { type: 'abort'; id: string }
   /** Give back a job that is still waiting in the inbox; one already begun goes on. */
   | { type: 'recall'; id: string }

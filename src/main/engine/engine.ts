@@ -16,7 +16,7 @@ import type { LanePolicy } from '../../shared/lane'
 import type { AttemptUsage, ClaimedJob, ClaimRoom, JobStore, ProgressUpdate, StartUpdate } from './job-store'
 import { WorkerInbox, type ActiveRun } from './worker-inbox'
 import type { Launcher } from '../common/launcher'
-import type { WorkerToEngine, WorkerUsage } from '../common/protocol'
+import type { RunJob, WorkerToEngine, WorkerUsage } from '../common/protocol'
 import { ResourceSampler, type AttemptMeter } from './resource-sampler'
 import { QuietHours, type HoursVerdict } from './quiet-hours'
 import { machineProbes } from './machine-probes'
@@ -575,9 +575,7 @@ export class Engine {
     }
     for (const [inbox, claimed] of written.topped) for (const job of claimed) started.push(this.attach(job, inbox))
     if (dispatch) for (const inbox of this.inboxes.values()) if (inbox.runs.length > 0) this.armRecall(inbox)
-    for (const run of started) {
-      run.worker.send({ type: 'run', job: { id: run.job.id, attempt: run.attempt, kind: run.job.kind, params: run.job.params } })
-    }
+    sendRuns(started)
     for (const job of written.ended) if (job.status === 'succeeded' || job.status === 'failed') this.finished.add(1, now)
     // Dependents the outcomes moved: those made queued were claimable in the same transaction.
     this.events.changedJobs([...written.changed, ...written.ended, ...this.store.takeFollowed(), ...written.due, ...started.map((r) => r.job)])
@@ -1079,6 +1077,17 @@ export class Engine {
     for (const [id, lines] of batch.logs) this.store.appendLogs(id, lines, now)
     return [...changed, ...this.store.saveProgress([...batch.progress.values()], now)]
   }
+}
+
+/** Each worker's new jobs in one message: a no-op's inbox is refilled by dozens a commit, and every message is a write to its pipe. */
+function sendRuns(runs: readonly ActiveRun[]): void {
+  const byWorker = new Map<PooledWorker, RunJob[]>()
+  for (const run of runs) {
+    let jobs = byWorker.get(run.worker)
+    if (!jobs) byWorker.set(run.worker, (jobs = []))
+    jobs.push({ id: run.job.id, attempt: run.attempt, kind: run.job.kind, params: run.job.params })
+  }
+  for (const [worker, jobs] of byWorker) worker.send(jobs.length === 1 ? { type: 'run', job: jobs[0]! } : { type: 'runs', jobs })
 }
 
 /** A V8 heap limit ends the worker with this on its stderr; only a worker started with a limit counts it against the job. */

@@ -61,6 +61,9 @@ port.onMessage((message) => {
   switch (message.type) {
     case 'run':
       return inbox.push(message)
+    case 'runs':
+      for (const job of message.jobs) inbox.push({ type: 'run', job })
+      return
     case 'recall':
       return inbox.recall(message.id)
     case 'abort':
