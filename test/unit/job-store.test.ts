@@ -82,6 +82,25 @@ describe('job store', () => {
     expect(store.claim(10, 10_000)).toEqual([])
   })
 
+  it('a job added on its own comes back as the database has it: queued, later, held, keyed, limited, taken in by its key, or after a parent', () => {
+    const { store } = openStore()
+    const parent = row()
+    store.insert([parent])
+    const adds = [
+      row(),
+      row({ runAfter: 50_000, timeoutMs: 5000, priority: 'low' }),
+      row({ hold: true, lane: 'photos', slots: 2, maxMemoryMb: 128 }),
+      row({ key: { value: 'k', mode: 'dedupe' } }),
+      row({ key: { value: 'k', mode: 'dedupe' } }),
+      row({ key: { value: 'd', mode: 'debounce', debounceMs: 1000 } }),
+      row({ after: [parent.id], onDependencyFailure: 'run' }),
+    ]
+    const added = adds.map((job) => store.insertOne(job, 2000))
+    for (const job of added) expect(job).toEqual(store.get(job.id))
+    expect(added[4]!.id).toBe(added[3]!.id)
+    expect(added.map((job) => job.status)).toEqual(['queued', 'scheduled', 'held', 'queued', 'queued', 'scheduled', 'waiting'])
+  })
+
   it('a claimed job is as the database has it, on a first try and on a retry after progress, usage and an error', () => {
     const { store } = openStore()
     const job = row({ paramsJson: '{"path":"/a"}', priority: 'high', maxMemoryMb: 64 })

@@ -65,8 +65,7 @@ export class JobCommands {
       throw new ApiError('invalid_input', `after.${local}: ${message}`, [{ path: `after.${local}`, message }])
     }
     const row = this.prepareJob(input, now)
-    const absorbed = this.store.insert([row], now)
-    const job = this.store.get(absorbed.get(row.id) ?? row.id)!
+    const job = this.store.insertOne(row, now)
     this.engine.jobsAdded([job])
     return job
   }

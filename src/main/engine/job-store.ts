@@ -289,6 +289,64 @@ export const READY_JOBS_OF_KINDS_SQL = `
   SELECT * FROM jobs INDEXED BY jobs_queued_by_kind
   WHERE status = 'queued' AND kind IN (SELECT value FROM json_each(@onlyKinds)) AND run_after <= @now${READY_FILTERS}`
 
+/** What the `insert` statement writes; the columns it leaves out take their defaults. */
+interface InsertValues {
+  id: string
+  kind: string
+  name: string
+  params: string
+  priority: number
+  status: JobStatus
+  maxAttempts: number
+  timeoutMs: number | null
+  backoffBaseMs: number
+  backoffCapMs: number
+  runAfter: number
+  createdAt: number
+  lane: string
+  slots: number
+  depsTotal: number
+  depsWaiting: number
+  onDepFailure: DependencyFailure
+  key: string | null
+  maxMemoryMb: number | null
+}
+
+/** The row the `insert` statement makes, with the schema's defaults for the rest: the two change together. */
+function asInserted(v: InsertValues): JobRow {
+  return {
+    id: v.id,
+    kind: v.kind,
+    name: v.name,
+    params: v.params,
+    priority: v.priority,
+    status: v.status,
+    progress: 0,
+    progress_message: null,
+    attempts: 0,
+    max_attempts: v.maxAttempts,
+    timeout_ms: v.timeoutMs,
+    run_after: v.runAfter,
+    created_at: v.createdAt,
+    started_at: null,
+    finished_at: null,
+    result: null,
+    summary: null,
+    error_code: null,
+    error_message: null,
+    error_detail: null,
+    lane: v.lane,
+    slots: v.slots,
+    deps_total: v.depsTotal,
+    deps_waiting: v.depsWaiting,
+    on_dep_failure: v.onDepFailure,
+    key: v.key,
+    max_memory_mb: v.maxMemoryMb,
+    cpu_ms: null,
+    peak_rss_bytes: null,
+  }
+}
+
 /** A queued row as the `start` statement leaves it (updated_at aside, which a Job does not carry): the two change together. */
 function asClaimed(row: JobRow): JobRow {
   return {
@@ -308,7 +366,6 @@ const NO_PARENTS: readonly string[] = []
 
 /** Room for any number of jobs, of any width, in any lane. */
 export const openRoom = (): ClaimRoom => ({ room: Infinity, laneRoom: new Map(), closedLanes: new Set(), exceptKinds: [], widest: () => Infinity })
-
 
 interface ReadyQuery {
   now: number
@@ -445,7 +502,7 @@ export class JobStore {
     this.graph = new DependencyGraph<JobRow>(db)
     this.inTransaction = db.transaction((fn: () => unknown) => fn())
     this.stmt = {
-      insert: db.prepare(`
+      insert: db.prepare<[InsertValues]>(`
         INSERT INTO jobs (id, kind, name, params, priority, status, max_attempts, timeout_ms,
                           backoff_base_ms, backoff_cap_ms, run_after, created_at, updated_at, lane, slots,
                           deps_total, deps_waiting, on_dep_failure, key, max_memory_mb)
@@ -631,6 +688,22 @@ export class JobStore {
    * depends on that one.
    */
   insert(jobs: readonly JobInsert[], now = 0): ReadonlyMap<string, string> {
+    return this.insertRows(jobs, now)
+  }
+
+  /**
+   * Inserts one job and gives it back as stored: made from what was written
+   * (reading it back was a sixth of an add), unless a key or a parent had a
+   * say in it, when it is read back.
+   */
+  insertOne(job: JobInsert, now = 0): Job {
+    let written: JobRow | undefined
+    const absorbed = this.insertRows([job], now, (row) => (written = row))
+    if (written) return toJob(written)
+    return this.get(absorbed.get(job.id) ?? job.id)!
+  }
+
+  private insertRows(jobs: readonly JobInsert[], now: number, inserted?: (row: JobRow) => void): ReadonlyMap<string, string> {
     const absorbed = new Map<string, string>()
     this.write(() => {
       for (const job of jobs) {
@@ -655,7 +728,7 @@ export class JobStore {
         const waiting = parents.filter((p) => !p.settled).length
         const status = waiting > 0 || job.hold ? (job.hold ? 'held' : 'waiting') : runAfter > job.createdAt ? 'scheduled' : 'queued'
         this.moved(job.kind, undefined, status)
-        this.stmt.insert.run({
+        const values: InsertValues = {
           status,
           runAfter,
           id: job.id,
@@ -675,8 +748,12 @@ export class JobStore {
           onDepFailure: policy,
           key: job.key?.value ?? null,
           maxMemoryMb: job.maxMemoryMb ?? null,
-        })
-        if (parents.length === 0) continue
+        }
+        this.stmt.insert.run(values)
+        if (parents.length === 0) {
+          inserted?.(asInserted(values))
+          continue
+        }
         for (const p of parents) this.graph.addEdge(job.id, p.id, p.settled)
         const failedParent = policy === 'fail' && parents.find((p) => p.ended)
         if (failedParent) {
