@@ -27,6 +27,7 @@ export type BackendFeature = z.infer<typeof BackendFeatureSchema>
 export type Capabilities = Record<BackendFeature, boolean>
 
 export const BACKEND_NAMES = ['sqlite', 'bullmq'] as const
+export type BackendName = (typeof BACKEND_NAMES)[number]
 
 /** A machine taking jobs from the queue, as it last said. */
 export const WorkerHostSchema = z.object({

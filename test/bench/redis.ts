@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { Queue, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import { parseRequest } from '../../src/shared/api'
-import { BullBackend } from '../../src/main/backends/bullmq/bullmq-backend'
+import { BullStore } from '../../src/main/backends/bullmq/bull-store'
 import { createRedisServer, type RedisServer } from '../../src/main/backends/bullmq/redis-handlers'
 import { parseRedisUrl } from '../../src/main/backends/bullmq/redis-url'
 import { loadKinds } from '../../src/main/kinds/registry'
@@ -111,7 +111,7 @@ async function stopHost({ child }: WorkerHostProcess, name: string): Promise<voi
  */
 async function offloadRun(url: string, hosts: number, kind: 'noop' | 'sleep', n: number, dirs: string[]): Promise<number> {
   await flushAll(url)
-  const server: RedisServer = createRedisServer(new BullBackend(parseRedisUrl(url)), await loadKinds(join(dataDir(dirs), 'kinds')))
+  const server: RedisServer = createRedisServer(new BullStore(parseRedisUrl(url)), await loadKinds(join(dataDir(dirs), 'kinds')))
   const { handlers } = server
   const started: WorkerHostProcess[] = []
   try {

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { parseRequest, type ApiHandlers, type MethodInput, type MethodName, type MethodOutput } from '../../src/shared/api'
 import type { Job, JobStatus } from '../../src/shared/job'
-import { BullBackend } from '../../src/main/backends/bullmq/bullmq-backend'
+import { BullStore } from '../../src/main/backends/bullmq/bull-store'
 import { createRedisServer } from '../../src/main/backends/bullmq/redis-handlers'
 import { parseRedisUrl } from '../../src/main/backends/bullmq/redis-url'
 import { RedisWorkerHost } from '../../src/main/backends/bullmq/worker-host'
@@ -54,7 +54,7 @@ async function bullmqQueue(concurrency: number): Promise<Queue> {
   flush.disconnect()
   const dataDir = dataDirWithKinds(KINDS)
   const target = parseRedisUrl(redis.url)
-  const server = createRedisServer(new BullBackend(target), await loadKinds(join(dataDir, 'kinds')))
+  const server = createRedisServer(new BullStore(target), await loadKinds(join(dataDir, 'kinds')))
   const worker = await RedisWorkerHost.start({
     target,
     dataDir,
@@ -227,24 +227,44 @@ describe.each(BACKENDS)('the queue on %s', (_name, open) => {
     expect((await call('listJobs', {})).jobs).toEqual([])
   })
 
-  it('says what it supports, and refuses what it lacks by name', async () => {
+  it('says what it supports, and refuses what it lacks by name, storing nothing', async () => {
     const call = await start()
     const backend = await call('getBackend', {})
     expect(backend.name).toBe(_name)
-    for (const [feature, supported] of Object.entries(backend.capabilities)) {
-      if (supported || feature !== 'dependencies') continue
-      const parent = await call('createJob', { kind: 'noop', params: {} })
-      await expect(call('createJob', { kind: 'noop', params: {}, after: [parent.id] })).rejects.toMatchObject({
-        code: 'unsupported',
-        detail: { feature: 'dependencies' },
-      })
+    const parent = await call('createJob', { kind: 'noop', params: {} })
+    // Each feature a new job can ask for, and one call that only it answers.
+    const asks: Record<string, { job?: Record<string, unknown>; call?: () => Promise<unknown> }> = {
+      dependencies: { job: { after: [parent.id] }, call: () => call('getJobDependencies', { id: parent.id }) },
+      keys: { job: { key: 'k' } },
+      hold: { job: { hold: true }, call: () => call('releaseJobs', { ids: [parent.id] }) },
+      slots: { job: { slots: 2 } },
+      attempts: { call: () => call('getJobAttempts', { id: parent.id }) },
+      laneLimits: { call: () => call('updateLane', { name: 'default', concurrency: 1 }) },
+      schedules: { call: () => call('createSchedule', { name: 'nightly', cron: '0 3 * * *', kind: 'noop' }) },
     }
-    if (!backend.capabilities.schedules) {
-      await expect(call('createSchedule', { name: 'nightly', cron: '0 3 * * *', kind: 'noop' })).rejects.toMatchObject({
-        code: 'unsupported',
-        message: expect.stringContaining('recurring schedules'),
-      })
+    const lacking = Object.keys(asks).filter((feature) => !backend.capabilities[feature as keyof typeof backend.capabilities])
+    expect(lacking.length).toBe(_name === 'sqlite' ? 0 : Object.keys(asks).length)
+    for (const feature of lacking) {
+      const { job, call: only } = asks[feature]!
+      const unsupported = { code: 'unsupported', detail: { feature } }
+      if (job) {
+        await expect(call('createJob', { kind: 'noop', params: {}, ...job })).rejects.toMatchObject(unsupported)
+        await expect(
+          call('createJobs', {
+            jobs: [
+              { kind: 'noop', params: {} },
+              { kind: 'noop', params: {}, ...job },
+            ],
+          }),
+        ).rejects.toMatchObject({
+          ...unsupported,
+          message: expect.stringMatching(/^jobs\.1: /),
+        })
+      }
+      if (only) await expect(only()).rejects.toMatchObject(unsupported)
     }
+    // Refused batches stored none of their jobs.
+    expect((await call('listJobs', { limit: 10, count: true })).total).toBe(1)
     await waitFor(async () => (await call('getBackend', {})).workers.length > 0, 'a worker listed')
   })
 })

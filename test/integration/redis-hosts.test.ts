@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { parseRequest, type MethodInput, type MethodName, type MethodOutput } from '../../src/shared/api'
 import type { Job, JobStatus } from '../../src/shared/job'
-import { BullBackend } from '../../src/main/backends/bullmq/bullmq-backend'
+import { BullStore } from '../../src/main/backends/bullmq/bull-store'
 import { createRedisServer, type RedisServer } from '../../src/main/backends/bullmq/redis-handlers'
 import { KEYS } from '../../src/main/backends/bullmq/redis-keys'
 import { parseRedisUrl } from '../../src/main/backends/bullmq/redis-url'
@@ -34,7 +34,7 @@ beforeEach(async () => {
   await flush.flushall()
   flush.disconnect()
   const dataDir = dataDirWithKinds(['sleep.mjs', 'spawner.mjs', 'flaky.mjs'])
-  server = createRedisServer(new BullBackend(parseRedisUrl(redis.url)), await loadKinds(join(dataDir, 'kinds')))
+  server = createRedisServer(new BullStore(parseRedisUrl(redis.url)), await loadKinds(join(dataDir, 'kinds')))
   call = async (method, input) => (await (server.handlers[method] as (input: unknown) => unknown)(parseRequest(method, input))) as never
 })
 
@@ -222,7 +222,7 @@ it('a panel that subscribes while Redis is away hears of the jobs once it is bac
   const first = await call('createJob', { kind: 'sleep', params: { ms: 10 } })
   await until(first.id, ['succeeded'])
   await redis.kill()
-  const late = createRedisServer(new BullBackend(parseRedisUrl(redis.url)), await loadKinds(join(dataDirWithKinds(['sleep.mjs']), 'kinds')))
+  const late = createRedisServer(new BullStore(parseRedisUrl(redis.url)), await loadKinds(join(dataDirWithKinds(['sleep.mjs']), 'kinds')))
   const succeeded = new Set<string>()
   late.subscribe((event) => {
     if (event.type === 'jobs') for (const job of event.jobs) if (job.status === 'succeeded') succeeded.add(job.id)

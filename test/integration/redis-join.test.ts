@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { parseRequest } from '../../src/shared/api'
-import { BullBackend } from '../../src/main/backends/bullmq/bullmq-backend'
+import { BullStore } from '../../src/main/backends/bullmq/bull-store'
 import { createRedisServer, type RedisServer } from '../../src/main/backends/bullmq/redis-handlers'
 import { parseRedisUrl } from '../../src/main/backends/bullmq/redis-url'
 import { joinRedis, type Joined } from '../../src/main/backends/bullmq/redis-join'
@@ -36,7 +36,7 @@ async function joined(role: 'worker' | 'client' | null, url = redis.url) {
 
 async function sharedQueue(): Promise<RedisServer> {
   const { host } = await joined(null)
-  const server = createRedisServer(new BullBackend(parseRedisUrl(redis.url)), await loadKinds(join(host.dataDir, 'kinds')))
+  const server = createRedisServer(new BullStore(parseRedisUrl(redis.url)), await loadKinds(join(host.dataDir, 'kinds')))
   closing.push(() => server.close())
   return server
 }

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { parseRequest } from '../../src/shared/api'
 import type { ExportRecord, ImportResult, JobRecord } from '../../src/shared/export'
-import { BullBackend } from '../../src/main/backends/bullmq/bullmq-backend'
+import { BullStore } from '../../src/main/backends/bullmq/bull-store'
 import { RedisTransfer } from '../../src/main/backends/bullmq/redis-transfer'
 import { parseRedisUrl } from '../../src/main/backends/bullmq/redis-url'
 import { createHttpServer } from '../../src/main/headless/http-server'
@@ -31,7 +31,7 @@ afterEach(async () => {
 
 /** `offload serve --redis`'s export and import routes, over HTTP as the CLI reaches them. */
 async function redisQueue() {
-  const backend = new BullBackend(parseRedisUrl(redis.url))
+  const backend = new BullStore(parseRedisUrl(redis.url))
   const transfer = new RedisTransfer(backend, await loadKinds(join(dataDirWithKinds(KINDS), 'kinds')))
   const http = createHttpServer({ handlers: {} as never, subscribe: () => () => undefined, token: TOKEN, transfer })
   const base = `http://127.0.0.1:${await http.listen(0)}`

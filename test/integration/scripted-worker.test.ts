@@ -1,4 +1,4 @@
-import { localBackend } from '../../src/main/engine/host'
+import { SqliteBackend } from '../../src/main/engine/sqlite-backend'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/main/engine/database'
@@ -102,6 +102,7 @@ async function engineWith(launcher: Launcher) {
   const schedules = new Schedules({ store, schedules: new ScheduleStore(db), commands, engine })
   const api = createLocalApi(
     createHandlers({
+      backend: new SqliteBackend({ commands, engine, dataDir: tempDir(), clock: { now: () => Date.now() }, close: () => engine.shutdown(0) }),
       commands,
       retention: new Retention({ store, clock: { now: () => Date.now() }, policy: () => engine.settings(), removed: () => undefined }),
       schedules,
@@ -111,7 +112,6 @@ async function engineWith(launcher: Launcher) {
       kinds,
       reports: new StatsReporter({ store }),
       searchDocuments: createDocumentSearch(tempDir()),
-      backend: () => localBackend(tempDir(), engine, Date.now()),
     }),
   )
   engine.start()

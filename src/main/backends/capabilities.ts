@@ -1,4 +1,4 @@
-import { BACKEND_FEATURES, type BackendFeature, type Capabilities } from '../../shared/backend'
+import { BACKEND_FEATURES, type BackendFeature, type BackendName, type Capabilities } from '../../shared/backend'
 import { ApiError } from '../../shared/errors'
 
 export const SQLITE_CAPABILITIES: Capabilities = Object.fromEntries(BACKEND_FEATURES.map((f) => [f, true])) as Capabilities
@@ -17,6 +17,9 @@ export const BULLMQ_CAPABILITIES: Capabilities = {
   settings: false,
   statsReport: false,
 }
+
+/** Each backend as a message names it. */
+export const BACKEND_TITLES: Record<BackendName, string> = { sqlite: 'SQLite', bullmq: 'BullMQ' }
 
 const FEATURE_NAMES: Record<BackendFeature, string> = {
   laneLimits: 'lane limits and pauses',

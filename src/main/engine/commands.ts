@@ -15,7 +15,8 @@ import type { Watches } from './watches'
 import { StorageError } from './storage-error'
 import { makeJobRow, type JobRowOptions } from './job-row'
 import type { DocumentSearch } from './document-search'
-import type { BackendInfo } from '../../shared/backend'
+import { createJobHandlers } from '../backends/backend'
+import type { SqliteBackend } from './sqlite-backend'
 
 export type CommandOptions = JobRowOptions
 
@@ -310,6 +311,8 @@ export type EngineHandlers = {
 }
 
 export interface HandlerDeps {
+  /** The queue's jobs, as any backend answers for them. */
+  backend: SqliteBackend
   retention: Retention
   commands: JobCommands
   schedules: Schedules
@@ -319,12 +322,11 @@ export interface HandlerDeps {
   kinds: KindRegistry
   reports: StatsReporter
   searchDocuments: DocumentSearch
-  /** Where this queue lives and who works from it. */
-  backend: () => BackendInfo
 }
 
-/** The contract's methods, over the commands and the scheduler. Every transport calls these with input it has parsed. */
+/** The contract's methods: the jobs through the backend seam, and what only the embedded engine has beside them. Every transport calls these with input it has parsed. */
 export function createHandlers({
+  backend,
   commands,
   retention,
   schedules,
@@ -334,36 +336,16 @@ export function createHandlers({
   kinds,
   reports,
   searchDocuments,
-  backend,
 }: HandlerDeps): EngineHandlers {
   return {
-    createJob: (input) => commands.createJob(input),
-    createJobs: ({ jobs }) => ({ ids: commands.createJobs(jobs) }),
-    listJobs: (query) => commands.listJobs(query),
-    getJob: ({ id }) => commands.getJob(id),
-    getJobLogs: ({ id }) => ({ lines: commands.getJobLogs(id) }),
+    ...createJobHandlers<'now'>(backend),
     getJobAttempts: ({ id }) => ({ attempts: commands.getJobAttempts(id) }),
-    cancelJob: ({ id }) => commands.cancelJob(id),
-    cancelJobs: (target) => commands.cancelJobs(target),
-    retryJobs: (target) => commands.retryJobs(target),
-    removeJobs: (target) => commands.removeJobs(target),
     clearFinished: async ({ status }) => ({ removed: await retention.clear(status) }),
-    setPriority: ({ priority, ...target }) => commands.setPriority(target, priority),
-    retryJob: ({ id }) => commands.retryJob(id),
     releaseJob: ({ id }) => commands.releaseJob(id),
     getJobDependencies: ({ id }) => commands.getJobDependencies(id),
     releaseJobs: (target) => commands.releaseJobs(target),
     runJobNow: ({ id }) => commands.runJobNow(id),
-    getStats: () => engine.stats(),
     getStatsReport: ({ range }) => reports.report(range),
-    pauseQueue: () => {
-      engine.pause()
-      return { ok: true }
-    },
-    resumeQueue: () => {
-      engine.resume()
-      return { ok: true }
-    },
     getSettings: () => engine.settings(),
     updateSettings: (patch) => engine.updateSettings(patch),
     listSchedules: () => ({ schedules: schedules.list() }),
@@ -388,7 +370,6 @@ export function createHandlers({
     updateLane: (input) => lanes.update(input),
     listKinds: () => ({ kinds: kinds.describe(), errors: [...kinds.errors] }),
     searchDocuments,
-    getBackend: () => backend(),
   }
 }
 

@@ -21,11 +21,11 @@ import { WatchStore } from './watch-store'
 import { Watches, type WatchOptions } from './watches'
 import type { Launcher } from '../common/launcher'
 import { WORKER_ENV } from '../common/protocol'
-import { hostname } from 'node:os'
-import type { BackendInfo } from '../../shared/backend'
-import { SQLITE_CAPABILITIES } from '../backends/capabilities'
+import { SqliteBackend } from './sqlite-backend'
 
 export interface Host {
+  /** The queue's jobs behind the backend seam, as the BullMQ backend answers for its own. */
+  backend: SqliteBackend
   /** The scheduler: dispatch, runs, pause, settings, stats, events. */
   engine: Engine
   commands: JobCommands
@@ -162,9 +162,17 @@ export async function openHost(options: HostOptions): Promise<Host> {
   }
   let closed: Promise<void> | undefined
   const searchDocuments = createDocumentSearch(kindPaths.state, options.nativeBinding)
-  const backend = (): BackendInfo => localBackend(options.dataDir, engine, clock.now())
-  const handlers = createHandlers({ commands, retention, schedules, watches, lanes, engine, kinds, reports, searchDocuments, backend })
+  const close = (graceMs: number): Promise<void> =>
+    (closed ??= (schedules.stop(), Promise.all([retention.stop(), watches.stop()])).then(() =>
+      engine.shutdown(graceMs).then(() => {
+        db.close()
+        unlock()
+      }),
+    ))
+  const backend = new SqliteBackend({ commands, engine, dataDir: options.dataDir, clock, close })
+  const handlers = createHandlers({ backend, commands, retention, schedules, watches, lanes, engine, kinds, reports, searchDocuments })
   return {
+    backend,
     engine,
     commands,
     schedules,
@@ -176,26 +184,7 @@ export async function openHost(options: HostOptions): Promise<Host> {
     api: createLocalApi(handlers),
     db,
     retention,
-    close: (graceMs) =>
-      (closed ??= (schedules.stop(), Promise.all([retention.stop(), watches.stop()])).then(() =>
-        engine.shutdown(graceMs).then(() => {
-          db.close()
-          unlock()
-        }),
-      )),
-  }
-}
-
-/** The embedded engine: this data folder, every feature, and this machine as its one worker. */
-export function localBackend(dataDir: string, engine: Engine, now: number): BackendInfo {
-  const { workers, counts } = engine.stats()
-  return {
-    name: 'sqlite',
-    location: dataDir,
-    capabilities: SQLITE_CAPABILITIES,
-    workers: [
-      { id: 'local', machine: hostname(), pid: process.pid, lanes: [], concurrency: workers.max, running: counts.running, seenAt: new Date(now).toISOString() },
-    ],
+    close,
   }
 }
 

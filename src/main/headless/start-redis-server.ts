@@ -1,4 +1,4 @@
-import { BullBackend } from '../backends/bullmq/bullmq-backend'
+import { BullStore } from '../backends/bullmq/bull-store'
 import { createRedisServer, type RedisServer } from '../backends/bullmq/redis-handlers'
 import { RedisTransfer } from '../backends/bullmq/redis-transfer'
 import { probeRedis } from '../backends/bullmq/redis-probe'
@@ -31,7 +31,7 @@ export async function startRedisHeadless(options: RedisHeadlessOptions): Promise
   ensureDataFolder(options.dataDir)
   refuseIfServed(options.dataDir)
   const kinds = await loadKinds(dataPaths(options.dataDir).kinds)
-  const backend = new BullBackend(options.redis)
+  const backend = new BullStore(options.redis)
   const server = createRedisServer(backend, kinds)
   let api
   try {

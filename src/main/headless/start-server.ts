@@ -37,7 +37,7 @@ export async function startHeadless(options: HeadlessOptions): Promise<HeadlessS
     api = await startLocalApiServer({
       dataDir: options.dataDir,
       handlers: host.handlers,
-      subscribe: (listener) => host.engine.subscribe(listener),
+      subscribe: (listener) => host.backend.subscribe(listener),
       port: options.port,
       transfer: host.transfer,
       ...(options.rendererDir ? { rendererDir: options.rendererDir } : {}),

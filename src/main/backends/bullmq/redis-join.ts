@@ -1,6 +1,6 @@
 import type { ApiHandlers, OffloadEvent } from '../../../shared/api'
 import type { RedisJoin } from '../../../shared/job'
-import { BullBackend } from './bullmq-backend'
+import { BullStore } from './bull-store'
 import { createRedisServer } from './redis-handlers'
 import { probeRedis } from './redis-probe'
 import { parseRedisUrl } from './redis-url'
@@ -71,7 +71,7 @@ export async function joinRedis(
       return alone(error)
     }
   }
-  const shared = createRedisServer(new BullBackend(target), host.kinds)
+  const shared = createRedisServer(new BullStore(target), host.kinds)
   const handlers: ApiHandlers = {
     ...shared.handlers,
     getSettings: host.handlers.getSettings,

@@ -5,7 +5,7 @@ import type { Clock } from '../../engine/engine'
 import { checkKinds, EXPORT_PAGE_SIZE, line, parseExport } from '../../engine/export-import'
 import type { KindRegistry } from '../../kinds/registry'
 import { unsupported } from '../capabilities'
-import type { BullBackend } from './bullmq-backend'
+import type { BullStore } from './bull-store'
 import { rowOfRecord } from './job-records'
 
 const BACKEND = 'BullMQ'
@@ -26,7 +26,7 @@ function refused(at: number, feature: BackendFeature, what: string): ApiError {
  */
 export class RedisTransfer implements TransferRoutes {
   constructor(
-    private readonly backend: BullBackend,
+    private readonly backend: BullStore,
     private readonly kinds: KindRegistry,
     private readonly clock: Clock = { now: () => Date.now() },
   ) {}

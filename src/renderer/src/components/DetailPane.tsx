@@ -211,10 +211,12 @@ function useDependencies(id: string): { parents: Job[]; children: Job[] } | null
   const { transport } = useTransport()
   const counts = useApp((s) => (s.stats ? JSON.stringify(s.stats.counts) : ''))
   const online = useApp((s) => s.connection === 'open')
+  // A backend without dependencies refuses the question: it is not asked.
+  const depends = useSupports('dependencies')
   const cue = useThrottled(counts, DEPENDENCIES_REFRESH_MS)
   const [dependencies, setDependencies] = useState<{ parents: Job[]; children: Job[] } | null>(null)
   useEffect(() => {
-    if (!online) return
+    if (!online || !depends) return
     let stopped = false
     void transport.api.getJobDependencies({ id }).then(
       (result) => !stopped && setDependencies(result),
@@ -223,7 +225,7 @@ function useDependencies(id: string): { parents: Job[]; children: Job[] } | null
     return () => {
       stopped = true
     }
-  }, [id, transport, cue, online])
+  }, [id, transport, cue, online, depends])
   return dependencies
 }
 

@@ -36,7 +36,7 @@ const READ_CHUNK = 200
  * lanes). The server only sends, reads and changes jobs; worker hosts run
  * them (see worker-host.ts).
  */
-export class BullBackend {
+export class BullStore {
   readonly redis: Redis
   private readonly queues = new Map<string, Queue>()
   private readonly events = new Map<string, QueueEvents>()
@@ -172,6 +172,12 @@ export class BullBackend {
     counts.cancelled += ranCancelled
     counts.failed = Math.max(0, counts.failed - ranCancelled)
     return counts
+  }
+
+  /** A lane's jobs waiting to run and running now (each BullMQ job takes one slot). */
+  async laneCounts(lane: string): Promise<{ queued: number; running: number }> {
+    const c = await this.queue(lane).getJobCounts('waiting', 'prioritized', 'active')
+    return { queued: (c.waiting ?? 0) + (c.prioritized ?? 0), running: c.active ?? 0 }
   }
 
   async logs(id: string): Promise<LogLine[]> {
