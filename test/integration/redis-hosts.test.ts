@@ -267,3 +267,15 @@ it('refuses an unreachable or malformed Redis URL with a clear message and exit 
     expect(bad.stderr).toContain('is not a Redis URL')
   }
 }, 30_000)
+
+it('a bulk action by filter reaches every matching job, past the first page, and lanes count what waits', async () => {
+  const jobs = Array.from({ length: 1200 }, () => ({ kind: 'sleep', params: { ms: 0 } }))
+  await call('createJobs', { jobs })
+  await call('createJobs', { jobs: jobs.slice(0, 3).map((job) => ({ ...job, lane: 'encode' })) })
+  expect((await call('getLane', { name: 'encode' })).queued).toBe(3)
+  expect((await call('listLanes', {})).lanes.find((lane) => lane.name === 'default')).toMatchObject({ queued: 1200, running: 0 })
+  const result = await call('cancelJobs', { filter: { status: 'queued' } })
+  expect(result.changedCount).toBe(1203)
+  const { counts } = await call('getStats', {})
+  expect(counts).toMatchObject({ queued: 0, cancelled: 1203 })
+}, 90_000)
