@@ -25,6 +25,8 @@ const ROOMS = {
   'src/main/cli': ['engine', 'kinds', 'worker', 'node', 'desktop', 'electron', 'headless'],
   'src/renderer': ['main', 'preload'],
 }
+/** The shared modules that build zod schemas as they load. */
+const ZOD_MODULES = ['api', 'job', 'schedule', 'watch', 'active-hours', 'lane', 'backend', 'search', 'export', 'errors', 'server-info']
 const MAY_IMPORT_ELECTRON = ['src/main/electron/**', 'src/preload/**']
 
 /** A relative import that reaches into one of these folders, from anywhere. */
@@ -76,6 +78,38 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
       // About the React Compiler, which the panel does not use.
       'react-hooks/incompatible-library': 'off',
+      // The schemas (and zod with them) are a fifth of the panel's download and its first tens of ms: it takes their types only, and values from the zod-free modules.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(\\.{1,2}/)+(.*/)?shared/(${ZOD_MODULES.join('|')})$`,
+              allowTypeImports: true,
+              message: 'The panel takes only types from the schema modules; values come from shared/vocabulary.ts or shared/methods.ts (zod-free).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // What the panel imports of src/shared must stay zod-free all the way down.
+    files: ['src/shared/{http-client,methods,vocabulary,wire-error,schema-form,notification-grouper,cron}.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^\\./(${ZOD_MODULES.join('|')})$`,
+              allowTypeImports: true,
+              message: 'The panel loads this module: it takes only types from the schema modules.',
+            },
+            { regex: '^zod$', message: 'The panel loads this module: it must not load zod.' },
+          ],
+        },
+      ],
     },
   },
   {

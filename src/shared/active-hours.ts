@@ -1,10 +1,11 @@
 import { z } from 'zod'
 import { isTimeZone, lastFireTime, nextFireTimes } from './cron'
+import { WEEKDAY_NAMES } from './vocabulary'
+
+export { WEEKDAY_NAMES }
 
 export const MAX_HOUR_WINDOWS = 20
 export const MAX_KIND_HOURS = 100
-/** Sunday first, as in cron and Date.getDay(). */
-export const WEEKDAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const
 
 export const TimeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Expected a time of day as HH:MM, 00:00 to 23:59')
 

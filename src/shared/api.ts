@@ -27,7 +27,7 @@ import { SearchQuerySchema, SearchResultSchema } from './search'
 import { BackendInfoSchema } from './backend'
 import { ApiError, parseOrThrow } from './errors'
 import { jsonShapeProblem } from './json-shape'
-import { METHOD_NAMES, type MethodName } from './methods'
+import { EVENTS_PATH, METHOD_NAMES, ROUTES, type MethodName, type Route } from './methods'
 
 /**
  * The whole API, once. Every transport (HTTP routes, the Electron bridge, the
@@ -35,7 +35,7 @@ import { METHOD_NAMES, type MethodName } from './methods'
  * everywhere or nowhere.
  */
 interface MethodSpec {
-  http: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; status?: number }
+  http: Route
   input: z.ZodType
   output: z.ZodType
 }
@@ -47,31 +47,31 @@ const Empty = z.strictObject({})
 const Ok = z.object({ ok: z.literal(true) })
 
 export const api = {
-  createJob: { http: { method: 'POST', path: '/api/jobs', status: 201 }, input: NewJobSchema, output: JobSchema },
+  createJob: { http: ROUTES.createJob, input: NewJobSchema, output: JobSchema },
   createJobs: {
-    http: { method: 'POST', path: '/api/jobs/batch', status: 201 },
+    http: ROUTES.createJobs,
     input: NewJobBatchSchema,
     output: z.object({ ids: z.array(z.string()) }),
   },
-  listJobs: { http: { method: 'GET', path: '/api/jobs' }, input: ListJobsQuerySchema, output: JobPageSchema },
-  getJob: { http: { method: 'GET', path: '/api/jobs/:id' }, input: ById, output: JobSchema },
+  listJobs: { http: ROUTES.listJobs, input: ListJobsQuerySchema, output: JobPageSchema },
+  getJob: { http: ROUTES.getJob, input: ById, output: JobSchema },
   getJobLogs: {
-    http: { method: 'GET', path: '/api/jobs/:id/logs' },
+    http: ROUTES.getJobLogs,
     input: ById,
     output: z.object({ lines: z.array(LogLineSchema) }),
   },
   getJobAttempts: {
-    http: { method: 'GET', path: '/api/jobs/:id/attempts' },
+    http: ROUTES.getJobAttempts,
     input: ById,
     output: z.object({ attempts: z.array(AttemptSchema) }),
   },
-  cancelJob: { http: { method: 'POST', path: '/api/jobs/:id/cancel' }, input: ById, output: JobSchema },
-  cancelJobs: { http: { method: 'POST', path: '/api/jobs/cancel' }, input: BulkIdsSchema, output: BulkResultSchema },
-  retryJobs: { http: { method: 'POST', path: '/api/jobs/retry' }, input: BulkIdsSchema, output: BulkResultSchema },
-  removeJobs: { http: { method: 'POST', path: '/api/jobs/remove' }, input: BulkIdsSchema, output: BulkResultSchema },
+  cancelJob: { http: ROUTES.cancelJob, input: ById, output: JobSchema },
+  cancelJobs: { http: ROUTES.cancelJobs, input: BulkIdsSchema, output: BulkResultSchema },
+  retryJobs: { http: ROUTES.retryJobs, input: BulkIdsSchema, output: BulkResultSchema },
+  removeJobs: { http: ROUTES.removeJobs, input: BulkIdsSchema, output: BulkResultSchema },
   /** "Clear finished…": every finished job of these statuses, with its logs, in retention's small batches. */
   clearFinished: {
-    http: { method: 'POST', path: '/api/jobs/clear' },
+    http: ROUTES.clearFinished,
     input: z.strictObject({
       status: z
         .array(z.enum(['succeeded', 'failed', 'cancelled']))
@@ -80,54 +80,54 @@ export const api = {
     }),
     output: z.object({ removed: z.number().int() }),
   },
-  setPriority: { http: { method: 'POST', path: '/api/jobs/priority' }, input: BulkPrioritySchema, output: BulkResultSchema },
+  setPriority: { http: ROUTES.setPriority, input: BulkPrioritySchema, output: BulkResultSchema },
   /** The jobs it waits for (parents) and those waiting for it (children). */
   getJobDependencies: {
-    http: { method: 'GET', path: '/api/jobs/:id/dependencies' },
+    http: ROUTES.getJobDependencies,
     input: ById,
     output: z.object({ parents: z.array(JobSchema), children: z.array(JobSchema) }),
   },
-  retryJob: { http: { method: 'POST', path: '/api/jobs/:id/retry' }, input: ById, output: JobSchema },
+  retryJob: { http: ROUTES.retryJob, input: ById, output: JobSchema },
   /** A held job goes on: queued, or scheduled if its time is still to come. */
-  releaseJob: { http: { method: 'POST', path: '/api/jobs/:id/release' }, input: ById, output: JobSchema },
-  releaseJobs: { http: { method: 'POST', path: '/api/jobs/release' }, input: BulkIdsSchema, output: BulkResultSchema },
+  releaseJob: { http: ROUTES.releaseJob, input: ById, output: JobSchema },
+  releaseJobs: { http: ROUTES.releaseJobs, input: BulkIdsSchema, output: BulkResultSchema },
   /** A scheduled job becomes due now. */
-  runJobNow: { http: { method: 'POST', path: '/api/jobs/:id/run-now' }, input: ById, output: JobSchema },
-  getStats: { http: { method: 'GET', path: '/api/stats' }, input: Empty, output: StatsSchema },
-  getStatsReport: { http: { method: 'GET', path: '/api/stats/report' }, input: StatsReportQuerySchema, output: StatsReportSchema },
-  pauseQueue: { http: { method: 'POST', path: '/api/queue/pause' }, input: Empty, output: Ok },
-  resumeQueue: { http: { method: 'POST', path: '/api/queue/resume' }, input: Empty, output: Ok },
-  getSettings: { http: { method: 'GET', path: '/api/settings' }, input: Empty, output: SettingsSchema },
-  updateSettings: { http: { method: 'PUT', path: '/api/settings' }, input: SettingsSchema.partial().strict(), output: SettingsSchema },
-  listSchedules: { http: { method: 'GET', path: '/api/schedules' }, input: Empty, output: z.object({ schedules: z.array(ScheduleSchema) }) },
-  getSchedule: { http: { method: 'GET', path: '/api/schedules/:id' }, input: ScheduleById, output: ScheduleDetailSchema },
-  createSchedule: { http: { method: 'POST', path: '/api/schedules', status: 201 }, input: NewScheduleSchema, output: ScheduleSchema },
-  updateSchedule: { http: { method: 'PUT', path: '/api/schedules/:id' }, input: ScheduleUpdateSchema, output: ScheduleSchema },
-  deleteSchedule: { http: { method: 'DELETE', path: '/api/schedules/:id' }, input: ScheduleById, output: Ok },
+  runJobNow: { http: ROUTES.runJobNow, input: ById, output: JobSchema },
+  getStats: { http: ROUTES.getStats, input: Empty, output: StatsSchema },
+  getStatsReport: { http: ROUTES.getStatsReport, input: StatsReportQuerySchema, output: StatsReportSchema },
+  pauseQueue: { http: ROUTES.pauseQueue, input: Empty, output: Ok },
+  resumeQueue: { http: ROUTES.resumeQueue, input: Empty, output: Ok },
+  getSettings: { http: ROUTES.getSettings, input: Empty, output: SettingsSchema },
+  updateSettings: { http: ROUTES.updateSettings, input: SettingsSchema.partial().strict(), output: SettingsSchema },
+  listSchedules: { http: ROUTES.listSchedules, input: Empty, output: z.object({ schedules: z.array(ScheduleSchema) }) },
+  getSchedule: { http: ROUTES.getSchedule, input: ScheduleById, output: ScheduleDetailSchema },
+  createSchedule: { http: ROUTES.createSchedule, input: NewScheduleSchema, output: ScheduleSchema },
+  updateSchedule: { http: ROUTES.updateSchedule, input: ScheduleUpdateSchema, output: ScheduleSchema },
+  deleteSchedule: { http: ROUTES.deleteSchedule, input: ScheduleById, output: Ok },
   /** One run now, outside the pattern. */
-  runSchedule: { http: { method: 'POST', path: '/api/schedules/:id/run', status: 201 }, input: ScheduleById, output: JobSchema },
-  listWatches: { http: { method: 'GET', path: '/api/watches' }, input: Empty, output: z.object({ watches: z.array(WatchSchema) }) },
-  getWatch: { http: { method: 'GET', path: '/api/watches/:id' }, input: WatchById, output: WatchSchema },
-  createWatch: { http: { method: 'POST', path: '/api/watches', status: 201 }, input: NewWatchSchema, output: WatchSchema },
-  updateWatch: { http: { method: 'PUT', path: '/api/watches/:id' }, input: WatchUpdateSchema, output: WatchSchema },
-  deleteWatch: { http: { method: 'DELETE', path: '/api/watches/:id' }, input: WatchById, output: Ok },
-  listLanes: { http: { method: 'GET', path: '/api/lanes' }, input: Empty, output: z.object({ lanes: z.array(LaneSchema) }) },
-  getLane: { http: { method: 'GET', path: '/api/lanes/:name' }, input: LaneByName, output: LaneSchema },
+  runSchedule: { http: ROUTES.runSchedule, input: ScheduleById, output: JobSchema },
+  listWatches: { http: ROUTES.listWatches, input: Empty, output: z.object({ watches: z.array(WatchSchema) }) },
+  getWatch: { http: ROUTES.getWatch, input: WatchById, output: WatchSchema },
+  createWatch: { http: ROUTES.createWatch, input: NewWatchSchema, output: WatchSchema },
+  updateWatch: { http: ROUTES.updateWatch, input: WatchUpdateSchema, output: WatchSchema },
+  deleteWatch: { http: ROUTES.deleteWatch, input: WatchById, output: Ok },
+  listLanes: { http: ROUTES.listLanes, input: Empty, output: z.object({ lanes: z.array(LaneSchema) }) },
+  getLane: { http: ROUTES.getLane, input: LaneByName, output: LaneSchema },
   /** A lane's limit (null: only the global one) and pause; a lane needs no making. */
-  updateLane: { http: { method: 'PUT', path: '/api/lanes/:name' }, input: LaneUpdateSchema, output: LaneSchema },
+  updateLane: { http: ROUTES.updateLane, input: LaneUpdateSchema, output: LaneSchema },
   listKinds: {
-    http: { method: 'GET', path: '/api/kinds' },
+    http: ROUTES.listKinds,
     input: Empty,
     output: z.object({ kinds: z.array(KindInfoSchema), errors: z.array(KindLoadErrorSchema) }),
   },
   /** Ranked hits in the documents index that index-documents jobs fill; an index not made yet holds nothing. */
   searchDocuments: {
-    http: { method: 'GET', path: '/api/search' },
+    http: ROUTES.searchDocuments,
     input: SearchQuerySchema.extend({ folder: AbsolutePathSchema.optional() }),
     output: SearchResultSchema,
   },
   /** Where the queue lives (SQLite, or BullMQ on Redis), what it supports, and the machines working from it. */
-  getBackend: { http: { method: 'GET', path: '/api/backend' }, input: Empty, output: BackendInfoSchema },
+  getBackend: { http: ROUTES.getBackend, input: Empty, output: BackendInfoSchema },
 } as const satisfies Record<MethodName, MethodSpec>
 
 export type Api = typeof api
@@ -152,7 +152,7 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('reveal'), jobId: z.string().optional(), status: JobStatusSchema.optional() }),
 ])
 export type OffloadEvent = z.infer<typeof EventSchema>
-export const EVENTS_PATH = '/api/events'
+export { EVENTS_PATH }
 
 /** A problem's path is echoed in the message only this far; keys are the client's and may be long. */
 const PATH_SHOWN_CHARS = 120

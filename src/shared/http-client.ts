@@ -1,4 +1,5 @@
-import { api, METHOD_NAMES, type ApiClient, type MethodName } from './api'
+import type { ApiClient } from './api'
+import { METHOD_NAMES, ROUTES, type MethodName, type Route } from './methods'
 import { ApiError } from './wire-error'
 
 /** A query string for a GET: strings as they are, anything else as JSON (numbers, booleans, lists). */
@@ -26,7 +27,7 @@ export interface HttpClientOptions {
 export function createHttpClient(options: HttpClientOptions): ApiClient {
   const send = options.fetch ?? fetch
   const call = async (method: MethodName, input: Record<string, unknown> = {}): Promise<unknown> => {
-    const { http } = api[method]
+    const http: Route = ROUTES[method]
     let path: string = http.path
     const rest = { ...input }
     for (const key of path.match(/:(\w+)/g) ?? []) {

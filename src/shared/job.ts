@@ -1,7 +1,39 @@
 import { z } from 'zod'
+import {
+  DEFAULT_LANE,
+  JOB_STATUSES,
+  MAX_ATTEMPTS,
+  MAX_CONCURRENCY,
+  MAX_DEPENDENCIES,
+  MAX_IO_OVERCOMMIT,
+  MAX_KEEP_DAYS,
+  MAX_KEEP_JOBS,
+  MAX_MIN_FREE_MEMORY_MB,
+  MAX_TIMEOUT_MS,
+  PRIORITIES,
+  STATS_RANGE_NAMES,
+  STATS_RANGES,
+  THROUGHPUT_BUCKET_SECONDS,
+} from './vocabulary'
+
+export {
+  DEFAULT_LANE,
+  JOB_STATUSES,
+  MAX_ATTEMPTS,
+  MAX_CONCURRENCY,
+  MAX_DEPENDENCIES,
+  MAX_IO_OVERCOMMIT,
+  MAX_KEEP_DAYS,
+  MAX_KEEP_JOBS,
+  MAX_MIN_FREE_MEMORY_MB,
+  MAX_TIMEOUT_MS,
+  PRIORITIES,
+  STATS_RANGE_NAMES,
+  STATS_RANGES,
+  THROUGHPUT_BUCKET_SECONDS,
+}
 import { ActiveHoursSchema, HoursTimeZoneSchema, KindActiveHoursSchema } from './active-hours'
 
-export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
 export const PrioritySchema = z.enum(PRIORITIES)
 export type Priority = z.infer<typeof PrioritySchema>
 
@@ -10,7 +42,6 @@ export type Priority = z.infer<typeof PrioritySchema>
  * with `hold`), `waiting` for the jobs it depends on to succeed, `scheduled` waits for its time (a delay, a retry's backoff),
  * then it is `queued`.
  */
-export const JOB_STATUSES = ['held', 'waiting', 'scheduled', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
 export const JobStatusSchema = z.enum(JOB_STATUSES)
 export type JobStatus = z.infer<typeof JobStatusSchema>
 
@@ -49,7 +80,6 @@ export const JobIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Job ids
 export const DEPENDENCY_FAILURES = ['fail', 'run', 'hold'] as const
 export const DependencyFailureSchema = z.enum(DEPENDENCY_FAILURES)
 export type DependencyFailure = z.infer<typeof DependencyFailureSchema>
-export const MAX_DEPENDENCIES = 1000
 /** In a batch, "#2" is the batch's third job. */
 export const BATCH_REF = /^#(\d{1,5})$/
 
@@ -120,19 +150,9 @@ export const JobSchema = z.object({
 })
 export type Job = z.infer<typeof JobSchema>
 
-/** The most jobs (slots) Offload runs at once, and so the most slots one job may take. */
-export const MAX_CONCURRENCY = 64
-
-/** Every job runs in a lane; one not named runs here, with no limit of its own. */
-export const DEFAULT_LANE = 'default'
-
 export const LaneNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'A lane is a lowercase name like "encode" (letters, digits, ".", "_", "-"; at most 64)')
-
-/** Ten days: longer than any sane single attempt, short enough to catch unit mistakes (seconds for ms). */
-export const MAX_TIMEOUT_MS = 10 * 24 * 3600 * 1000
-export const MAX_ATTEMPTS = 100
 
 /** A year: a delay beyond it is more likely a unit mistake than a plan. */
 export const MAX_DELAY_MS = 366 * 24 * 3600 * 1000
@@ -319,7 +339,6 @@ export const AttemptSchema = z.object({
 })
 export type Attempt = z.infer<typeof AttemptSchema>
 
-export const THROUGHPUT_BUCKET_SECONDS = 10
 export const THROUGHPUT_BUCKETS = 30
 
 /**
@@ -373,14 +392,8 @@ export const StatsSchema = z.object({
 })
 export type Stats = z.infer<typeof StatsSchema>
 
-export const StatsRangeSchema = z.enum(['1h', '24h', '7d'])
+export const StatsRangeSchema = z.enum(STATS_RANGE_NAMES)
 export type StatsRange = z.infer<typeof StatsRangeSchema>
-/** How far back a stats report looks, and how wide its throughput buckets are. */
-export const STATS_RANGES: Record<StatsRange, { seconds: number; bucketSeconds: number }> = {
-  '1h': { seconds: 3600, bucketSeconds: 60 },
-  '24h': { seconds: 86_400, bucketSeconds: 900 },
-  '7d': { seconds: 604_800, bucketSeconds: 3600 },
-}
 
 export const StatsReportQuerySchema = z.strictObject({ range: StatsRangeSchema.default('24h') })
 
@@ -432,11 +445,6 @@ export const StatsReportSchema = z.object({
 })
 export type StatsReport = z.infer<typeof StatsReportSchema>
 
-export const MAX_KEEP_DAYS = 3650
-export const MAX_KEEP_JOBS = 10_000_000
-/** 1 TiB: a value beyond it is a typo, refused rather than holding every job back for good. */
-export const MAX_MIN_FREE_MEMORY_MB = 1_048_576
-export const MAX_IO_OVERCOMMIT = 8
 /**
  * The desktop app joining a shared queue on Redis: as a `worker` it also
  * runs jobs from there beside its own; as a `client` its panel drives that

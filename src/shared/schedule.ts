@@ -1,11 +1,10 @@
 import { z } from 'zod'
+import { MAX_MISSED_WINDOW_MS, MISSED_POLICIES, OVERLAP_POLICIES } from './vocabulary'
 import { cronProblem } from './cron'
 import { JobIdSchema, JobStatusSchema, LaneNameSchema, MAX_ATTEMPTS, MAX_CONCURRENCY, MAX_TIMEOUT_MS, PrioritySchema } from './job'
 
-export const OVERLAP_POLICIES = ['skip', 'queue', 'replace'] as const
-export const MISSED_POLICIES = ['skip', 'once', 'all'] as const
-export const MAX_MISSED_WINDOW_MS = 366 * 24 * 3600 * 1000
 /** How many runs a schedule waits to start behind one still going (overlap "queue"); more are skipped. */
+export { MAX_MISSED_WINDOW_MS, MISSED_POLICIES, OVERLAP_POLICIES }
 export const MAX_WAITING_RUNS = 100
 
 export const ScheduleIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Schedule ids are 26-character ULIDs')

@@ -1,8 +1,8 @@
 import { z } from 'zod'
+import { MAX_SETTLE_MS, MIN_SETTLE_MS } from './vocabulary'
 import { JobIdSchema, LaneNameSchema, MAX_CONCURRENCY, PrioritySchema } from './job'
 
-export const MIN_SETTLE_MS = 100
-export const MAX_SETTLE_MS = 10 * 60_000
+export { MAX_SETTLE_MS, MIN_SETTLE_MS }
 
 /** What a watch is doing: looking through what is already there, watching, disabled, or waiting for its folder. */
 export const WATCH_STATES = ['scanning', 'watching', 'disabled', 'missing', 'unreadable', 'not_a_folder'] as const

@@ -10,7 +10,7 @@ async function importErrors(path: string, line: string): Promise<string[]> {
     overrideConfig: [{ files: ['**/*.{ts,tsx}'], ...tseslint.configs.disableTypeChecked }],
   })
   const [result] = await eslint.lintText(`${line}\nexport const used = typeof imported\n`, { filePath: `${ROOT}/${path}` })
-  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message)
+  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === '@typescript-eslint/no-restricted-imports').map((m) => m.message)
 }
 
 describe('the layering of src/, as the linter guards it', () => {
@@ -36,6 +36,27 @@ describe('the layering of src/, as the linter guards it', () => {
     ['src/preload/fixture.ts', "import { contextBridge as imported } from 'electron'"],
     ['src/main/headless/fixture.ts', "import { openHost as imported } from '../engine/host'"],
     ['src/main/cli/fixture.ts', "import { createHttpClient as imported } from '../../shared/http-client'"],
+  ])('allows, in %s: %s', async (path, line) => {
+    expect(await importErrors(path, line)).toEqual([])
+  })
+})
+
+describe('the panel stays free of zod, as the linter guards it', () => {
+  it.each([
+    ['src/renderer/src/fixture.ts', "import { JOB_STATUSES as imported } from '../../shared/job'"],
+    ['src/renderer/src/components/fixture.tsx', "import { api as imported } from '../../../shared/api'"],
+    ['src/renderer/src/state/fixture.ts', "import { MISSED_POLICIES as imported } from '../../../shared/schedule'"],
+    ['src/shared/http-client.ts', "import { api as imported } from './api'"],
+    ['src/shared/vocabulary.ts', "import { z as imported } from 'zod'"],
+  ])('refuses a value from a schema module, in %s: %s', async (path, line) => {
+    expect(await importErrors(path, line)).toHaveLength(1)
+  })
+
+  it.each([
+    ['src/renderer/src/fixture.ts', "import type { Job as imported } from '../../shared/job'"],
+    ['src/renderer/src/fixture.ts', "import { JOB_STATUSES as imported } from '../../shared/vocabulary'"],
+    ['src/renderer/src/fixture.ts', "import { ROUTES as imported } from '../../shared/methods'"],
+    ['src/main/engine/fixture.ts', "import { JobSchema as imported } from '../../shared/job'"],
   ])('allows, in %s: %s', async (path, line) => {
     expect(await importErrors(path, line)).toEqual([])
   })

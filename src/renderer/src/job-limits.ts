@@ -1,4 +1,4 @@
-import { MAX_ATTEMPTS, MAX_TIMEOUT_MS } from '../../shared/job'
+import { MAX_ATTEMPTS, MAX_TIMEOUT_MS } from '../../shared/vocabulary'
 
 const MAX_TIMEOUT_SECONDS = MAX_TIMEOUT_MS / 1000
 

@@ -1,5 +1,6 @@
 import { cronProblem, isTimeZone, nextFireTimes } from '../../shared/cron'
-import { MAX_MISSED_WINDOW_MS, type ScheduleRun } from '../../shared/schedule'
+import type { ScheduleRun } from '../../shared/schedule'
+import { MAX_MISSED_WINDOW_MS } from '../../shared/vocabulary'
 
 const MINUTE_MS = 60_000
 const HOUR_MS = 60 * MINUTE_MS

@@ -1,5 +1,6 @@
 import type { Field, FormValues } from '../../shared/schema-form'
-import { MAX_SETTLE_MS, MIN_SETTLE_MS, type Watch, type WatchState } from '../../shared/watch'
+import type { Watch, WatchState } from '../../shared/watch'
+import { MAX_SETTLE_MS, MIN_SETTLE_MS } from '../../shared/vocabulary'
 import { pastText } from './schedule-text'
 
 /** What a watch is doing, in a word or two. */

@@ -1,4 +1,5 @@
-import { EVENTS_PATH, type OffloadEvent } from '../../../shared/api'
+import type { OffloadEvent } from '../../../shared/api'
+import { EVENTS_PATH } from '../../../shared/methods'
 import { createHttpClient } from '../../../shared/http-client'
 import type { ConnectionStatus, Transport } from './transport'
 

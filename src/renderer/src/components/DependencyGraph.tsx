@@ -1,5 +1,6 @@
 import { useId } from 'react'
-import { MAX_DEPENDENCIES, type Job } from '../../../shared/job'
+import type { Job } from '../../../shared/job'
+import { MAX_DEPENDENCIES } from '../../../shared/vocabulary'
 import { useJobs } from '../state/jobs-store'
 
 /** Relatives drawn on each side; the rest are counted. Each is a tab stop, and past a dozen the drawing is a wall. */

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
-import { DEFAULT_LANE, type Attempt, type Job, type LogLine } from '../../../shared/job'
+import type { Attempt, Job, LogLine } from '../../../shared/job'
+import { DEFAULT_LANE } from '../../../shared/vocabulary'
 import { useTransport } from '../context'
 import { dueText, formatBytes, formatDuration, formatTime, jobDuration, usageText, usageTitle } from '../format'
 import { useApp, useSupports } from '../state/app-store'

@@ -1,5 +1,5 @@
 import type { WorkerHost } from '../../../shared/backend'
-import { MAX_CONCURRENCY, THROUGHPUT_BUCKET_SECONDS } from '../../../shared/job'
+import { MAX_CONCURRENCY, THROUGHPUT_BUCKET_SECONDS } from '../../../shared/vocabulary'
 import { useApp, useSupports } from '../state/app-store'
 import { throttleText } from '../throttle-text'
 import { useAction } from '../use-action'

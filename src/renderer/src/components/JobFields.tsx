@@ -1,4 +1,5 @@
-import { DEFAULT_LANE, PRIORITIES, type KindInfo, type KindLoadError, type Priority } from '../../../shared/job'
+import type { KindInfo, KindLoadError, Priority } from '../../../shared/job'
+import { DEFAULT_LANE, PRIORITIES } from '../../../shared/vocabulary'
 import type { Field, FormValues } from '../../../shared/schema-form'
 import { useSupports } from '../state/app-store'
 

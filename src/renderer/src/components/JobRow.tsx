@@ -1,5 +1,5 @@
 import { memo } from 'react'
-import { DEFAULT_LANE } from '../../../shared/job'
+import { DEFAULT_LANE } from '../../../shared/vocabulary'
 import { dueText, eta, formatDuration, formatTime, jobDuration, usageText, usageTitle } from '../format'
 import { useApp } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react'
-import { DEFAULT_LANE, type Job, type Priority } from '../../../shared/job'
+import type { Job, Priority } from '../../../shared/job'
+import { DEFAULT_LANE } from '../../../shared/vocabulary'
 import { ApiError } from '../../../shared/wire-error'
 import { useTransport } from '../context'
 import { formatTime } from '../format'

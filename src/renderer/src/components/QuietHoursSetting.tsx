@@ -1,6 +1,7 @@
 import { useId, useState } from 'react'
 import { isTimeZone } from '../../../shared/cron'
-import { WEEKDAY_NAMES, type ActiveHours, type HoursWindow } from '../../../shared/active-hours'
+import type { ActiveHours, HoursWindow } from '../../../shared/active-hours'
+import { WEEKDAY_NAMES } from '../../../shared/vocabulary'
 import type { Settings } from '../../../shared/job'
 import { useApp } from '../state/app-store'
 

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react'
 import type { Priority } from '../../../shared/job'
-import { MISSED_POLICIES, OVERLAP_POLICIES, type NewSchedule, type Schedule } from '../../../shared/schedule'
+import type { NewSchedule, Schedule } from '../../../shared/schedule'
+import { MISSED_POLICIES, OVERLAP_POLICIES } from '../../../shared/vocabulary'
 import { fieldsOf, fromParams, toParams, type FormValues, type JsonSchema } from '../../../shared/schema-form'
 import { ApiError } from '../../../shared/wire-error'
 import { useTransport } from '../context'

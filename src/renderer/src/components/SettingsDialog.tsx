@@ -1,5 +1,6 @@
 import { useState } from 'react'
-import { MAX_CONCURRENCY, MAX_IO_OVERCOMMIT, MAX_KEEP_DAYS, MAX_KEEP_JOBS, MAX_MIN_FREE_MEMORY_MB, type Settings } from '../../../shared/job'
+import type { Settings } from '../../../shared/job'
+import { MAX_CONCURRENCY, MAX_IO_OVERCOMMIT, MAX_KEEP_DAYS, MAX_KEEP_JOBS, MAX_MIN_FREE_MEMORY_MB } from '../../../shared/vocabulary'
 import { useTransport } from '../context'
 import { useApp } from '../state/app-store'
 import { useAction } from '../use-action'

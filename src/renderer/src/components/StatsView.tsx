@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
-import { STATS_RANGES, type KindReport, type StatsRange, type StatsReport, type StatsSummary } from '../../../shared/job'
+import type { KindReport, StatsRange, StatsReport, StatsSummary } from '../../../shared/job'
+import { STATS_RANGES } from '../../../shared/vocabulary'
 import { useTransport } from '../context'
 import { formatDuration } from '../format'
 import { useApp } from '../state/app-store'

@@ -1,4 +1,5 @@
-import { JOB_STATUSES, type JobStatus } from '../../../shared/job'
+import type { JobStatus } from '../../../shared/job'
+import { JOB_STATUSES } from '../../../shared/vocabulary'
 import { useApp, useSupports } from '../state/app-store'
 import { useJobs } from '../state/jobs-store'
 

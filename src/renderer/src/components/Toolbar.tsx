@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
-import { PRIORITIES, type JobFilter, type Priority } from '../../../shared/job'
+import type { JobFilter, Priority } from '../../../shared/job'
+import { PRIORITIES } from '../../../shared/vocabulary'
 import { useApp } from '../state/app-store'
 import { toJobFilter, useJobs } from '../state/jobs-store'
 import { useAction } from '../use-action'
