@@ -117,6 +117,26 @@ describe('job store', () => {
     expect(second!.job).toEqual(store.get(job.id))
   })
 
+  it('a job succeeded from its claim is as the database has it: started or not, with progress, usage, a result and a summary', () => {
+    const { store } = openStore()
+    const ran = row({ paramsJson: '{"path":"/a"}', priority: 'high' })
+    const quick = row({ kind: 'shell' })
+    store.insert([ran, quick])
+    const [a, b] = store.claim(2, 10_000)
+    store.markStarted([{ id: a!.job.id, attempt: 1, at: 10_001, workerPid: 42 }])
+    store.saveProgress([{ id: a!.job.id, attempt: 1, fraction: 0.5, message: 'half way' }], 10_002)
+    const usage = { cpuMs: 7, peakRssBytes: 2048 }
+    const done = store.markSucceeded(a!.job.id, 1, { json: '{"files":3}', summary: '3 files' }, 10_003, { startedAt: null, usage }, a!.job)
+    expect(done).toMatchObject({ status: 'succeeded', progress: { fraction: 1, message: 'half way' }, result: { files: 3 }, usage: { cpuMs: 7 } })
+    expect(done).toEqual(store.get(a!.job.id))
+    // Its start and end in one turn: the start comes with the ending.
+    const alsoDone = store.markSucceeded(b!.job.id, 1, { json: 'null' }, 10_005, { startedAt: 10_004 }, b!.job)
+    expect(alsoDone).toMatchObject({ startedAt: new Date(10_004).toISOString(), usage: null })
+    expect(alsoDone).toEqual(store.get(b!.job.id))
+    // A claim of another attempt is not taken for this one's.
+    expect(store.markSucceeded(b!.job.id, 1, { json: 'null' }, 10_006, { startedAt: null }, b!.job)).toBeUndefined()
+  })
+
   it('claims CPU-bound jobs only within their own room; I/O-bound ones pass them, in order, within the whole room', () => {
     const { store } = openStore()
     const rows = [row({ kind: 'shell' }), row({ kind: 'shell' }), row({ kind: 'hash-files' }), row({ kind: 'shell' }), row({ kind: 'hash-files' })]

@@ -362,6 +362,32 @@ function asClaimed(row: JobRow): JobRow {
   }
 }
 
+/**
+ * What the succeed statement makes of a job claimed for this attempt, next
+ * to it (the test holds it equal to the row): of the claim, only the start
+ * and the progress message can change while it runs.
+ */
+function asSucceeded(
+  claimed: Job,
+  changed: Pick<JobRow, 'started_at' | 'progress_message'>,
+  args: { result: string; summary: string | null; now: number } & AttemptUsage,
+): Job {
+  return {
+    ...claimed,
+    status: 'succeeded',
+    progress: { fraction: 1, message: changed.progress_message },
+    startedAt: iso(changed.started_at),
+    finishedAt: iso(args.now),
+    result: JSON.parse(args.result) as unknown,
+    summary: args.summary,
+    error: null,
+    usage:
+      args.cpuMs === null && args.peakRssBytes === null
+        ? null
+        : { cpuMs: args.cpuMs ?? 0, peakRssBytes: args.peakRssBytes ?? 0, rssBytes: null, cpuPercent: null },
+  }
+}
+
 const NO_PARENTS: readonly string[] = []
 
 /** Room for any number of jobs, of any width, in any lane. */
@@ -572,6 +598,16 @@ export class JobStore {
                         error_code = NULL, error_message = NULL, error_detail = NULL
         WHERE id = @id AND attempts = @attempt AND status = 'running'
         RETURNING *`),
+      // The same, answering only what may have changed while it ran: the caller has the rest from its claim (asSucceeded).
+      succeedClaimed: db.prepare<
+        [{ id: string; attempt: number; result: string; summary: string | null; now: number; startedAt: number | null } & AttemptUsage],
+        Pick<JobRow, 'started_at' | 'progress_message'>
+      >(`
+        UPDATE jobs SET status = 'succeeded', result = @result, summary = @summary, progress = 1, finished_at = @now, updated_at = @now,
+                        started_at = coalesce(started_at, @startedAt), cpu_ms = @cpuMs, peak_rss_bytes = @peakRssBytes,
+                        error_code = NULL, error_message = NULL, error_detail = NULL
+        WHERE id = @id AND attempts = @attempt AND status = 'running'
+        RETURNING started_at, progress_message`),
       // Full-jitter backoff: a random point in [0, min(cap, base * 2^(attempt-1))).
       failAttempt: db.prepare<[FailAttemptArgs], JobRow>(`
         UPDATE jobs SET
@@ -1073,30 +1109,37 @@ export class JobStore {
     })
   }
 
-  /** running → succeeded, for this attempt only. `start` fills in a start not yet written. */
+  /**
+   * running → succeeded, for this attempt only. `start` fills in a start not
+   * yet written. Given the job as `claimed` for this attempt, the row is not
+   * read back: the job is the claim plus what the ending and the run changed.
+   */
   markSucceeded(
     id: string,
     attempt: number,
     result: { json: string; summary?: string | null },
     now: number,
     start: AttemptStart = { startedAt: null },
+    claimed?: Job,
   ): Job | undefined {
     return this.write(() => {
-      const row = this.stmt.succeed.get({
-        id,
-        attempt,
-        result: result.json,
-        summary: result.summary ?? null,
-        now,
-        startedAt: start.startedAt,
-        ...usageOf(start.usage),
-      })
-      if (!row) return undefined
-      this.moved(row.kind, 'running', 'succeeded')
-      this.ended(row, 'succeeded', now, true)
+      const args = { id, attempt, result: result.json, summary: result.summary ?? null, now, startedAt: start.startedAt, ...usageOf(start.usage) }
+      let job: Job
+      if (claimed && claimed.attempts === attempt) {
+        const changed = this.stmt.succeedClaimed.get(args)
+        if (!changed) return undefined
+        job = asSucceeded(claimed, changed, args)
+        this.ended({ kind: job.kind, started_at: changed.started_at, run_after: Date.parse(job.runAfter) }, 'succeeded', now, true)
+      } else {
+        const row = this.stmt.succeed.get(args)
+        if (!row) return undefined
+        job = toJob(row)
+        this.ended(row, 'succeeded', now, true)
+      }
+      this.moved(job.kind, 'running', 'succeeded')
       this.endAttempt(id, attempt, 'succeeded', undefined, now, start)
       this.follow(this.graph.succeeded(id, now))
-      return toJob(row)
+      return job
     })
   }
 
@@ -1417,7 +1460,7 @@ export class JobStore {
   }
 
   /** A job reached its end, for the history; `timed` when the row's start, end and run_after are its final attempt's own. */
-  private ended(row: JobRow, outcome: Ending['outcome'], now: number, timed: boolean): void {
+  private ended(row: Pick<JobRow, 'kind' | 'started_at' | 'run_after'>, outcome: Ending['outcome'], now: number, timed: boolean): void {
     const started = timed ? row.started_at : null
     this.frames.at(-1)!.endings.push({
       kind: row.kind,
