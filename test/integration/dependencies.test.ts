@@ -168,12 +168,13 @@ describe('dependencies', () => {
       server = await startServer(dataDir, ['--concurrency', '2'])
     }
     const counts = async () => ((await server.call('GET', '/api/stats')) as unknown as { counts: Record<string, number> }).counts
+    let last: Record<string, number> = {}
     await waitFor(
       async () => {
-        const c = await counts()
-        return c.succeeded! + c.failed! === 161 && c
+        last = await counts()
+        return last.succeeded! + last.failed! === 161 && last
       },
-      'every job to end',
+      () => `every job to end (the counts are ${JSON.stringify(last)})`,
       60_000,
     )
     expect(await counts()).toMatchObject({ succeeded: 150, failed: 11, waiting: 0, queued: 0, running: 0 })
