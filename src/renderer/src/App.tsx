@@ -31,7 +31,13 @@ const STORAGE_TITLES = {
 
 export function App() {
   const connection = useMemo(() => connect(), [])
-  const context = useMemo(() => ('error' in connection ? null : { transport: connection, loader: new PageLoader(connection.api) }), [connection])
+  const context = useMemo(() => {
+    if ('error' in connection) return null
+    const loader = new PageLoader(connection.api)
+    // The first page is asked for now, while React draws the panel around it, not once the list has mounted.
+    loader.show(0, 0)
+    return { transport: connection, loader }
+  }, [connection])
   useEffect(() => {
     if (!context) return
     // The desktop app notifies from its main process; a browser tab does it itself.
