@@ -133,8 +133,13 @@ describe('job store', () => {
     const alsoDone = store.markSucceeded(b!.job.id, 1, { json: 'null' }, 10_005, { startedAt: 10_004 }, b!.job)
     expect(alsoDone).toMatchObject({ startedAt: new Date(10_004).toISOString(), usage: null })
     expect(alsoDone).toEqual(store.get(b!.job.id))
-    // A claim of another attempt is not taken for this one's.
+    // A job that ended is not ended again.
     expect(store.markSucceeded(b!.job.id, 1, { json: 'null' }, 10_006, { startedAt: null }, b!.job)).toBeUndefined()
+    // A claim of another attempt is not taken for this one's: the row is read back.
+    store.insert([row()])
+    const [c] = store.claim(1, 10_007)
+    const stale = { ...c!.job, name: 'not this attempt', attempts: 2 }
+    expect(store.markSucceeded(c!.job.id, 1, { json: 'null' }, 10_008, { startedAt: 10_007 }, stale)).toEqual(store.get(c!.job.id))
   })
 
   it('claims CPU-bound jobs only within their own room; I/O-bound ones pass them, in order, within the whole room', () => {
@@ -517,6 +522,19 @@ describe('attempts as data', () => {
     expect(store.recount()).toBe(true)
     expect(store.counts()).toEqual(expected)
     expect(new JobStore(db).counts()).toEqual(expected)
+    expect(store.recount()).toBe(false)
+  })
+
+  it('a held job after a parent that already failed fails at once, and the counts say it was held', () => {
+    const { store } = openStore()
+    const parent = row()
+    store.insert([parent])
+    store.claim(1, 10_000)
+    store.markAttemptFailed(parent.id, 1, { code: 'job_error', message: 'boom' }, { retryable: false, now: 10_001, jitter: 0 })
+    const child = row({ hold: true, after: [parent.id] })
+    store.insert([child], 10_002)
+    expect(store.get(child.id)!.status).toBe('failed')
+    expect(store.counts()).toMatchObject({ held: 0, waiting: 0, failed: 2 })
     expect(store.recount()).toBe(false)
   })
 

@@ -86,10 +86,10 @@ export class DependencyGraph<Row extends GraphRow> {
     this.stmt.addEdge.run(jobId, parentId, settled ? 1 : 0)
   }
 
-  /** A new job whose parent had already failed: it fails at once, inserted as waiting. */
-  failNew(id: string, message: string, now: number): GraphMove<Row>[] {
+  /** A new job whose parent had already failed: it fails at once, from the status it was inserted with (waiting, or held). */
+  failNew(id: string, message: string, now: number, was: 'waiting' | 'held'): GraphMove<Row>[] {
     const row = this.stmt.fail.get({ id, now, message })
-    return row ? [{ row, was: 'waiting' }] : []
+    return row ? [{ row, was }] : []
   }
 
   parents(id: string, limit: number): Row[] {

@@ -821,7 +821,12 @@ export class JobStore {
         if (failedParent) {
           const name = this.stmt.nameOf.get(failedParent.id) ?? failedParent.id
           this.follow(
-            this.graph.failNew(job.id, `“${name}”, a job it depends on, had already ${this.stmt.stateOf.get(failedParent.id)!.status}`, now || job.createdAt),
+            this.graph.failNew(
+              job.id,
+              `“${name}”, a job it depends on, had already ${this.stmt.stateOf.get(failedParent.id)!.status}`,
+              now || job.createdAt,
+              job.hold ? 'held' : 'waiting',
+            ),
           )
         }
       }
@@ -899,7 +904,7 @@ export class JobStore {
         added++
         this.moved(job.kind, undefined, status)
         for (const edge of job.after) this.graph.addEdge(job.id, edge.id, edge.settled)
-        if (job.failedBy !== undefined && status === 'waiting') this.follow(this.graph.failNew(job.id, job.failedBy, now))
+        if (job.failedBy !== undefined && status === 'waiting') this.follow(this.graph.failNew(job.id, job.failedBy, now, 'waiting'))
       }
       return { added, skipped: jobs.length - added }
     })
