@@ -15,7 +15,8 @@ const ROOMS = {
   'src/main/common': ['engine', 'kinds', 'worker', 'node', 'desktop', 'electron', 'headless', 'cli'],
   'src/main/kinds': ['engine', 'worker', 'node', 'desktop', 'electron', 'headless', 'cli'],
   'src/main/worker': ['engine', 'node', 'desktop', 'electron', 'headless', 'cli'],
-  'src/main/engine': ['worker', 'node', 'desktop', 'electron', 'headless', 'cli'],
+  // The backend seam (backends/backend.ts, capabilities.ts) sits below the engine; the BullMQ backend beside it.
+  'src/main/engine': ['worker', 'node', 'desktop', 'electron', 'headless', 'cli', 'backends/bullmq'],
   'src/main/node': ['desktop', 'electron', 'headless', 'cli'],
   'src/main/desktop': ['engine', 'kinds', 'worker', 'node', 'electron', 'headless', 'cli'],
   'src/main/headless': ['desktop', 'electron', 'cli'],

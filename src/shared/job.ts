@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ActiveHoursSchema, HoursTimeZoneSchema, KindActiveHoursSchema } from './active-hours'
 import {
   DEFAULT_LANE,
   JOB_STATUSES,
@@ -32,7 +33,6 @@ export {
   STATS_RANGES,
   THROUGHPUT_BUCKET_SECONDS,
 }
-import { ActiveHoursSchema, HoursTimeZoneSchema, KindActiveHoursSchema } from './active-hours'
 
 export const PrioritySchema = z.enum(PRIORITIES)
 export type Priority = z.infer<typeof PrioritySchema>

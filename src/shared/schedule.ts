@@ -3,8 +3,8 @@ import { MAX_MISSED_WINDOW_MS, MISSED_POLICIES, OVERLAP_POLICIES } from './vocab
 import { cronProblem } from './cron'
 import { JobIdSchema, JobStatusSchema, LaneNameSchema, MAX_ATTEMPTS, MAX_CONCURRENCY, MAX_TIMEOUT_MS, PrioritySchema } from './job'
 
-/** How many runs a schedule waits to start behind one still going (overlap "queue"); more are skipped. */
 export { MAX_MISSED_WINDOW_MS, MISSED_POLICIES, OVERLAP_POLICIES }
+/** How many runs a schedule waits to start behind one still going (overlap "queue"); more are skipped. */
 export const MAX_WAITING_RUNS = 100
 
 export const ScheduleIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'Schedule ids are 26-character ULIDs')

@@ -25,6 +25,7 @@ describe('the layering of src/, as the linter guards it', () => {
     ['src/renderer/src/fixture.ts', "import { Engine as imported } from '../../main/engine/engine'"],
     ['src/main/cli/fixture.ts', "import { openHost as imported } from '../engine/host'"],
     ['src/main/cli/commands/fixture.ts', "import { startHeadless as imported } from '../../headless/start-server'"],
+    ['src/main/engine/fixture.ts', "import { RedisQueue as imported } from '../backends/bullmq/redis-queue'"],
   ])('refuses, in %s: %s', async (path, line) => {
     expect(await importErrors(path, line)).toHaveLength(1)
   })
@@ -36,6 +37,7 @@ describe('the layering of src/, as the linter guards it', () => {
     ['src/preload/fixture.ts', "import { contextBridge as imported } from 'electron'"],
     ['src/main/headless/fixture.ts', "import { openHost as imported } from '../engine/host'"],
     ['src/main/cli/fixture.ts', "import { createHttpClient as imported } from '../../shared/http-client'"],
+    ['src/main/engine/fixture.ts', "import { createJobHandlers as imported } from '../backends/backend'"],
   ])('allows, in %s: %s', async (path, line) => {
     expect(await importErrors(path, line)).toEqual([])
   })

@@ -1001,7 +1001,14 @@ export class Engine {
       ending?.kind === 'error' ? [ending.error, ending.retryable] : outcome.ok ? [undefined, false] : [outcome.error, !NOT_RETRYABLE.has(outcome.error.code)]
     const start = { startedAt: run.startedAt ?? null, written: run.startWritten === true, workerPid: run.worker.process.pid, usage: run.usage }
     if (!error)
-      return this.store.markSucceeded(id, run.attempt, outcome.ok ? { json: outcome.resultJson, summary: outcome.summary } : { json: 'null' }, now, start, run.job)
+      return this.store.markSucceeded(
+        id,
+        run.attempt,
+        outcome.ok ? { json: outcome.resultJson, summary: outcome.summary } : { json: 'null' },
+        now,
+        start,
+        run.job,
+      )
     const job = this.store.markAttemptFailed(id, run.attempt, error, { retryable, now, jitter: this.random(), ...start })
     if (job) this.store.appendLogs(id, [`Attempt ${run.attempt} failed (${error.code}): ${error.message}`], now)
     return job

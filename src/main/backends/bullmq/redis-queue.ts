@@ -263,6 +263,8 @@ export class RedisQueue implements Backend<'later'> {
           cursor = page.nextCursor
         } while (cursor)
       }
+      // A job that moved between two statuses' listings is listed twice: it is acted on once.
+      ids = [...new Set(ids)]
     } else ids = [...new Set(narrowed.ids)]
     for (const id of ids) {
       try {
