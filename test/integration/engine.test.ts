@@ -1,4 +1,3 @@
-import { JobStore } from '../../src/main/engine/job-store'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import { join } from 'node:path'
@@ -239,7 +238,6 @@ describe('engine with real worker processes', () => {
     const job = first.api.createJob({ kind: 'noop' })
     // What a crash leaves behind: the row says running (and begun), nothing runs it.
     first.db.prepare(`UPDATE jobs SET status = 'running', attempts = 1, started_at = 1 WHERE id = ?`).run(job.id)
-    new JobStore(first.db).recount()
     first.engine.resume()
     await first.close(0)
     const second = await startHost({ dataDir })

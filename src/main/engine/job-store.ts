@@ -511,7 +511,7 @@ export class JobStore {
   /** One wrapper for every write: better-sqlite3 builds a transaction function with four variants each time it is asked for one. */
   private readonly inTransaction: (fn: () => unknown) => unknown
   private readonly history: JobHistory
-  private committedCounts: StatusCounts
+  private readonly committedCounts: StatusCounts
   /** By kind as well; counted the first time anyone asks (a scan of the table), then kept in step like committedCounts. */
   private committedKindCounts: KindCounts | undefined
   private readonly frames: Frame[] = []
@@ -678,10 +678,6 @@ export class JobStore {
       logs: db.prepare<[string, number, number], { seq: number; at: number; line: string }>(`
         SELECT seq, at, line FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
       counts: db.prepare<[], { status: JobStatus; n: number }>(`SELECT status, count(*) AS n FROM jobs GROUP BY status`),
-      savedCounts: db.prepare<[], { status: JobStatus; n: number }>(`SELECT status, n FROM job_status_counts`),
-      addToCount: db.prepare<[JobStatus, number]>(`
-        INSERT INTO job_status_counts (status, n) VALUES (?, ?) ON CONFLICT (status) DO UPDATE SET n = n + excluded.n`),
-      clearCounts: db.prepare<[]>(`DELETE FROM job_status_counts`),
       kindCounts: db.prepare<[], { kind: string; status: JobStatus; n: number }>(`SELECT kind, status, count(*) AS n FROM jobs GROUP BY kind, status`),
       getSetting: db.prepare<[string], { value: string }>(`SELECT value FROM settings WHERE key = ?`),
       attemptBegin: db.prepare<[{ id: string; attempt: number; at: number; pid: number | null }]>(`
@@ -704,31 +700,9 @@ export class JobStore {
         INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
     }
     this.history = new JobHistory(db)
-    // Kept in a table by every write (see write()), so the open reads them rather than counting every job.
+    // Counted once at open (a scan of the jobs_by_status index), then kept in step by every write.
     this.committedCounts = noJobs()
-    for (const { status, n } of this.stmt.savedCounts.all()) this.committedCounts[status] = n
-  }
-
-  /**
-   * Counts every job again and, where the kept counts differ, puts the count
-   * in their place (the clean-up calls this now and then: a count kept by
-   * every write is only as right as every write). Says whether any differed.
-   */
-  recount(): boolean {
-    if (this.frames.length > 0) throw new Error('recount() inside a transaction')
-    const counted = this.write(() => {
-      const all = noJobs()
-      for (const { status, n } of this.stmt.counts.all()) all[status] = n
-      if (JOB_STATUSES.every((status) => all[status] === this.committedCounts[status])) return null
-      this.stmt.clearCounts.run()
-      for (const status of JOB_STATUSES) if (all[status] !== 0) this.stmt.addToCount.run(status, all[status])
-      return all
-    })
-    if (!counted) return false
-    this.committedCounts = counted
-    // Counted afresh when next asked, from the jobs themselves.
-    this.committedKindCounts = undefined
-    return true
+    for (const { status, n } of this.stmt.counts.all()) this.committedCounts[status] = n
   }
 
   /** Hears of every failure of the database itself (full, read-only, damaged), whoever's call met it. */
@@ -1447,7 +1421,6 @@ export class JobStore {
         const value = fn()
         // Once per transaction, inside it: a hundred jobs ending in one commit make a handful of upserts.
         if (outermost && frame.endings.length > 0) this.history.record(frame.endings)
-        if (outermost) this.saveCounts(frame.moves)
         return value
       }) as T
     } catch (error) {
@@ -1466,13 +1439,6 @@ export class JobStore {
     this.committedKindCounts?.addAll(frame.moves)
     for (const job of frame.followed) this.followed.push(job)
     return result
-  }
-
-  /** What a transaction moved, added to the kept counts inside it: one small upsert per status that changed. */
-  private saveCounts(moves: KindCounts): void {
-    const delta = noJobs()
-    for (const [, moved] of moves.entries()) for (const status of JOB_STATUSES) delta[status] += moved[status]
-    for (const status of JOB_STATUSES) if (delta[status] !== 0) this.stmt.addToCount.run(status, delta[status])
   }
 
   /** Reads by others over the same database (lanes, schedules), with a failure told as the store's own are; no transaction, so no write lock. */

@@ -324,13 +324,4 @@ export const MIGRATIONS: readonly string[] = [
   -- I/O-bound kinds are looked for here rather than by walking every queued job in jobs_ready.
   CREATE INDEX jobs_queued_by_kind ON jobs (kind, priority DESC, run_after, id) WHERE status = 'queued';
   `,
-  `
-  -- How many jobs each status has, kept by every write in its own transaction (issue 15): the open reads
-  -- eight rows instead of counting a million (about 100 ms), and the clean-up checks them now and then.
-  CREATE TABLE job_status_counts (
-    status TEXT PRIMARY KEY,
-    n      INTEGER NOT NULL
-  ) WITHOUT ROWID;
-  INSERT INTO job_status_counts (status, n) SELECT status, count(*) FROM jobs GROUP BY status;
-  `,
 ]

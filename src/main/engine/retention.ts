@@ -29,8 +29,8 @@ export type Finished = Exclude<JobStatus, 'held' | 'scheduled' | 'queued' | 'run
 /**
  * The maintenance schedule: removes finished jobs past their term (and their
  * logs and tries) in small batches with a turn of the event loop between, so
- * dispatch never waits on it; then refreshes the planner's statistics,
- * checkpoints the WAL and checks the kept job counts. Storage trouble ends a run, never the engine.
+ * dispatch never waits on it; then refreshes the planner's statistics and
+ * checkpoints the WAL. Storage trouble ends a run, never the engine.
  */
 export class Retention {
   private timer: NodeJS.Timeout | undefined
@@ -85,12 +85,10 @@ export class Retention {
       if (days !== null) removed += await this.drain(status, () => store.expiring(status, now - days * DAY_MS, this.options.batch))
     }
     if (policy.keepFinishedMax !== null) removed += await this.trimTo(policy.keepFinishedMax)
-    if (removed > 0) store.tidy()
-    // The counts kept by every write are checked against the jobs themselves: one scan, about 100 ms at a million,
-    // the one step of a pass that holds the loop (hourly, so dispatch loses a tenth of a second an hour at most).
-    const recounted = store.recount()
-    if (recounted) console.error('offload: the job counts kept in the database were off; they are counted afresh')
-    if (removed > 0 || recounted) this.deps.removed(removed)
+    if (removed > 0) {
+      store.tidy()
+      this.deps.removed(removed)
+    }
     return removed
   }
 
